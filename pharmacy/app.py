@@ -1,0 +1,148 @@
+"""The app factory: it only wires configuration, the database, access control, error
+handling, the API, the web pages and the CLI together."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, redirect, request, session, url_for
+from flask.json.provider import DefaultJSONProvider
+
+from pharmacy import audit
+from pharmacy.auth import PUBLIC, bearer_token, declared_roles, use_light_hashing_for_tests
+from pharmacy.config import TESTING, load_settings
+from pharmacy.db import Database
+from pharmacy.errors import Forbidden, Unauthorized, register_error_handlers
+
+WEB_SESSION_KEY = "sid"
+
+
+class DecimalJSONProvider(DefaultJSONProvider):
+    """Decimals leave as JSON numbers (the API promises numbers, not strings)."""
+
+    @staticmethod
+    def default(o: Any) -> Any:
+        if isinstance(o, Decimal):
+            return int(o) if o == o.to_integral_value() else float(o)
+        return DefaultJSONProvider.default(o)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.json = DecimalJSONProvider(app)
+    settings = load_settings(Path(app.instance_path), config)
+    app.config.update(settings.flask_config())
+    if settings.env == TESTING:
+        use_light_hashing_for_tests()
+    register_database(app)
+    register_error_handlers(app)
+    register_access_control(app)
+    register_security_headers(app)
+    register_api(app)
+    register_web(app)
+    register_cli(app)
+    return app
+
+
+def register_database(app: Flask) -> None:
+    if app.config["DATABASE_URL"].startswith("sqlite:///"):
+        Path(app.config["DATABASE_URL"].removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    database = Database(app.config["DATABASE_URL"])
+    app.extensions["pharmacy_db"] = database
+
+    @app.teardown_appcontext
+    def _end_session(_error: BaseException | None) -> None:
+        database.remove()
+
+
+def _resolve_actor() -> audit.Actor | None:
+    from pharmacy.services import accounts
+
+    token = bearer_token()
+    if token is not None:
+        return accounts.actor_for_token(token)
+    if request.path.startswith("/api/"):
+        return None
+    sid = session.get(WEB_SESSION_KEY)
+    if not sid:
+        return None
+    from flask import current_app
+
+    actor = accounts.actor_for_web_session(sid, current_app.config["SESSION_IDLE_MINUTES"])
+    if actor is None:
+        session.pop(WEB_SESSION_KEY, None)
+    return actor
+
+
+def _record_denied(actor: audit.Actor, endpoint: str) -> None:
+    from pharmacy.services.uow import current_db
+
+    with current_db().transaction() as db_session:
+        audit.record(
+            db_session, actor, "access.denied", "endpoint", endpoint,
+            after={"method": request.method},
+        )
+
+
+def register_access_control(app: Flask) -> None:
+    @app.before_request
+    def _authorize() -> Response | None:
+        endpoint = request.endpoint
+        if endpoint is None:
+            return None  # routing answers 404/405 itself
+        roles = declared_roles(app, endpoint)
+        actor = _resolve_actor()
+        g.actor = actor
+        if roles is None:
+            raise Forbidden("This endpoint declares no roles, so no one may call it.")
+        if roles == PUBLIC:
+            return None
+        if actor is None:
+            if not request.path.startswith("/api/") and "web.login" in app.view_functions:
+                return redirect(url_for("web.login", next=request.path))  # type: ignore[return-value]
+            raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
+        if actor.role not in roles:
+            _record_denied(actor, endpoint)
+            raise Forbidden("Your role may not do this.")
+        return None
+
+
+def register_security_headers(app: Flask) -> None:
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+        )
+        if not request.path.startswith("/static/"):
+            # Patient data and PDFs must not linger in shared caches or browser history.
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def register_api(app: Flask) -> None:
+    from pharmacy.api import register_api as register
+
+    register(app)
+
+
+def register_web(app: Flask) -> None:
+    try:
+        from pharmacy.web import register_web as register
+    except ImportError:
+        return
+    register(app)
+
+
+def register_cli(app: Flask) -> None:
+    from pharmacy.cli import register_commands
+
+    register_commands(app)

@@ -1,0 +1,117 @@
+"""The `pharmacy` command: `pharmacy db upgrade`, `pharmacy users add`, `pharmacy demo`,
+`pharmacy serve`, and the operational commands."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+
+from pharmacy.audit import SYSTEM
+from pharmacy.errors import DomainError
+
+
+def main() -> None:
+    from pharmacy.app import create_app
+
+    cli = FlaskGroup(create_app=lambda: create_app(), add_default_commands=False)
+    cli(prog_name="pharmacy")
+
+
+def register_commands(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(users_group)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(serve_command)
+
+
+@click.group("db", help="Database schema and reference data.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Migrate the database to the newest schema and seed reference data.")
+def db_upgrade() -> None:
+    from pharmacy import migrate
+    from pharmacy.seed import seed_reference_data
+    from pharmacy.services.uow import current_db
+
+    url = current_app.config["DATABASE_URL"]
+    migrate.upgrade(url)
+    with current_db().transaction() as session:
+        added = seed_reference_data(session)
+    click.echo(f"Database at head; {added} reference rows added.")
+
+
+@click.group("users", help="User accounts.")
+def users_group() -> None:
+    pass
+
+
+@users_group.command("add", help="Add a user; the password is read from standard input.")
+@click.argument("username")
+@click.option(
+    "--role", required=True, type=click.Choice(["admin", "pharmacist", "technician", "prescriber"])
+)
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--full-name", default=None, help="Printed name (required for a prescriber).")
+@click.option("--npi", default=None, help="10-digit NPI (prescribers).")
+@click.option("--phone", default="", help="Phone (prescribers).")
+@click.option("--address", default="", help="Address (prescribers).")
+def users_add(
+    username: str,
+    role: str,
+    password_stdin: bool,
+    full_name: str | None,
+    npi: str | None,
+    phone: str,
+    address: str,
+) -> None:
+    from pharmacy.services import accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(
+            SYSTEM,
+            username=username,
+            password=password,
+            role=role,
+            full_name=full_name,
+            npi=npi,
+            phone=phone,
+            address=address,
+        )
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
+    click.echo(f"Added {user.role} {user.username} (id {user.id}).")
+
+
+@click.command("demo", help="Seed demo users, prescribers and patients (once).")
+def demo_command() -> None:
+    from pharmacy.demo import seed_demo
+
+    created = seed_demo()
+    if not created:
+        click.echo("Demo data is already present.")
+        return
+    click.echo("Demo accounts (shown once; change these passwords before real use):")
+    for username, role, password in created:
+        click.echo(f"  {role:<11} {username:<12} {password}")
+
+
+@click.command("serve", help="Serve with gunicorn on http://127.0.0.1:8000.")
+@click.option("--bind", default="127.0.0.1:8000", show_default=True)
+@click.option("--workers", default=2, show_default=True)
+def serve_command(bind: str, workers: int) -> None:
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    click.echo(f"Serving on http://{bind}")
+    os.execv(  # noqa: S606 - replaces this process with gunicorn, arguments are ours
+        gunicorn,
+        [gunicorn, "--bind", bind, "--workers", str(workers), "--access-logfile", "-", "wsgi:app"],
+    )

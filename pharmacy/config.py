@@ -1,0 +1,98 @@
+"""Settings from the environment.
+
+`DATABASE_URL` selects the database (default: a SQLite file under the instance folder).
+`PHARMACY_ENV` is `development` (default), `testing` or `production`; outside development
+`SECRET_KEY` must be set or the app refuses to start.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEVELOPMENT = "development"
+TESTING = "testing"
+PRODUCTION = "production"
+ENVIRONMENTS = (DEVELOPMENT, TESTING, PRODUCTION)
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a safe configuration."""
+
+
+@dataclass
+class Settings:
+    env: str
+    database_url: str
+    secret_key: str
+    token_lifetime_hours: int = 12
+    session_idle_minutes: int = 30
+    max_content_length: int = 256 * 1024
+    login_failure_limit: int = 5
+    login_failure_window_minutes: int = 15
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def flask_config(self) -> dict[str, Any]:
+        secure_cookies = self.env == PRODUCTION
+        return {
+            "PHARMACY_ENV": self.env,
+            "DATABASE_URL": self.database_url,
+            "SECRET_KEY": self.secret_key,
+            "TOKEN_LIFETIME_HOURS": self.token_lifetime_hours,
+            "SESSION_IDLE_MINUTES": self.session_idle_minutes,
+            "MAX_CONTENT_LENGTH": self.max_content_length,
+            "LOGIN_FAILURE_LIMIT": self.login_failure_limit,
+            "LOGIN_FAILURE_WINDOW_MINUTES": self.login_failure_window_minutes,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": secure_cookies,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SECURE": secure_cookies,
+            "WTF_CSRF_TIME_LIMIT": None,
+            "API_TITLE": "LDN compounding pharmacy",
+            "API_VERSION": "v1",
+            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_URL_PREFIX": "/api/v1",
+            "OPENAPI_JSON_PATH": "openapi.json",
+            **self.extra,
+        }
+
+
+def _development_secret(instance_path: Path) -> str:
+    """A per-install secret for development, kept in the instance folder so restarts and
+    several workers agree on it."""
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key)
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) -> Settings:
+    overrides = dict(overrides or {})
+    env = overrides.pop("PHARMACY_ENV", None) or os.environ.get("PHARMACY_ENV", DEVELOPMENT)
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(f"PHARMACY_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    database_url = (
+        overrides.pop("DATABASE_URL", None)
+        or os.environ.get("DATABASE_URL")
+        or f"sqlite:///{instance_path / 'pharmacy.db'}"
+    )
+    secret_key = overrides.pop("SECRET_KEY", None) or os.environ.get("SECRET_KEY")
+    if not secret_key:
+        if env == PRODUCTION:
+            raise ConfigurationError("SECRET_KEY must be set outside development")
+        secret_key = _development_secret(instance_path)
+    settings = Settings(env=env, database_url=database_url, secret_key=secret_key)
+    for name in ("token_lifetime_hours", "session_idle_minutes", "max_content_length"):
+        upper = name.upper()
+        if upper in overrides:
+            setattr(settings, name, int(overrides.pop(upper)))
+    settings.extra = overrides
+    return settings

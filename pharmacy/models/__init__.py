@@ -1,0 +1,30 @@
+"""SQLAlchemy models: persistence only, no business rules. Importing this package
+registers every table on `Base.metadata`."""
+
+from pharmacy.models.accounts import ROLES, ApiToken, LoginFailure, User, WebSession
+from pharmacy.models.people import Patient, Prescriber
+from pharmacy.models.prescriptions import Prescription, PrescriptionStep
+from pharmacy.models.records import (
+    AuditChainHead,
+    AuditEvent,
+    Counter,
+    PharmacyDetails,
+    RuleValue,
+)
+
+__all__ = [
+    "ROLES",
+    "ApiToken",
+    "AuditChainHead",
+    "AuditEvent",
+    "Counter",
+    "LoginFailure",
+    "Patient",
+    "PharmacyDetails",
+    "Prescriber",
+    "Prescription",
+    "PrescriptionStep",
+    "RuleValue",
+    "User",
+    "WebSession",
+]

@@ -1,0 +1,20 @@
+"""Sequences kept in the database, safe under concurrency on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+
+def next_value(session: Session, key: str, start: int = 1) -> int:
+    """Atomically take the next number of a named sequence (an upsert that returns the new
+    value: the row lock serialises concurrent callers until their transactions end)."""
+    value = session.execute(
+        text(
+            "INSERT INTO counters (key, value) VALUES (:key, :start) "
+            "ON CONFLICT (key) DO UPDATE SET value = counters.value + 1 "
+            "RETURNING value"
+        ),
+        {"key": key, "start": start},
+    ).scalar_one()
+    return int(value)

@@ -1,0 +1,453 @@
+"""Prescription intake and the pharmacist's decisions on it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pharmacy import audit
+from pharmacy.audit import Actor
+from pharmacy.auth import verify_password
+from pharmacy.compounding import directions as directions_engine
+from pharmacy.compounding import opioids
+from pharmacy.compounding.dose import check_dose
+from pharmacy.compounding.errors import FormulationError
+from pharmacy.compounding.fillers import filler_problem
+from pharmacy.compounding.titration import TitrationStep, capsules_for_plan, volume_for_plan
+from pharmacy.errors import Conflict, Invalid, NotFound
+from pharmacy.models import Patient, Prescriber, Prescription, PrescriptionStep, User
+from pharmacy.models._types import utcnow
+from pharmacy.services.counters import next_value
+from pharmacy.services.liquid_checks import check_liquid_doses
+from pharmacy.services.rules import current_rules
+from pharmacy.services.uow import query, use_case
+
+RX_COUNTER = "rx_number"
+RX_FIRST = 100001
+PHARMACIST_SOURCES = ("phone", "fax", "written")
+SORTABLE = {
+    "created_at": Prescription.created_at,
+    "rx_number": Prescription.rx_number,
+    "status": Prescription.status,
+    "updated_at": Prescription.updated_at,
+}
+VERIFY_MEANING = (
+    "I have reviewed this prescription, its dose, directions and the patient's medications, "
+    "and I approve it for compounding."
+)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The dose plan of a prescription, as the engine sees it."""
+
+    steps: tuple[TitrationStep, ...]
+    titrated: bool
+
+    @property
+    def total_days(self) -> int:
+        return sum(step.days for step in self.steps)
+
+    @property
+    def doses(self) -> list[Decimal]:
+        return [step.dose_mg for step in self.steps]
+
+
+def _formulation(field: str, error: FormulationError) -> Invalid:
+    return Invalid(error.field or field, error.message)
+
+
+def _snapshot(rx: Prescription) -> dict[str, Any]:
+    return {
+        "status": rx.status,
+        "rx_number": rx.rx_number,
+        "hold_reasons": list(rx.hold_reasons or []),
+        "verified_by_user_id": rx.verified_by_user_id,
+    }
+
+
+def _plan_from(data: dict[str, Any], days_supply: int | None) -> Plan:
+    titration = data.get("titration")
+    if titration:
+        return Plan(
+            tuple(TitrationStep(dose_mg=s["dose_mg"], days=s["days"]) for s in titration), True
+        )
+    dose = data["dose_mg"]
+    return Plan((TitrationStep(dose_mg=dose, days=days_supply or 1),), False)
+
+
+def _units_per_day(dosage_form: str, dose: Decimal, strength: Decimal) -> Decimal:
+    """Capsules (or mL) taken per day for a dose."""
+    return dose / strength
+
+
+def _resolve_prescriber(session: Session, actor: Actor, data: dict[str, Any]) -> tuple[int, str]:
+    requested = data.get("prescriber_id")
+    if actor.role == "prescriber":
+        if actor.prescriber_id is None:
+            raise Invalid("prescriber_id", "this account is not linked to a prescriber")
+        if requested is not None and requested != actor.prescriber_id:
+            raise Invalid("prescriber_id", "a prescriber can only prescribe as themself")
+        if data.get("source") not in (None, "api", "prescriber_portal"):
+            raise Invalid("source", "only a pharmacist records phone, fax or written orders")
+        return actor.prescriber_id, data.get("source") or "api"
+    if requested is None:
+        raise Invalid("prescriber_id", "is required when a pharmacist enters an order")
+    if session.get(Prescriber, requested) is None:
+        raise Invalid("prescriber_id", "no prescriber has this id")
+    source = data.get("source") or "phone"
+    if source not in PHARMACIST_SOURCES:
+        raise Invalid("source", f"must be one of {', '.join(PHARMACIST_SOURCES)}")
+    return requested, source
+
+
+def _find_or_create_patient(session: Session, actor: Actor, details: dict[str, Any]) -> Patient:
+    """One record per person (same name and date of birth): the newest prescription brings
+    the current address, phone, allergies and medications."""
+    patient = session.execute(
+        select(Patient).where(
+            func.lower(Patient.first_name) == details["first_name"].lower(),
+            func.lower(Patient.last_name) == details["last_name"].lower(),
+            Patient.date_of_birth == details["date_of_birth"],
+        )
+    ).scalar_one_or_none()
+    fields = {
+        "address": details.get("address", ""),
+        "phone": details.get("phone", ""),
+        "allergies": list(details.get("allergies", [])),
+        "current_medications": list(details.get("current_medications", [])),
+    }
+    if patient is None:
+        patient = Patient(
+            first_name=details["first_name"],
+            last_name=details["last_name"],
+            date_of_birth=details["date_of_birth"],
+            **fields,
+        )
+        session.add(patient)
+        session.flush()
+        audit.record(session, actor, "patient.created", "patient", patient.id)
+        return patient
+    before = {name: getattr(patient, name) for name in fields}
+    if before != fields:
+        for name, value in fields.items():
+            setattr(patient, name, value)
+        # The audit names which fields changed, not their (identifying) values.
+        changed = sorted(name for name in fields if before[name] != fields[name])
+        audit.record(
+            session, actor, "patient.updated", "patient", patient.id, after={"changed": changed}
+        )
+    return patient
+
+
+def _quantity_for_plan(dosage_form: str, plan: Plan, strength: Decimal) -> Decimal:
+    if dosage_form == "capsule":
+        return Decimal(capsules_for_plan(list(plan.steps), strength))
+    return volume_for_plan(list(plan.steps), strength)
+
+
+@use_case
+def create_prescription(
+    session: Session, actor: Actor, data: dict[str, Any], *, today: date
+) -> Prescription:
+    """Take a prescription from a prescriber (for themself) or a pharmacist (phone/fax
+    order for any prescriber): check it against the rules, generate directions, screen for
+    opioids, and store it as `submitted` or `on_hold`."""
+    rules = current_rules(session)
+    prescriber_id, source = _resolve_prescriber(session, actor, data)
+    dosage_form = data["dosage_form"]
+    strength_field = "strength_mg" if dosage_form == "capsule" else "concentration_mg_per_ml"
+    strength: Decimal = data[strength_field]
+    warnings: list[str] = []
+    acknowledgements: list[str] = []
+
+    if dosage_form == "capsule":
+        filler = data.get("filler") or "mcc"
+        problem = filler_problem(filler)
+        if problem:
+            raise Invalid("filler", problem)
+        if data.get("syringe_ml") is not None:
+            raise Invalid("syringe_ml", "applies to liquids only")
+        try:
+            check_dose(strength, rules, field="strength_mg")
+        except FormulationError as error:
+            raise _formulation("strength_mg", error) from error
+    else:
+        filler = data.get("filler") or "mcc"
+        if data.get("filler") not in (None, "", "mcc"):
+            raise Invalid("filler", "applies to capsules only")
+
+    if not data.get("titration") and data.get("dose_mg") is None:
+        if dosage_form == "capsule":
+            data = {**data, "dose_mg": strength}
+        else:
+            raise Invalid("dose_mg", "give dose_mg or titration steps")
+
+    days_supply = data.get("days_supply")
+    plan = _plan_from(data, days_supply)
+    dose_field = "titration" if plan.titrated else "dose_mg"
+    for index, step in enumerate(plan.steps):
+        field = f"titration.{index}.dose_mg" if plan.titrated else "dose_mg"
+        try:
+            check = check_dose(step.dose_mg, rules, field=field)
+        except FormulationError as error:
+            raise _formulation(field, error) from error
+        if check.acknowledgement and check.acknowledgement not in acknowledgements:
+            acknowledgements.append(check.acknowledgement)
+
+    if plan.titrated:
+        plan_days = plan.total_days
+        if days_supply is None:
+            days_supply = plan_days
+        elif days_supply != plan_days:
+            warnings.append(
+                f"Days' supply {days_supply} differs from the titration plan's {plan_days} days."
+            )
+
+    try:
+        if dosage_form == "capsule":
+            for step in plan.steps:
+                capsules_for_plan([TitrationStep(dose_mg=step.dose_mg, days=1)], strength)
+        else:
+            check_liquid_doses(
+                concentration=strength,
+                doses=plan.doses,
+                syringe_ml=data.get("syringe_ml"),
+                rules=rules,
+            )
+    except FormulationError as error:
+        raise _formulation(dose_field, error) from error
+
+    quantity = data.get("quantity")
+    if plan.titrated:
+        needed = _quantity_for_plan(dosage_form, plan, strength)
+        if quantity is None:
+            quantity = needed
+        elif quantity < needed:
+            unit = "capsules" if dosage_form == "capsule" else "mL"
+            warnings.append(
+                f"Quantity {quantity} {unit} is less than the {needed} {unit} the titration "
+                "plan needs."
+            )
+    else:
+        per_day = _units_per_day(dosage_form, plan.steps[0].dose_mg, strength)
+        if quantity is None:
+            if days_supply is None:
+                raise Invalid("quantity", "give a quantity or a days' supply")
+            quantity = per_day * days_supply
+        elif days_supply is None:
+            days_supply = int(quantity // per_day)
+            if days_supply < 1:
+                raise Invalid("quantity", "is less than one day's dose")
+        elif quantity < per_day * days_supply:
+            warnings.append(
+                f"Quantity {quantity} does not cover {days_supply} days at this dose."
+            )
+    if dosage_form == "capsule" and quantity != quantity.to_integral_value():
+        raise Invalid("quantity", "capsules are counted in whole numbers")
+
+    if plan.titrated:
+        lines = directions_engine.titration_directions(
+            dosage_form, list(plan.steps), strength, None
+        )
+        directions = " ".join(lines)
+    else:
+        directions = directions_engine.fixed_directions(
+            dosage_form,
+            plan.steps[0].dose_mg,
+            strength_mg=strength if dosage_form == "capsule" else None,
+            concentration_mg_per_ml=strength if dosage_form == "liquid" else None,
+        )
+
+    medications = list(data["patient"].get("current_medications", []))
+    matches = opioids.screen_medications(medications, rules)
+    stops = [m for m in matches if m.severity == "stop"]
+    cautions = [m for m in matches if m.severity != "stop"]
+    hold_reasons = opioids.hold_reasons(stops) if stops else []
+    warnings.extend(opioids.hold_reasons(cautions) if cautions else [])
+    if not data.get("opioid_attestation"):
+        hold_reasons.append(
+            "The prescriber has not attested that the patient takes no opioid medicines."
+        )
+    if "lactose" in [a.lower() for a in data["patient"].get("allergies", [])] and filler == "lactose":
+        raise Invalid("filler", "the patient is allergic to lactose; choose another filler")
+
+    patient = _find_or_create_patient(session, actor, data["patient"])
+    rx_number = f"RX{next_value(session, RX_COUNTER, start=RX_FIRST)}"
+    rx = Prescription(
+        rx_number=rx_number,
+        status="on_hold" if hold_reasons else "submitted",
+        source=source,
+        patient_id=patient.id,
+        prescriber_id=prescriber_id,
+        dosage_form=dosage_form,
+        dose_basis=data.get("dose_basis") or "hcl",
+        strength_mg=strength if dosage_form == "capsule" else None,
+        concentration_mg_per_ml=strength if dosage_form == "liquid" else None,
+        dose_mg=None if plan.titrated else plan.steps[0].dose_mg,
+        quantity=quantity,
+        days_supply=days_supply,
+        refills=data.get("refills", 0),
+        refills_remaining=data.get("refills", 0),
+        filler=filler,
+        syringe_ml=data.get("syringe_ml"),
+        notes=data.get("notes", ""),
+        opioid_attestation=bool(data.get("opioid_attestation")),
+        directions=directions,
+        hold_reasons=hold_reasons,
+        warnings=warnings,
+        acknowledgements_required=acknowledgements,
+        created_by_user_id=actor.user_id,
+    )
+    if plan.titrated:
+        rx.steps = [
+            PrescriptionStep(position=i, dose_mg=s.dose_mg, days=s.days)
+            for i, s in enumerate(plan.steps)
+        ]
+    session.add(rx)
+    session.flush()
+    audit.record(
+        session, actor, "prescription.created", "prescription", rx.id, after=_snapshot(rx)
+    )
+    return rx
+
+
+def visible_prescriptions(actor: Actor) -> Any:
+    """The base query of what an actor may see: a prescriber only their own."""
+    query = select(Prescription)
+    if actor.role == "prescriber":
+        query = query.where(Prescription.prescriber_id == actor.prescriber_id)
+    return query
+
+
+@query
+def get_prescription(session: Session, actor: Actor, prescription_id: int) -> Prescription:
+    rx = session.execute(
+        visible_prescriptions(actor).where(Prescription.id == prescription_id)
+    ).scalar_one_or_none()
+    if rx is None:
+        raise NotFound("No such prescription.")
+    return rx
+
+
+@query
+def list_prescriptions(
+    session: Session,
+    actor: Actor,
+    *,
+    status: str | None,
+    sort: str,
+    page: int,
+    per_page: int,
+) -> tuple[list[Prescription], int]:
+    descending = sort.startswith("-")
+    column = SORTABLE.get(sort.lstrip("-"))
+    if column is None:
+        raise Invalid("sort", f"sort on one of {', '.join(sorted(SORTABLE))} (prefix - to reverse)")
+    query = visible_prescriptions(actor)
+    if status:
+        query = query.where(Prescription.status == status)
+    total = session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    ordered = query.order_by(column.desc() if descending else column.asc(), Prescription.id)
+    items = session.execute(ordered.limit(per_page).offset((page - 1) * per_page)).scalars()
+    return list(items), int(total)
+
+
+def _locked(session: Session, prescription_id: int) -> Prescription:
+    rx = session.execute(
+        select(Prescription).where(Prescription.id == prescription_id).with_for_update()
+    ).scalar_one_or_none()
+    if rx is None:
+        raise NotFound("No such prescription.")
+    return rx
+
+
+@use_case
+def verify_prescription(
+    session: Session,
+    actor: Actor,
+    prescription_id: int,
+    *,
+    password: str,
+    acknowledge_warnings: bool = False,
+) -> Prescription:
+    """The pharmacist's electronic signature: the password re-entered, with the printed
+    name, time and meaning stored."""
+    rx = _locked(session, prescription_id)
+    if rx.status == "on_hold":
+        raise Conflict("This prescription is on hold; resolve or override the hold first.")
+    if rx.status != "submitted":
+        raise Conflict(f"A {rx.status} prescription cannot be verified.")
+    user = session.get(User, actor.user_id)
+    if user is None or not verify_password(user.password_hash, password):
+        raise Invalid("password", "does not match your password; the signature was not applied")
+    if rx.acknowledgements_required and not acknowledge_warnings:
+        raise Conflict(
+            "Acknowledge before verifying: " + " ".join(rx.acknowledgements_required)
+        )
+    before = _snapshot(rx)
+    rx.status = "verified"
+    rx.verified_by_user_id = actor.user_id
+    rx.verified_at = utcnow()
+    rx.signature_name = user.full_name
+    rx.signature_meaning = VERIFY_MEANING
+    audit.record(
+        session,
+        actor,
+        "prescription.verified",
+        "prescription",
+        rx.id,
+        before=before,
+        after={
+            **_snapshot(rx),
+            "signature_name": rx.signature_name,
+            "signature_meaning": rx.signature_meaning,
+            "acknowledged": list(rx.acknowledgements_required or []),
+        },
+    )
+    return rx
+
+
+@use_case
+def reject_prescription(
+    session: Session, actor: Actor, prescription_id: int, *, reason: str
+) -> Prescription:
+    rx = _locked(session, prescription_id)
+    if rx.status not in ("submitted", "on_hold"):
+        raise Conflict(f"A {rx.status} prescription cannot be rejected.")
+    before = _snapshot(rx)
+    rx.status = "rejected"
+    rx.rejected_reason = reason
+    audit.record(
+        session, actor, "prescription.rejected", "prescription", rx.id,
+        before=before, after=_snapshot(rx), reason=reason,
+    )
+    return rx
+
+
+@use_case
+def override_hold(
+    session: Session, actor: Actor, prescription_id: int, *, reason: str
+) -> Prescription:
+    rx = _locked(session, prescription_id)
+    if rx.status != "on_hold":
+        raise Conflict(f"Only a prescription on hold can be overridden; this one is {rx.status}.")
+    before = _snapshot(rx)
+    rx.status = "submitted"
+    rx.override_reason = reason
+    rx.override_by_user_id = actor.user_id
+    audit.record(
+        session, actor, "prescription.hold_overridden", "prescription", rx.id,
+        before=before, after=_snapshot(rx), reason=reason,
+    )
+    return rx
+
+
+@query
+def list_prescribers(session: Session) -> list[Prescriber]:
+    return list(session.execute(select(Prescriber).order_by(Prescriber.full_name)).scalars())

@@ -1,0 +1,67 @@
+"""The rule numbers in force: the seeded defaults as changed by an admin."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pharmacy import audit
+from pharmacy.audit import Actor
+from pharmacy.compounding.errors import FormulationError
+from pharmacy.compounding.rules import DEFAULT_RULES, Rule, Rules
+from pharmacy.errors import Invalid, NotFound
+from pharmacy.models import RuleValue
+from pharmacy.models._types import utcnow
+
+
+def current_rules(session: Session) -> Rules:
+    rows = session.execute(select(RuleValue)).scalars().all()
+    if not rows:
+        return DEFAULT_RULES
+    return Rules.from_records(
+        Rule(name=row.name, value=row.value, unit=row.unit, source=row.source) for row in rows
+    )
+
+
+def seed_rules(session: Session) -> int:
+    """Insert any default rule that has no row yet; never overwrite an admin's change."""
+    existing = set(session.execute(select(RuleValue.name)).scalars())
+    added = 0
+    for rule in DEFAULT_RULES.as_records():
+        if rule.name in existing:
+            continue
+        session.add(RuleValue(name=rule.name, value=rule.value, unit=rule.unit, source=rule.source))
+        added += 1
+    return added
+
+
+def change_rule(session: Session, actor: Actor, name: str, value: Any, source: str) -> RuleValue:
+    row = session.get(RuleValue, name)
+    if row is None:
+        raise NotFound(f"No rule named {name}.")
+    before = {"value": row.value, "source": row.source, "version": row.version}
+    candidate = [
+        r if r.name != name else Rule(name=name, value=value, unit=r.unit, source=source)
+        for r in current_rules(session).as_records()
+    ]
+    try:
+        Rules.from_records(candidate)
+    except (FormulationError, ValueError, TypeError) as error:
+        raise Invalid("value", f"not a valid value for {name}: {error}") from error
+    row.value = value
+    row.source = source
+    row.version += 1
+    row.updated_at = utcnow()
+    row.updated_by_user_id = actor.user_id
+    audit.record(
+        session,
+        actor,
+        "rule.changed",
+        "rule",
+        name,
+        before=before,
+        after={"value": value, "source": source, "version": row.version},
+    )
+    return row

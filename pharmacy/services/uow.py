@@ -1,0 +1,47 @@
+"""A use case is one transaction: `@use_case` opens it, commits on success and rolls back
+on any error. The wrapped function receives the session first; `fn.in_session(session, …)`
+runs it inside a transaction the caller already owns (the demo seeder, tests)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from flask import current_app
+from sqlalchemy.orm import Session
+
+from pharmacy.db import Database
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def current_db() -> Database:
+    db: Database = current_app.extensions["pharmacy_db"]
+    return db
+
+
+def read_session() -> Session:
+    return current_db().session()
+
+
+def use_case(fn: Callable[Concatenate[Session, P], R]) -> Callable[P, R]:
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with current_db().transaction() as session:
+            return fn(session, *args, **kwargs)
+
+    run.in_session = fn  # type: ignore[attr-defined]
+    return run
+
+
+def query(fn: Callable[Concatenate[Session, P], R]) -> Callable[P, R]:
+    """A read: the request's session, no write lock, nothing committed."""
+
+    @functools.wraps(fn)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        return fn(current_db().session(), *args, **kwargs)
+
+    run.in_session = fn  # type: ignore[attr-defined]
+    return run

@@ -1,0 +1,104 @@
+"""Fields and base classes shared by every schema."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error, never silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class DecimalNumber(fields.Field[Decimal]):
+    """A number given as a JSON number or a numeric string, kept exact as a Decimal.
+
+    Booleans, NaN, Infinity and non-numeric text are refused with a clear message; a value
+    is never rounded here.
+    """
+
+    default_error_messages = {
+        "invalid": "Must be a number (a JSON number or a numeric string such as \"1.5\").",
+        "special": "Must be a finite number; NaN and Infinity are not allowed.",
+        "too_precise": "Use at most {places} decimal places.",
+    }
+
+    def __init__(self, *, places: int = 4, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.places = places
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            raise self.make_error("invalid")
+        text = value.strip() if isinstance(value, str) else repr(value)
+        if isinstance(value, str) and (not text or len(text) > 40):
+            raise self.make_error("invalid")
+        try:
+            number = Decimal(text)
+        except (InvalidOperation, ValueError) as error:
+            raise self.make_error("invalid") from error
+        if not number.is_finite():
+            raise self.make_error("special")
+        exponent = number.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -self.places:
+            raise self.make_error("too_precise", places=self.places)
+        if abs(number) > Decimal("1e12"):
+            raise self.make_error("invalid")
+        return number
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        number = Decimal(value)
+        if number == number.to_integral_value():
+            return int(number)
+        return float(number)
+
+
+class WholeNumber(fields.Integer):
+    """An integer given as a JSON number or a numeric string, never a boolean."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=False, **kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool):
+            raise self.make_error("invalid")
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid")
+        if isinstance(value, str) and len(value) > 20:
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+def Text(max_length: int, *, required: bool = False, min_length: int = 0, **kw: Any) -> fields.String:  # noqa: N802
+    """A trimmed string with a length limit (and no control characters)."""
+    validators = [validate.Length(min=min_length, max=max_length)]
+    extra = kw.pop("validate", None)
+    if extra is not None:
+        validators.append(extra)
+    return TrimmedString(required=required, validate=validators, **kw)
+
+
+class TrimmedString(fields.String):
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if any(ord(ch) < 32 and ch not in "\n\t" for ch in text) or "\x7f" in text:
+            raise ValidationError("Must not contain control characters.")
+        return text
+
+
+class PageQuery(StrictSchema):
+    page = WholeNumber(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = WholeNumber(load_default=25, validate=validate.Range(min=1, max=100))
+
+
+class PageMeta(Schema):
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
