@@ -1,0 +1,83 @@
+"""The aliquot method for a weighing below the balance's minimum weighable quantity (§4)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pharmacy.compounding.errors import FormulationError
+from pharmacy.compounding.units import MG_STEP, ceil_to, format_mg
+
+
+@dataclass(frozen=True)
+class AliquotPlan:
+    """Weigh ``api_weigh_mg`` (A = k·W), dilute with ``diluent_mg`` (D) of filler to a
+    triturate of ``triturate_mg`` (T = k·M) and take ``aliquot_mg`` (M): A·M/T = W."""
+
+    weigh_mg: Decimal  # W, the amount the aliquot must deliver
+    k: int
+    api_weigh_mg: Decimal
+    diluent_mg: Decimal
+    triturate_mg: Decimal
+    aliquot_mg: Decimal
+    filler_brought_in_mg: Decimal
+    derivation: list[str] = field(default_factory=list)
+
+    @property
+    def delivered_mg(self) -> Decimal:
+        return self.api_weigh_mg * self.aliquot_mg / self.triturate_mg
+
+
+def plan_aliquot(weigh_mg: Decimal, mwq_mg: Decimal, *,
+                 filler_available_mg: Decimal | None = None) -> AliquotPlan | None:
+    """Plan an aliquot for a weighing ``W`` below the MWQ, or ``None`` when ``W >= MWQ``.
+
+    Default (DOMAIN §4): ``k = ceil(MWQ/W)``, ``M = MWQ``, ``T = k·M``, ``D = T − A``.
+    Two adjustments keep every weighing at or above the MWQ:
+
+    * when the diluent ``D = k·(M − W)`` would be below the MWQ, ``M`` is raised to
+      ``W + MWQ/k`` (rounded up to 0.1 mg);
+    * with ``filler_available_mg`` (the batch's filler ``F``): when the aliquot would bring in
+      more filler than the batch needs, or leave a separate filler weighing below the MWQ,
+      the aliquot becomes the whole fill (``M = W + F``), with ``k`` raised if needed so that
+      the diluent ``k·F`` reaches the MWQ.
+    """
+    if weigh_mg <= 0:
+        raise FormulationError("quantity", "the amount to weigh must be more than 0 mg")
+    if mwq_mg <= 0:
+        raise FormulationError("balance_mwq_mg", "the balance minimum must be more than 0 mg")
+    if weigh_mg >= mwq_mg:
+        return None
+    w = weigh_mg
+    k = math.ceil(mwq_mg / w)
+    m = mwq_mg
+    lines = [
+        f"{format_mg(w)} mg is below the balance minimum of {format_mg(mwq_mg)} mg: "
+        "use an aliquot",
+        f"k = ceil({format_mg(mwq_mg)} ÷ {format_mg(w)}) = {k}",
+    ]
+    if k * (m - w) < mwq_mg:
+        m = max(mwq_mg, ceil_to(w + mwq_mg / k, MG_STEP))
+        lines.append(f"Aliquot raised to {format_mg(m)} mg so that the diluent weighing "
+                     f"reaches {format_mg(mwq_mg)} mg")
+    if filler_available_mg is not None and filler_available_mg > 0:
+        f = filler_available_mg
+        brought = m - w
+        if brought > f or 0 < f - brought < mwq_mg:
+            m = w + f
+            k = max(k, math.ceil(mwq_mg / f))
+            lines.append(f"The aliquot carries all {format_mg(f)} mg of the batch filler: "
+                         f"M = {format_mg(w)} + {format_mg(f)} = {format_mg(m)} mg, k = {k}")
+    a = k * w
+    t = k * m
+    d = t - a
+    lines += [
+        f"A = {k} × {format_mg(w)} = {format_mg(a)} mg naltrexone",
+        f"T = {k} × {format_mg(m)} = {format_mg(t)} mg triturate; diluent D = T − A = "
+        f"{format_mg(d)} mg",
+        f"Take M = {format_mg(m)} mg of triturate: {format_mg(a)} × {format_mg(m)} ÷ "
+        f"{format_mg(t)} = {format_mg(w)} mg",
+    ]
+    return AliquotPlan(weigh_mg=w, k=k, api_weigh_mg=a, diluent_mg=d, triturate_mg=t,
+                       aliquot_mg=m, filler_brought_in_mg=m - w, derivation=lines)

@@ -1,0 +1,236 @@
+"""The top-level quote behind ``POST /api/v1/formulations/quote``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pharmacy.compounding.aliquot import AliquotPlan
+from pharmacy.compounding.bud import BudResult, StabilityOverride, beyond_use_date, bud_warning
+from pharmacy.compounding.capsules import CapsuleQuote, CapsuleRequest, quote_capsules
+from pharmacy.compounding.errors import FormulationError
+from pharmacy.compounding.liquids import LiquidQuote, LiquidRequest, quote_liquid
+from pharmacy.compounding.rules import Rules
+from pharmacy.compounding.salts import ApiRequirement, ApiSource
+from pharmacy.compounding.titration import (
+    TitrationStep,
+    capsules_for_plan,
+    total_days,
+    validate_steps,
+)
+from pharmacy.compounding.units import round_mg, round_ml
+
+DOSAGE_FORMS = ("capsule", "liquid")
+FRACTION_STEP = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class QuoteRequest:
+    """The quote request, already parsed (Decimal, date, int). Field names are the JSON's."""
+
+    dosage_form: str
+    quantity: Decimal | int | None = None  # capsules, or mL to dispense
+    strength_mg: Decimal | None = None
+    dose_basis: str = "hcl"
+    capsule_size: str | None = None
+    filler_pack_stat_mg: Decimal | None = None
+    api_pack_stat_mg: Decimal | None = None
+    filler_code: str = "mcc"
+    concentration_mg_per_ml: Decimal | None = None
+    dose_mg: Decimal | None = None
+    titration: Sequence[TitrationStep] = ()
+    syringe_ml: int | None = None
+    preserved: bool = True
+    aqueous: bool = True
+    overage_percent: Decimal | None = None
+    balance_mwq_mg: Decimal | None = None
+    api: ApiSource = field(default_factory=ApiSource)
+    compounded_on: date | None = None
+    component_expiries: Sequence[date] = ()
+    stability_override: StabilityOverride | None = None
+    days_supply: int | None = None
+
+
+@dataclass(frozen=True)
+class QuoteResult:
+    dosage_form: str
+    capsule: CapsuleQuote | None
+    liquid: LiquidQuote | None
+    bud: BudResult
+    acknowledgements: list[str]
+    warnings: list[str]
+    steps: list[str]
+    rules_version: str
+    rules_used: dict[str, str]
+
+    @property
+    def api(self) -> ApiRequirement:
+        if self.capsule is not None:
+            return self.capsule.api
+        assert self.liquid is not None
+        return self.liquid.api
+
+    @property
+    def aliquot(self) -> AliquotPlan | None:
+        return self.capsule.aliquot if self.capsule is not None else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON-ready response (floats only here; 0.1 mg and 0.01 mL)."""
+        api = self.api
+        out: dict[str, Any] = {}
+        if self.capsule is not None:
+            c = self.capsule
+            out["units_to_make"] = c.units_to_make
+            api_weigh = c.api_weigh_mg
+        else:
+            assert self.liquid is not None
+            out["volume_to_make_ml"] = _ml(self.liquid.volume_to_make_ml)
+            api_weigh = self.liquid.api_weigh_mg
+        out["api"] = {
+            "mass_needed_mg": _mg(api.mass_needed_mg),
+            "as_is_fraction": (None if api.as_is_fraction is None
+                               else float(api.as_is_fraction.quantize(FRACTION_STEP))),
+            "weigh_mg": None if api_weigh is None else _mg(api_weigh),
+            "tablets": api.tablets,
+        }
+        if self.capsule is not None:
+            c = self.capsule
+            out["filler"] = {
+                "per_unit_mg": None if c.filler_per_unit_mg is None else _mg(c.filler_per_unit_mg),
+                "weigh_mg": None if c.filler_weigh_mg is None else _mg(c.filler_weigh_mg),
+            }
+            out["theoretical_unit_weight_mg"] = _mg(c.theoretical_unit_weight_mg)
+            out["weight_check"] = {
+                "sample": c.weight_check.sample,
+                "low_mg": _mg(c.weight_check.low_mg),
+                "high_mg": _mg(c.weight_check.high_mg),
+            }
+            out["capsule_size"] = c.capsule_size
+        else:
+            assert self.liquid is not None
+            out["dose_volumes_ml"] = [
+                {"dose_mg": float(dv.dose_mg), "volume_ml": _ml(dv.volume_ml)}
+                for dv in self.liquid.dose_volumes
+            ]
+            out["vehicle"] = [
+                {"code": v.code, "name": v.name,
+                 "amount": _mg(v.amount) if v.unit == "mg" else _ml(v.amount), "unit": v.unit}
+                for v in self.liquid.vehicle
+            ]
+        plan = self.aliquot
+        out["aliquot"] = None if plan is None else {
+            "api_weigh_mg": _mg(plan.api_weigh_mg),
+            "diluent_mg": _mg(plan.diluent_mg),
+            "triturate_mg": _mg(plan.triturate_mg),
+            "aliquot_mg": _mg(plan.aliquot_mg),
+        }
+        out["bud"] = {
+            "date": self.bud.date.isoformat(),
+            "days": self.bud.days,
+            "storage": self.bud.storage,
+            "limited_by": self.bud.limited_by,
+        }
+        out["warnings"] = list(self.warnings)
+        out["steps"] = list(self.steps)
+        out["rules_version"] = self.rules_version
+        out["rules_used"] = dict(self.rules_used)
+        return out
+
+
+def _mg(d: Decimal) -> float:
+    return float(round_mg(d))
+
+
+def _ml(d: Decimal) -> float:
+    return float(round_ml(d))
+
+
+def _capsule_count(quantity: Decimal | int | None, req: QuoteRequest) -> int:
+    if quantity is None:
+        if req.titration and req.strength_mg is not None:
+            return capsules_for_plan(req.titration, req.strength_mg)
+        raise FormulationError("quantity", "the number of capsules to dispense is required")
+    if isinstance(quantity, bool):
+        raise FormulationError("quantity", "the number of capsules must be a whole number")
+    if isinstance(quantity, Decimal):
+        if quantity != quantity.to_integral_value():
+            raise FormulationError("quantity", "the number of capsules must be a whole number")
+        return int(quantity)
+    return quantity
+
+
+def compute_quote(req: QuoteRequest, rules: Rules, today: date) -> QuoteResult:
+    """Formulate a capsule batch or an oral liquid, with its BUD, warnings and worksheet."""
+    compounded_on = req.compounded_on or today
+    days_supply = req.days_supply
+    acks: list[str] = []
+    if req.dosage_form == "capsule":
+        if req.strength_mg is None:
+            raise FormulationError("strength_mg", "the capsule strength (mg) is required")
+        if req.titration:
+            acks += validate_steps(req.titration, rules)
+            capsules_for_plan(req.titration, req.strength_mg)  # every dose whole capsules
+            if days_supply is None:
+                days_supply = total_days(req.titration)
+        cq = quote_capsules(CapsuleRequest(
+            strength_mg=req.strength_mg, quantity=_capsule_count(req.quantity, req),
+            dose_basis=req.dose_basis, capsule_size=req.capsule_size,
+            filler_pack_stat_mg=req.filler_pack_stat_mg, api_pack_stat_mg=req.api_pack_stat_mg,
+            overage_percent=req.overage_percent, balance_mwq_mg=req.balance_mwq_mg,
+            api=req.api, filler_code=req.filler_code), rules)
+        lq = None
+        category = "capsule"
+        used, warnings, steps = dict(cq.rules_used), list(cq.warnings), list(cq.steps)
+        acks = _merge(acks, cq.acknowledgements)
+        storage_override: str | None = None
+    elif req.dosage_form == "liquid":
+        if req.concentration_mg_per_ml is None:
+            raise FormulationError("concentration_mg_per_ml", "the concentration (mg/mL) is "
+                                                              "required")
+        quantity_ml = None
+        if req.quantity is not None:
+            if isinstance(req.quantity, bool):
+                raise FormulationError("quantity", "the volume must be a number of mL")
+            quantity_ml = Decimal(req.quantity)
+        lq = quote_liquid(LiquidRequest(
+            concentration_mg_per_ml=req.concentration_mg_per_ml, quantity_ml=quantity_ml,
+            doses_mg=() if req.dose_mg is None else (req.dose_mg,), titration=req.titration,
+            syringe_ml=req.syringe_ml, preserved=req.preserved, aqueous=req.aqueous,
+            overage_percent=req.overage_percent, api=req.api, dose_basis=req.dose_basis,
+            balance_mwq_mg=req.balance_mwq_mg), rules)
+        cq = None
+        category = lq.bud_category
+        used, warnings, steps = dict(lq.rules_used), list(lq.warnings), list(lq.steps)
+        acks = _merge(acks, lq.acknowledgements)
+        storage_override = lq.storage
+        if days_supply is None:
+            days_supply = lq.days_supply
+    else:
+        raise FormulationError("dosage_form", "dosage form must be 'capsule' or 'liquid'")
+
+    components = [(f"component {i}", d) for i, d in enumerate(req.component_expiries, start=1)]
+    bud = beyond_use_date(compounded_on, category, components, rules, req.stability_override)
+    if storage_override and req.stability_override is None and bud.storage != storage_override:
+        bud = BudResult(bud.date, bud.days, storage_override, bud.limited_by, bud.rule)
+    used["bud_categories"] = rules.describe("bud_categories")
+    if days_supply is not None:
+        note = bud_warning(bud, compounded_on, days_supply)
+        if note:
+            warnings.append(note)
+    steps.append(f"Beyond-use date {bud.date.isoformat()} ({bud.days} days; {bud.limited_by}); "
+                 f"store: {bud.storage}.")
+    return QuoteResult(
+        dosage_form=req.dosage_form, capsule=cq, liquid=lq, bud=bud, acknowledgements=acks,
+        warnings=_merge(acks, warnings), steps=steps, rules_version=rules.version,
+        rules_used=used)
+
+
+def _merge(first: list[str], second: list[str]) -> list[str]:
+    out = list(first)
+    for x in second:
+        if x not in out:
+            out.append(x)
+    return out
