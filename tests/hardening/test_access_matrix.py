@@ -1,0 +1,208 @@
+"""Guarantee 2: the role × route matrix.
+
+`ACCESS` below is the one declared table of who may call what. The test enumerates every
+rule in `app.url_map` (API and pages): a route whose endpoint is missing here fails, a
+route whose `@allow(...)` differs from the table fails, and every route is then called as
+every role and anonymously to show the declaration is enforced (403 for a role outside the
+table, 401 or a redirect to sign-in for no one, never a 403 for a role inside it).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from flask import url_for
+from werkzeug.routing import Rule
+
+from pharmacy.auth import PUBLIC, declared_roles
+
+ADMIN = "admin"
+PHARM = "pharmacist"
+TECH = "technician"
+PRESC = "prescriber"
+ALL = frozenset({ADMIN, PHARM, TECH, PRESC})
+STAFF = frozenset({PHARM, TECH})
+PUB = PUBLIC
+
+# endpoint -> the roles that may call it (PUB: anyone, signed in or not).
+# Keep this current: a new route fails test_every_route_is_declared until it is listed.
+ACCESS: dict[str, frozenset[str]] = {
+    "static": PUB,
+    "api-docs.openapi_json": PUB,
+    # auth
+    "auth.token": PUB,
+    "auth.revoke": ALL,
+    # prescriptions
+    "prescriptions.create": frozenset({PRESC, PHARM}),
+    "prescriptions.index": frozenset({PRESC, PHARM, TECH}),
+    "prescriptions.show": frozenset({PRESC, PHARM, TECH}),
+    "prescriptions.verify": frozenset({PHARM}),
+    "prescriptions.reject": frozenset({PHARM}),
+    "prescriptions.override_hold": frozenset({PHARM}),
+    "prescribers.list_prescribers": STAFF,
+    # web pages
+    "web.login": PUB,
+    "web.logout": ALL,
+    "web.home": ALL,
+}
+
+# Calling these ends the caller's own token or session, so they get a fresh one each time.
+ENDS_SESSION = {"auth.revoke", "web.logout"}
+ROLE_ACCOUNT = {ADMIN: "admin", PHARM: "pharm", TECH: "tech", PRESC: "drA"}
+
+
+def _roles_text(roles: frozenset[str]) -> str:
+    if roles == PUB:
+        return "PUB"
+    return "frozenset({" + ", ".join(repr(r) for r in sorted(roles)) + "})"
+
+
+def test_every_route_is_declared(app: Any) -> None:
+    missing = []
+    mismatched = []
+    for rule in app.url_map.iter_rules():
+        declared = declared_roles(app, rule.endpoint)
+        if rule.endpoint not in ACCESS:
+            suggestion = _roles_text(declared) if declared is not None else "frozenset({...})"
+            missing.append(f'    "{rule.endpoint}": {suggestion},  # {rule.rule}')
+        elif declared != ACCESS[rule.endpoint]:
+            mismatched.append(
+                f"  {rule.endpoint} ({rule.rule}): the view declares "
+                f"{_roles_text(declared) if declared is not None else 'nothing'}, "
+                f"the table says {_roles_text(ACCESS[rule.endpoint])}"
+            )
+    message = ""
+    if missing:
+        message += (
+            "Routes with no entry in the access table. Decide who may call each, decorate the "
+            "view with @allow(...) or @public, and add to ACCESS in "
+            "tests/hardening/test_access_matrix.py:\n" + "\n".join(missing) + "\n"
+        )
+    if mismatched:
+        message += (
+            "Routes whose @allow(...) differs from the access table (fix whichever is wrong):\n"
+            + "\n".join(mismatched)
+        )
+    assert not message, message
+
+
+def test_no_stale_entries(app: Any) -> None:
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    # Web pages may be absent when pharmacy.web is not installed.
+    stale = sorted(e for e in set(ACCESS) - endpoints if not e.startswith("web."))
+    assert not stale, f"ACCESS lists endpoints that no longer exist; remove them: {stale}"
+
+
+def _path(app: Any, rule: Rule) -> str:
+    values: dict[str, Any] = {}
+    for name in rule.arguments:
+        converter = rule._converters.get(name)  # noqa: SLF001
+        kind = type(converter).__name__ if converter else ""
+        if kind == "UUIDConverter":
+            values[name] = uuid.UUID(int=1)
+        elif kind in ("IntegerConverter", "FloatConverter"):
+            values[name] = 1
+        else:
+            values[name] = "x"
+    with app.test_request_context():
+        return str(url_for(rule.endpoint, **values))
+
+
+def _fresh_token(api: Any, username: str) -> str:
+    from .helpers import PASSWORD
+
+    response = api.client.post(
+        "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
+    )
+    assert response.status_code == 200
+    return str(response.get_json()["token"])
+
+
+def _calls(app: Any) -> list[tuple[str, str, str]]:
+    calls = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint not in ACCESS:
+            continue  # test_every_route_is_declared reports it
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            calls.append((rule.endpoint, method, _path(app, rule)))
+    return calls
+
+
+def test_roles_are_enforced_on_every_route(api: Any) -> None:
+    app = api.app
+    problems = []
+    for endpoint, method, path in _calls(app):
+        allowed = ACCESS[endpoint]
+        for role, username in ROLE_ACCOUNT.items():
+            if endpoint in ENDS_SESSION:
+                token = _fresh_token(api, username)
+            else:
+                token = api.accounts[username].token
+            response = api.client.open(
+                path,
+                method=method,
+                headers={"Authorization": f"Bearer {token}"},
+                json={} if method in ("POST", "PUT", "PATCH") else None,
+            )
+            status = response.status_code
+            if allowed == PUB or role in allowed:
+                if status in (401, 403) or status >= 500:
+                    problems.append(f"{method} {path} as {role}: {status}, expected access")
+            elif status != 403:
+                problems.append(f"{method} {path} as {role}: {status}, expected 403")
+        anonymous = api.client.open(
+            path, method=method, json={} if method in ("POST", "PUT", "PATCH") else None
+        )
+        if allowed != PUB:
+            if path.startswith("/api/"):
+                ok = anonymous.status_code == 401
+            else:
+                ok = anonymous.status_code in (302, 303) and "login" in anonymous.location
+            if not ok:
+                problems.append(f"{method} {path} anonymous: {anonymous.status_code}")
+        elif anonymous.status_code >= 500:
+            problems.append(f"{method} {path} anonymous: {anonymous.status_code}")
+    assert not problems, "\n".join(problems)
+
+
+def test_denied_calls_are_audited(api: Any) -> None:
+    from sqlalchemy import select
+
+    from pharmacy.models import AuditEvent
+    from pharmacy.services.uow import read_session
+
+    response = api.post("/api/v1/prescriptions/1/verify", as_="tech", json={"password": "x"})
+    assert response.status_code == 403
+    events = read_session().execute(
+        select(AuditEvent).where(AuditEvent.action == "access.denied")
+    ).scalars().all()
+    assert [e.entity_id for e in events] == ["prescriptions.verify"]
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer ", "Bearer nope", "Basic abc", "bearer x y"])
+def test_bad_tokens_are_401(api: Any, header: str) -> None:
+    response = api.client.get("/api/v1/prescriptions", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.get_json()["code"] == 401
+
+
+def test_revoked_token_is_refused(api: Any) -> None:
+    token = _fresh_token(api, "pharm")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.client.get("/api/v1/prescriptions", headers=headers).status_code == 200
+    assert api.client.delete("/api/v1/auth/token", headers=headers).status_code == 204
+    assert api.client.get("/api/v1/prescriptions", headers=headers).status_code == 401
+
+
+def test_tokens_are_stored_hashed(api: Any) -> None:
+    from sqlalchemy import select
+
+    from pharmacy.models import ApiToken
+    from pharmacy.services.uow import read_session
+
+    stored = set(read_session().execute(select(ApiToken.token_hash)).scalars())
+    for account in api.accounts.values():
+        assert account.token not in stored
+        assert all(account.token not in value for value in stored)
