@@ -29,7 +29,7 @@ S = TitrationStep
 
 
 def test_templates():
-    assert STANDARD == (S(D("1.5"), 14), S(D("3"), 14), S(D("4.5"), 30))
+    assert (S(D("1.5"), 14), S(D("3"), 14), S(D("4.5"), 30)) == STANDARD
     sensitive = TITRATION_TEMPLATES["sensitive-0.5"]
     assert [s.dose_mg for s in sensitive] == [D(x) / 2 for x in range(1, 10)]
     assert [s.days for s in sensitive] == [7] * 8 + [30]
