@@ -29,8 +29,9 @@ class AliquotPlan:
         return self.api_weigh_mg * self.aliquot_mg / self.triturate_mg
 
 
-def plan_aliquot(weigh_mg: Decimal, mwq_mg: Decimal, *,
-                 filler_available_mg: Decimal | None = None) -> AliquotPlan | None:
+def plan_aliquot(
+    weigh_mg: Decimal, mwq_mg: Decimal, *, filler_available_mg: Decimal | None = None
+) -> AliquotPlan | None:
     """Plan an aliquot for a weighing ``W`` below the MWQ, or ``None`` when ``W >= MWQ``.
 
     Default (DOMAIN §4): ``k = ceil(MWQ/W)``, ``M = MWQ``, ``T = k·M``, ``D = T − A``.
@@ -53,22 +54,25 @@ def plan_aliquot(weigh_mg: Decimal, mwq_mg: Decimal, *,
     k = math.ceil(mwq_mg / w)
     m = mwq_mg
     lines = [
-        f"{format_mg(w)} mg is below the balance minimum of {format_mg(mwq_mg)} mg: "
-        "use an aliquot",
+        f"{format_mg(w)} mg is below the balance minimum of {format_mg(mwq_mg)} mg: use an aliquot",
         f"k = ceil({format_mg(mwq_mg)} ÷ {format_mg(w)}) = {k}",
     ]
     if k * (m - w) < mwq_mg:
         m = max(mwq_mg, ceil_to(w + mwq_mg / k, MG_STEP))
-        lines.append(f"Aliquot raised to {format_mg(m)} mg so that the diluent weighing "
-                     f"reaches {format_mg(mwq_mg)} mg")
+        lines.append(
+            f"Aliquot raised to {format_mg(m)} mg so that the diluent weighing "
+            f"reaches {format_mg(mwq_mg)} mg"
+        )
     if filler_available_mg is not None and filler_available_mg > 0:
         f = filler_available_mg
         brought = m - w
         if brought > f or 0 < f - brought < mwq_mg:
             m = w + f
             k = max(k, math.ceil(mwq_mg / f))
-            lines.append(f"The aliquot carries all {format_mg(f)} mg of the batch filler: "
-                         f"M = {format_mg(w)} + {format_mg(f)} = {format_mg(m)} mg, k = {k}")
+            lines.append(
+                f"The aliquot carries all {format_mg(f)} mg of the batch filler: "
+                f"M = {format_mg(w)} + {format_mg(f)} = {format_mg(m)} mg, k = {k}"
+            )
     a = k * w
     t = k * m
     d = t - a
@@ -79,5 +83,13 @@ def plan_aliquot(weigh_mg: Decimal, mwq_mg: Decimal, *,
         f"Take M = {format_mg(m)} mg of triturate: {format_mg(a)} × {format_mg(m)} ÷ "
         f"{format_mg(t)} = {format_mg(w)} mg",
     ]
-    return AliquotPlan(weigh_mg=w, k=k, api_weigh_mg=a, diluent_mg=d, triturate_mg=t,
-                       aliquot_mg=m, filler_brought_in_mg=m - w, derivation=lines)
+    return AliquotPlan(
+        weigh_mg=w,
+        k=k,
+        api_weigh_mg=a,
+        diluent_mg=d,
+        triturate_mg=t,
+        aliquot_mg=m,
+        filler_brought_in_mg=m - w,
+        derivation=lines,
+    )

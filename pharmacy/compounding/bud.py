@@ -28,18 +28,24 @@ class BudResult:
     rule: str  # the category code, "override", or "component"
 
 
-def beyond_use_date(compounded_on: date, category_code: str,
-                    component_expiries: Sequence[tuple[str, date]], rules: Rules,
-                    override: StabilityOverride | None = None) -> BudResult:
+def beyond_use_date(
+    compounded_on: date,
+    category_code: str,
+    component_expiries: Sequence[tuple[str, date]],
+    rules: Rules,
+    override: StabilityOverride | None = None,
+) -> BudResult:
     """``BUD = min(compounded_on + days, earliest component expiry)``; compounding is day 0."""
     category = rules.bud_category(category_code)
     if override is not None:
         if override.days < 0:
-            raise FormulationError("stability_override.days",
-                                   "the stability override must be 0 days or more")
+            raise FormulationError(
+                "stability_override.days", "the stability override must be 0 days or more"
+            )
         if not override.reference.strip():
-            raise FormulationError("stability_override.reference",
-                                   "a stability override needs its reference")
+            raise FormulationError(
+                "stability_override.reference", "a stability override needs its reference"
+            )
         days, storage = override.days, override.storage or category.storage
         limited_by = f"stability override: {override.reference} ({days} days)"
         rule = "override"
@@ -53,7 +59,8 @@ def beyond_use_date(compounded_on: date, category_code: str,
             raise FormulationError(
                 "component_expiries",
                 f"{label} expired on {expiry.isoformat()}, before compounding on "
-                f"{compounded_on.isoformat()}: an expired lot can never be used")
+                f"{compounded_on.isoformat()}: an expired lot can never be used",
+            )
         if expiry < bud:
             bud = expiry
             limited_by = f"{label} expires {expiry.isoformat()}"
@@ -67,7 +74,9 @@ def bud_warning(bud: date | BudResult, fill_date: date, days_supply: int) -> str
     needed = fill_date + timedelta(days=days_supply)
     if bud_date < needed:
         short = (needed - bud_date).days
-        return (f"The beyond-use date {bud_date.isoformat()} is before the end of the "
-                f"{days_supply}-day supply ({needed.isoformat()}): {short} day(s) short; "
-                "dispense less or plan a refill.")
+        return (
+            f"The beyond-use date {bud_date.isoformat()} is before the end of the "
+            f"{days_supply}-day supply ({needed.isoformat()}): {short} day(s) short; "
+            "dispense less or plan a refill."
+        )
     return None

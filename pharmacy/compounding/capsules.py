@@ -82,12 +82,14 @@ def capsule_volume_ml(size: str, rules: Rules) -> Decimal:
     except KeyError:
         allowed = ", ".join(_sizes_by_volume(rules, largest_first=True))
         raise FormulationError(
-            "capsule_size", f"unknown capsule size '{size}': choose one of {allowed}") from None
+            "capsule_size", f"unknown capsule size '{size}': choose one of {allowed}"
+        ) from None
 
 
 def _sizes_by_volume(rules: Rules, largest_first: bool = False) -> list[str]:
-    return sorted(rules.capsule_volumes_ml, key=lambda s: rules.capsule_volumes_ml[s],
-                  reverse=largest_first)
+    return sorted(
+        rules.capsule_volumes_ml, key=lambda s: rules.capsule_volumes_ml[s], reverse=largest_first
+    )
 
 
 def default_pack_stat_mg(size: str, filler: Filler, rules: Rules) -> Decimal:
@@ -96,7 +98,8 @@ def default_pack_stat_mg(size: str, filler: Filler, rules: Rules) -> Decimal:
         raise FormulationError(
             "filler_pack_stat_mg",
             f"no default pack stat for {filler.name}: measure the pack stat (mg per size "
-            f"{size} capsule) for this lot and enter it")
+            f"{size} capsule) for this lot and enter it",
+        )
     return capsule_volume_ml(size, rules) * filler.bulk_density_g_per_ml * MG_PER_G
 
 
@@ -126,8 +129,9 @@ def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
     warnings: list[str] = []
     acks: list[str] = []
     if isinstance(req.quantity, bool) or not isinstance(req.quantity, int) or req.quantity < 1:
-        raise FormulationError("quantity", "the number of capsules must be a whole number of "
-                                           "at least 1")
+        raise FormulationError(
+            "quantity", "the number of capsules must be a whole number of at least 1"
+        )
     rule("dose_hard_stop_max_mg")
     check = check_dose(req.strength_mg, rules, field="strength_mg")
     if check.acknowledgement:
@@ -154,8 +158,9 @@ def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
     filler = rules.filler(req.filler_code)
     if filler is None:
         known = ", ".join(f.code for f in rules.fillers if f.status != "never")
-        raise FormulationError("filler_code", f"unknown filler '{req.filler_code}': choose "
-                                              f"one of {known}")
+        raise FormulationError(
+            "filler_code", f"unknown filler '{req.filler_code}': choose one of {known}"
+        )
     rule("fillers")
     if filler.status == "never":
         raise FormulationError("filler_code", f"{filler.name} cannot be used: {filler.note}")
@@ -174,8 +179,10 @@ def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
         p_filler = req.filler_pack_stat_mg
     p_api = None if req.api.is_tablets else req.api_pack_stat_mg
     if req.api.is_tablets and req.api_pack_stat_mg is not None:
-        warnings.append("The API pack stat is not used with tablets: the tablet powder takes "
-                        "capsule volume like filler.")
+        warnings.append(
+            "The API pack stat is not used with tablets: the tablet powder takes "
+            "capsule volume like filler."
+        )
     if req.balance_mwq_mg is None:
         mwq = rules.balance_mwq_mg
         rule("balance_mwq_mg")
@@ -185,12 +192,17 @@ def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
     need = api_requirement(req.strength_mg * units, req.dose_basis, req.api, rules)
     rule("mw_naltrexone_hcl")
     if req.dose_basis == "base" or need.counted_substance != req.dose_basis:
-        rule("mw_naltrexone_base" if "base" in (req.dose_basis, need.counted_substance)
-             else "mw_naltrexone_hcl_dihydrate")
+        rule(
+            "mw_naltrexone_base"
+            if "base" in (req.dose_basis, need.counted_substance)
+            else "mw_naltrexone_hcl_dihydrate"
+        )
     if req.api.is_tablets:
         rule("tablet_label_claim_mg")
-        warnings.append("Made from commercial 50 mg tablets: the capsules contain lactose and "
-                        "the tablets' other excipients.")
+        warnings.append(
+            "Made from commercial 50 mg tablets: the capsules contain lactose and "
+            "the tablets' other excipients."
+        )
     m_api = None if need.weigh_mg is None else need.weigh_mg / units
 
     # Filler per capsule; a negative amount means the capsule cannot hold the dose.
@@ -230,12 +242,16 @@ def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
     weighings: list[Weighing] = []
     basis_text = f"{format_mg(need.prescribed_mg)} mg {_basis_name(req.dose_basis)}"
     if req.api.is_tablets:
-        steps.append(f"Crush {need.tablets} naltrexone HCl "
-                     f"{plain(rules.tablet_label_claim_mg)} mg tablet"
-                     f"{'s' if need.tablets != 1 else ''} to a fine powder.")
+        steps.append(
+            f"Crush {need.tablets} naltrexone HCl "
+            f"{plain(rules.tablet_label_claim_mg)} mg tablet"
+            f"{'s' if need.tablets != 1 else ''} to a fine powder."
+        )
         if need.tablet_powder_total_mg is not None:
-            steps.append(f"Weigh all the tablet powder (expected about "
-                         f"{format_mg_fixed(need.tablet_powder_total_mg)} mg) and record it.")
+            steps.append(
+                f"Weigh all the tablet powder (expected about "
+                f"{format_mg_fixed(need.tablet_powder_total_mg)} mg) and record it."
+            )
             weighings.append(Weighing("tablet powder (all)", need.tablet_powder_total_mg))
         else:
             steps.append("Weigh all the tablet powder and record it as P mg.")
@@ -244,9 +260,11 @@ def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
             if share != 1:
                 steps.append(f"Weigh P × {share:.4f} mg of tablet powder (= {basis_text}).")
     if plan is not None:
-        weighings += [Weighing(f"{api_name} (aliquot)", plan.api_weigh_mg),
-                      Weighing(f"{filler.name} (diluent)", plan.diluent_mg),
-                      Weighing("triturate aliquot", plan.aliquot_mg)]
+        weighings += [
+            Weighing(f"{api_name} (aliquot)", plan.api_weigh_mg),
+            Weighing(f"{filler.name} (diluent)", plan.diluent_mg),
+            Weighing("triturate aliquot", plan.aliquot_mg),
+        ]
         steps += [
             f"Weigh {format_mg_fixed(plan.api_weigh_mg)} mg {api_name} ({plan.k} × "
             f"{format_mg_fixed(plan.weigh_mg)} mg, aliquot method: {basis_text} needed).",
@@ -266,29 +284,53 @@ def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
             steps.append(f"Weigh {format_mg_fixed(f_weigh)} mg {filler.name}.")
     else:
         total_fill = round_mg(p_filler * units)
-        steps.append(f"Weigh {filler.name}: {format_mg_fixed(total_fill)} mg less the tablet "
-                     f"powder used, so that the fill totals {format_mg_fixed(total_fill)} mg.")
+        steps.append(
+            f"Weigh {filler.name}: {format_mg_fixed(total_fill)} mg less the tablet "
+            f"powder used, so that the fill totals {format_mg_fixed(total_fill)} mg."
+        )
     steps.append("Mix geometrically until uniform.")
-    steps.append(f"Fill {units} size {size} capsules, {format_mg_fixed(theoretical)} mg each "
-                 "(shell excluded).")
-    steps.append(f"Weight-check {wc.sample} capsules one by one: each "
-                 f"{format_mg_fixed(wc.low_mg)}–{format_mg_fixed(wc.high_mg)} mg.")
+    steps.append(
+        f"Fill {units} size {size} capsules, {format_mg_fixed(theoretical)} mg each "
+        "(shell excluded)."
+    )
+    steps.append(
+        f"Weight-check {wc.sample} capsules one by one: each "
+        f"{format_mg_fixed(wc.low_mg)}–{format_mg_fixed(wc.high_mg)} mg."
+    )
 
     for wg in weighings:
         if wg.mass_mg < mwq:
             warnings.append(
                 f"Weighing of {format_mg_fixed(wg.mass_mg)} mg {wg.what} is below the balance "
                 f"minimum of {format_mg_fixed(mwq)} mg: make more capsules or use a more "
-                "sensitive balance.")
+                "sensitive balance."
+            )
     return CapsuleQuote(
-        quantity=req.quantity, units_to_make=units, overage_percent=overage, capsule_size=size,
-        strength_mg=req.strength_mg, dose_basis=req.dose_basis, api=need,
-        api_per_unit_mg=m_api, api_weigh_mg=None if plan is not None else w,
-        filler_code=filler.code, filler_name=filler.name, filler_pack_stat_mg=p_filler,
-        api_pack_stat_mg=p_api, filler_per_unit_mg=per_unit, filler_batch_mg=f_batch,
-        filler_weigh_mg=f_weigh, theoretical_unit_weight_mg=theoretical, weight_check=wc,
-        aliquot=plan, balance_mwq_mg=mwq, weighings=weighings, acknowledgements=acks,
-        warnings=warnings, steps=steps, rules_used=used,
+        quantity=req.quantity,
+        units_to_make=units,
+        overage_percent=overage,
+        capsule_size=size,
+        strength_mg=req.strength_mg,
+        dose_basis=req.dose_basis,
+        api=need,
+        api_per_unit_mg=m_api,
+        api_weigh_mg=None if plan is not None else w,
+        filler_code=filler.code,
+        filler_name=filler.name,
+        filler_pack_stat_mg=p_filler,
+        api_pack_stat_mg=p_api,
+        filler_per_unit_mg=per_unit,
+        filler_batch_mg=f_batch,
+        filler_weigh_mg=f_weigh,
+        theoretical_unit_weight_mg=theoretical,
+        weight_check=wc,
+        aliquot=plan,
+        balance_mwq_mg=mwq,
+        weighings=weighings,
+        acknowledgements=acks,
+        warnings=warnings,
+        steps=steps,
+        rules_used=used,
     )
 
 
@@ -296,8 +338,14 @@ def _basis_name(dose_basis: str) -> str:
     return "naltrexone base" if dose_basis == "base" else "naltrexone HCl"
 
 
-def _too_small(size: str, volume: Decimal, p_filler: Decimal, p_api: Decimal | None,
-               m_api: Decimal, rules: Rules) -> FormulationError:
+def _too_small(
+    size: str,
+    volume: Decimal,
+    p_filler: Decimal,
+    p_api: Decimal | None,
+    m_api: Decimal,
+    rules: Rules,
+) -> FormulationError:
     fits = None
     for other in _sizes_by_volume(rules):
         other_volume = rules.capsule_volumes_ml[other]
@@ -308,11 +356,18 @@ def _too_small(size: str, volume: Decimal, p_filler: Decimal, p_api: Decimal | N
         if filler_per_unit(p_filler * scale, m_api, other_api) >= 0:
             fits = other
             break
-    advice = (f"use size {fits} or larger" if fits is not None
-              else "no capsule size holds it; use a lower strength and more capsules per dose")
-    holds = (f"holds {format_mg(p_api)} mg of naltrexone powder" if p_api is not None
-             else f"holds {format_mg(p_filler)} mg of powder")
+    advice = (
+        f"use size {fits} or larger"
+        if fits is not None
+        else "no capsule size holds it; use a lower strength and more capsules per dose"
+    )
+    holds = (
+        f"holds {format_mg(p_api)} mg of naltrexone powder"
+        if p_api is not None
+        else f"holds {format_mg(p_filler)} mg of powder"
+    )
     return FormulationError(
         "capsule_size",
         f"the capsule cannot hold the dose: each size {size} capsule needs "
-        f"{format_mg(m_api)} mg of naltrexone powder but {holds}; {advice}")
+        f"{format_mg(m_api)} mg of naltrexone powder but {holds}; {advice}",
+    )

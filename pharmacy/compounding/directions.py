@@ -21,19 +21,22 @@ def _take(dosage_form: str, dose_mg: Decimal, per_unit: Decimal, field: str) -> 
         return f"Take {n} capsule{'s' if n != 1 else ''} ({plain(dose_mg)} mg)"
     if dosage_form == "liquid":
         if per_unit <= 0:
-            raise FormulationError("concentration_mg_per_ml",
-                                   "the concentration must be more than 0 mg/mL")
+            raise FormulationError(
+                "concentration_mg_per_ml", "the concentration must be more than 0 mg/mL"
+            )
         volume = dose_mg / per_unit
         if round_ml(volume) != volume:
             raise FormulationError(
                 "concentration_mg_per_ml",
-                f"{plain(dose_mg)} mg at {plain(per_unit)} mg/mL is not a measurable volume")
+                f"{plain(dose_mg)} mg at {plain(per_unit)} mg/mL is not a measurable volume",
+            )
         return f"Take {format_ml(volume)} mL ({plain(dose_mg)} mg)"
     raise FormulationError("dosage_form", f"dosage form must be one of {', '.join(FORMS)}")
 
 
-def _per_unit(dosage_form: str, strength_mg: Decimal | None,
-              concentration_mg_per_ml: Decimal | None) -> Decimal:
+def _per_unit(
+    dosage_form: str, strength_mg: Decimal | None, concentration_mg_per_ml: Decimal | None
+) -> Decimal:
     if dosage_form == "capsule":
         if strength_mg is None:
             raise FormulationError("strength_mg", "the capsule strength is required")
@@ -43,9 +46,13 @@ def _per_unit(dosage_form: str, strength_mg: Decimal | None,
     return concentration_mg_per_ml
 
 
-def fixed_directions(dosage_form: str, dose_mg: Decimal, strength_mg: Decimal | None = None,
-                     concentration_mg_per_ml: Decimal | None = None,
-                     rules: Rules = DEFAULT_RULES) -> str:
+def fixed_directions(
+    dosage_form: str,
+    dose_mg: Decimal,
+    strength_mg: Decimal | None = None,
+    concentration_mg_per_ml: Decimal | None = None,
+    rules: Rules = DEFAULT_RULES,
+) -> str:
     """E.g. ``"Take 3 capsules (4.5 mg) by mouth at bedtime."``."""
     per_unit = _per_unit(dosage_form, strength_mg, concentration_mg_per_ml)
     return f"{_take(dosage_form, dose_mg, per_unit, 'dose_mg')} {rules.directions_route_timing}."
@@ -64,9 +71,13 @@ def _date_range(start: date, end: date) -> str:
     return f"{format_day(start)} to {format_day(end)}"
 
 
-def titration_directions(dosage_form: str, steps: Sequence[TitrationStep],
-                         strength_or_concentration: Decimal, start: date | None = None,
-                         rules: Rules = DEFAULT_RULES) -> list[str]:
+def titration_directions(
+    dosage_form: str,
+    steps: Sequence[TitrationStep],
+    strength_or_concentration: Decimal,
+    start: date | None = None,
+    rules: Rules = DEFAULT_RULES,
+) -> list[str]:
     """One line per step: ``"Days 1 to 14: Take 1 capsule (1.5 mg) by mouth at bedtime."``,
     or with a start date ``"Nov 22 to Dec 5, 2026: ..."``."""
     if not steps:
@@ -90,15 +101,23 @@ def titration_directions(dosage_form: str, steps: Sequence[TitrationStep],
     return lines
 
 
-def directions_text(dosage_form: str, steps: Sequence[TitrationStep],
-                    strength_or_concentration: Decimal, start: date | None = None,
-                    rules: Rules = DEFAULT_RULES) -> str:
+def directions_text(
+    dosage_form: str,
+    steps: Sequence[TitrationStep],
+    strength_or_concentration: Decimal,
+    start: date | None = None,
+    rules: Rules = DEFAULT_RULES,
+) -> str:
     """The whole directions on one line: a fixed dose alone, or every titration step."""
     if len(steps) == 1:
         per = strength_or_concentration
-        return fixed_directions(dosage_form, steps[0].dose_mg,
-                                strength_mg=per if dosage_form == "capsule" else None,
-                                concentration_mg_per_ml=per if dosage_form == "liquid" else None,
-                                rules=rules)
-    return " ".join(titration_directions(dosage_form, steps, strength_or_concentration, start,
-                                         rules))
+        return fixed_directions(
+            dosage_form,
+            steps[0].dose_mg,
+            strength_mg=per if dosage_form == "capsule" else None,
+            concentration_mg_per_ml=per if dosage_form == "liquid" else None,
+            rules=rules,
+        )
+    return " ".join(
+        titration_directions(dosage_form, steps, strength_or_concentration, start, rules)
+    )

@@ -91,8 +91,9 @@ def fits_syringe(volume_ml: Decimal, syringe_ml: int, rules: Rules) -> bool:
     return 0 < volume_ml <= syringe_ml and on_graduation(volume_ml, grad)
 
 
-def propose_concentration(doses_mg: Sequence[Decimal], rules: Rules,
-                          syringe_ml: int | None = None) -> tuple[Decimal, int] | None:
+def propose_concentration(
+    doses_mg: Sequence[Decimal], rules: Rules, syringe_ml: int | None = None
+) -> tuple[Decimal, int] | None:
     """A concentration from the rules' list (and a syringe) that fits every dose."""
     syringes = sorted(rules.syringe_graduations_ml)
     if syringe_ml is not None:
@@ -104,8 +105,9 @@ def propose_concentration(doses_mg: Sequence[Decimal], rules: Rules,
     return None
 
 
-def _syringe_error(doses: Sequence[Decimal], conc: Decimal, syringe: int | None,
-                   rules: Rules) -> FormulationError:
+def _syringe_error(
+    doses: Sequence[Decimal], conc: Decimal, syringe: int | None, rules: Rules
+) -> FormulationError:
     problems = []
     too_big = False
     for d in doses:
@@ -113,12 +115,13 @@ def _syringe_error(doses: Sequence[Decimal], conc: Decimal, syringe: int | None,
         shown = format_ml(vol) if round_ml(vol) == vol else f"{vol:.3f}…"
         if syringe is not None and vol > syringe:
             too_big = True
-            problems.append(f"{plain(d)} mg is {shown} mL, more than a {syringe} mL "
-                            "syringe holds")
+            problems.append(f"{plain(d)} mg is {shown} mL, more than a {syringe} mL syringe holds")
         elif syringe is not None and not fits_syringe(vol, syringe, rules):
             grad = rules.syringe_graduations_ml[syringe]
-            problems.append(f"{plain(d)} mg is {shown} mL, not on the {format_ml(grad)} mL "
-                            f"graduations of a {syringe} mL syringe")
+            problems.append(
+                f"{plain(d)} mg is {shown} mL, not on the {format_ml(grad)} mL "
+                f"graduations of a {syringe} mL syringe"
+            )
     if syringe is None:
         problems.append(f"at {plain(conc)} mg/mL no oral syringe measures every dose")
     proposal = propose_concentration(doses, rules, syringe)
@@ -142,8 +145,9 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
     acks: list[str] = []
     conc = req.concentration_mg_per_ml
     if conc <= 0:
-        raise FormulationError("concentration_mg_per_ml",
-                               "the concentration must be more than 0 mg/mL")
+        raise FormulationError(
+            "concentration_mg_per_ml", "the concentration must be more than 0 mg/mL"
+        )
     rule("dose_hard_stop_max_mg")
     doses: list[Decimal] = []
     for d in req.doses_mg:
@@ -160,8 +164,11 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
             if s.dose_mg not in doses:
                 doses.append(s.dose_mg)
     if not doses:
-        raise FormulationError("dose_mg", "a dose (or a titration plan) is needed to check "
-                                          "that each dose can be measured with the syringe")
+        raise FormulationError(
+            "dose_mg",
+            "a dose (or a titration plan) is needed to check "
+            "that each dose can be measured with the syringe",
+        )
     if acks:
         rule("dose_ack_low_mg")
         rule("dose_ack_high_mg")
@@ -171,11 +178,18 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
     syringe = req.syringe_ml
     if syringe is not None and syringe not in rules.syringe_graduations_ml:
         allowed = ", ".join(str(s) for s in sorted(rules.syringe_graduations_ml))
-        raise FormulationError("syringe_ml", f"no {syringe} mL oral syringe is stocked: choose "
-                                             f"{allowed} mL")
+        raise FormulationError(
+            "syringe_ml", f"no {syringe} mL oral syringe is stocked: choose {allowed} mL"
+        )
     if syringe is None:
-        syringe = next((s for s in sorted(rules.syringe_graduations_ml)
-                        if all(fits_syringe(d / conc, s, rules) for d in doses)), None)
+        syringe = next(
+            (
+                s
+                for s in sorted(rules.syringe_graduations_ml)
+                if all(fits_syringe(d / conc, s, rules) for d in doses)
+            ),
+            None,
+        )
         if syringe is None:
             rule("liquid_concentrations_mg_per_ml")
             raise _syringe_error(doses, conc, None, rules)
@@ -195,8 +209,10 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
             plan_ml = sum((s.dose_mg / conc * s.days for s in req.titration), Decimal(0))
             days_supply = total_days(req.titration)
             if dispensed < plan_ml:
-                warnings.append(f"{format_ml(dispensed)} mL is less than the "
-                                f"{format_ml(plan_ml)} mL the titration plan needs.")
+                warnings.append(
+                    f"{format_ml(dispensed)} mL is less than the "
+                    f"{format_ml(plan_ml)} mL the titration plan needs."
+                )
         elif len(dose_volumes) == 1:
             days_supply = int(dispensed / dose_volumes[0].volume_ml)
     elif req.titration:
@@ -222,13 +238,18 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
         whole = count * claim / conc_hcl
         volume = whole if round_ml(whole) == whole else ceil_to(whole, ML_STEP)
         need = api_requirement(count * claim, "hcl", req.api, rules)
-        warnings.append("Made from commercial 50 mg tablets: the liquid is a suspension and "
-                        "contains lactose and the tablets' other excipients.")
+        warnings.append(
+            "Made from commercial 50 mg tablets: the liquid is a suspension and "
+            "contains lactose and the tablets' other excipients."
+        )
     else:
         need = api_requirement(conc * volume, req.dose_basis, req.api, rules)
     if req.dose_basis == "base" or need.counted_substance != req.dose_basis:
-        rule("mw_naltrexone_base" if "base" in (req.dose_basis, need.counted_substance)
-             else "mw_naltrexone_hcl_dihydrate")
+        rule(
+            "mw_naltrexone_base"
+            if "base" in (req.dose_basis, need.counted_substance)
+            else "mw_naltrexone_hcl_dihydrate"
+        )
 
     mwq = rules.balance_mwq_mg if req.balance_mwq_mg is None else req.balance_mwq_mg
     if req.balance_mwq_mg is None:
@@ -246,25 +267,34 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
         rule("fawcett_reference")
         for c in rules.fawcett_vehicle:
             if c.basis == "w/v":
-                vehicle.append(VehicleItem(c.code, c.name,
-                                           round_mg(c.percent / HUNDRED * volume * MG_PER_G),
-                                           "mg"))
+                vehicle.append(
+                    VehicleItem(
+                        c.code, c.name, round_mg(c.percent / HUNDRED * volume * MG_PER_G), "mg"
+                    )
+                )
             elif c.basis == "v/v":
-                vehicle.append(VehicleItem(c.code, c.name, round_ml(c.percent / HUNDRED * volume),
-                                           "mL"))
+                vehicle.append(
+                    VehicleItem(c.code, c.name, round_ml(c.percent / HUNDRED * volume), "mL")
+                )
             else:
                 vehicle.append(VehicleItem(c.code, f"{c.name}, q.s. to", round_ml(volume), "mL"))
         category = "aqueous_preserved"
     elif req.aqueous:
-        vehicle.append(VehicleItem("purified_water", "purified water, q.s. to", round_ml(volume),
-                                   "mL"))
+        vehicle.append(
+            VehicleItem("purified_water", "purified water, q.s. to", round_ml(volume), "mL")
+        )
         category = "aqueous_unpreserved"
         rule("liquid_texts")
         warnings.append(liquid_texts.get("unpreserved_note", ""))
     else:
-        vehicle.append(VehicleItem("nonaqueous_vehicle",
-                                   f"{liquid_texts.get('nonaqueous_vehicle', 'vehicle')}, q.s. to",
-                                   round_ml(volume), "mL"))
+        vehicle.append(
+            VehicleItem(
+                "nonaqueous_vehicle",
+                f"{liquid_texts.get('nonaqueous_vehicle', 'vehicle')}, q.s. to",
+                round_ml(volume),
+                "mL",
+            )
+        )
         category = "nonaqueous_liquid"
     cat = rules.bud_category(category)
     storage = cat.storage
@@ -279,20 +309,27 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
 
     # Weighings and worksheet.
     api_name = need.weigh_label
-    conc_text = f"{plain(conc)} mg/mL" + (" (as naltrexone base)" if req.dose_basis == "base"
-                                          else "")
-    steps = [f"Make {format_ml(volume)} mL of naltrexone HCl oral liquid {conc_text}: "
-             f"{format_ml(dispensed)} mL to dispense + {plain(overage)} % overage."]
+    conc_text = f"{plain(conc)} mg/mL" + (
+        " (as naltrexone base)" if req.dose_basis == "base" else ""
+    )
+    steps = [
+        f"Make {format_ml(volume)} mL of naltrexone HCl oral liquid {conc_text}: "
+        f"{format_ml(dispensed)} mL to dispense + {plain(overage)} % overage."
+    ]
     weighings: list[tuple[str, Decimal]] = []
     if req.api.is_tablets:
-        steps.append(f"Crush {need.tablets} naltrexone HCl {plain(rules.tablet_label_claim_mg)} "
-                     f"mg tablet{'s' if need.tablets != 1 else ''} to a fine powder and "
-                     "levigate with a little vehicle.")
+        steps.append(
+            f"Crush {need.tablets} naltrexone HCl {plain(rules.tablet_label_claim_mg)} "
+            f"mg tablet{'s' if need.tablets != 1 else ''} to a fine powder and "
+            "levigate with a little vehicle."
+        )
     elif w is not None:
         weighings.append((api_name, w))
-        steps.append(f"Weigh {format_mg_fixed(w)} mg {api_name} (= "
-                     f"{format_mg(need.prescribed_mg)} mg "
-                     f"{'naltrexone base' if req.dose_basis == 'base' else 'naltrexone HCl'}).")
+        steps.append(
+            f"Weigh {format_mg_fixed(w)} mg {api_name} (= "
+            f"{format_mg(need.prescribed_mg)} mg "
+            f"{'naltrexone base' if req.dose_basis == 'base' else 'naltrexone HCl'})."
+        )
     for item in vehicle:
         if item.unit == "mg":
             weighings.append((item.name, item.amount))
@@ -300,16 +337,21 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
         elif item.code != vehicle[-1].code:
             steps.append(f"Measure {format_ml(item.amount)} mL {item.name}.")
     if req.aqueous:
-        steps.append("Dissolve the solids in about half of the water, add the other "
-                     "ingredients and mix until dissolved or uniform.")
+        steps.append(
+            "Dissolve the solids in about half of the water, add the other "
+            "ingredients and mix until dissolved or uniform."
+        )
     else:
         steps.append("Disperse the naltrexone in part of the vehicle and mix until uniform.")
-    steps.append(f"Make up to {format_ml(volume)} mL with {vehicle[-1].name.split(',')[0]} "
-                 "and mix well.")
-    steps.append(f"Package in an amber bottle with {syringe} mL oral syringes "
-                 f"({format_ml(grad)} mL graduations): "
-                 + ", ".join(f"{plain(dv.dose_mg)} mg = {format_ml(dv.volume_ml)} mL"
-                             for dv in dose_volumes) + ".")
+    steps.append(
+        f"Make up to {format_ml(volume)} mL with {vehicle[-1].name.split(',')[0]} and mix well."
+    )
+    steps.append(
+        f"Package in an amber bottle with {syringe} mL oral syringes "
+        f"({format_ml(grad)} mL graduations): "
+        + ", ".join(f"{plain(dv.dose_mg)} mg = {format_ml(dv.volume_ml)} mL" for dv in dose_volumes)
+        + "."
+    )
     steps.append("Label: " + " ".join(auxiliary))
 
     for what, mass in weighings:
@@ -319,11 +361,27 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
             warnings.append(
                 f"Weighing of {format_mg_fixed(mass)} mg {what} is below the balance minimum "
                 f"of {format_mg_fixed(mwq)} mg: make at least {min_ml} mL, use a stock "
-                "solution, or use a more sensitive balance.")
+                "solution, or use a more sensitive balance."
+            )
     return LiquidQuote(
-        concentration_mg_per_ml=conc, dose_basis=req.dose_basis, syringe_ml=syringe,
-        graduation_ml=grad, dose_volumes=dose_volumes, dispensed_ml=dispensed,
-        overage_percent=overage, volume_to_make_ml=volume, api=need, api_weigh_mg=w,
-        vehicle=vehicle, bud_category=category, storage=storage, auxiliary=auxiliary,
-        days_supply=days_supply, balance_mwq_mg=mwq, acknowledgements=acks,
-        warnings=[x for x in warnings if x], steps=steps, rules_used=used)
+        concentration_mg_per_ml=conc,
+        dose_basis=req.dose_basis,
+        syringe_ml=syringe,
+        graduation_ml=grad,
+        dose_volumes=dose_volumes,
+        dispensed_ml=dispensed,
+        overage_percent=overage,
+        volume_to_make_ml=volume,
+        api=need,
+        api_weigh_mg=w,
+        vehicle=vehicle,
+        bud_category=category,
+        storage=storage,
+        auxiliary=auxiliary,
+        days_supply=days_supply,
+        balance_mwq_mg=mwq,
+        acknowledgements=acks,
+        warnings=[x for x in warnings if x],
+        steps=steps,
+        rules_used=used,
+    )

@@ -44,8 +44,9 @@ def _index(rules: Rules) -> tuple[dict[str, list[OpioidTerm]], int]:
     return index, longest
 
 
-def _screen_one(medication: str, rules: Rules, index: dict[str, list[OpioidTerm]],
-                longest: int) -> list[OpioidMatch]:
+def _screen_one(
+    medication: str, rules: Rules, index: dict[str, list[OpioidTerm]], longest: int
+) -> list[OpioidMatch]:
     words = tokens(medication)
     # A term matches a run of whole words that spells it, spaces and punctuation ignored:
     # "oxy contin" and "OxyContin" both spell "oxycontin"; "trazodone" spells no term.
@@ -65,13 +66,23 @@ def _screen_one(medication: str, rules: Rules, index: dict[str, list[OpioidTerm]
         if drug_class == "short_acting" and extended and term.severity == "stop":
             drug_class = "long_acting"
         washout = rules.washout_texts.get(drug_class, rules.washout_texts.get("short_acting", ""))
-        matches.append(OpioidMatch(medication, term.term, term.ingredient, term.severity,
-                                   washout, drug_class, term.note))
+        matches.append(
+            OpioidMatch(
+                medication,
+                term.term,
+                term.ingredient,
+                term.severity,
+                washout,
+                drug_class,
+                term.note,
+            )
+        )
     return matches
 
 
-def screen_medications(medications: Sequence[str],
-                       rules: Rules = DEFAULT_RULES) -> list[OpioidMatch]:
+def screen_medications(
+    medications: Sequence[str], rules: Rules = DEFAULT_RULES
+) -> list[OpioidMatch]:
     """Every opioid (or opioid-like warning) found in a list of current medications."""
     index, longest = _index(rules)
     matches: list[OpioidMatch] = []
@@ -88,11 +99,13 @@ def hold_reasons(matches: Sequence[OpioidMatch]) -> list[str]:
             reasons.append(
                 f"'{m.medication}' contains {m.ingredient} (matched '{m.matched_term}'), an "
                 "opioid: naltrexone blocks opioids and would cause sudden withdrawal. Hold for "
-                f"a pharmacist: {m.washout_text}.")
+                f"a pharmacist: {m.washout_text}."
+            )
         else:
             reasons.append(
                 f"'{m.medication}' matched '{m.matched_term}' ({m.ingredient}): "
-                f"{m.note or 'review with the patient before starting naltrexone'}.")
+                f"{m.note or 'review with the patient before starting naltrexone'}."
+            )
     return reasons
 
 

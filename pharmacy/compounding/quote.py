@@ -91,8 +91,11 @@ class QuoteResult:
             api_weigh = self.liquid.api_weigh_mg
         out["api"] = {
             "mass_needed_mg": _mg(api.mass_needed_mg),
-            "as_is_fraction": (None if api.as_is_fraction is None
-                               else float(api.as_is_fraction.quantize(FRACTION_STEP))),
+            "as_is_fraction": (
+                None
+                if api.as_is_fraction is None
+                else float(api.as_is_fraction.quantize(FRACTION_STEP))
+            ),
             "weigh_mg": None if api_weigh is None else _mg(api_weigh),
             "tablets": api.tablets,
         }
@@ -116,17 +119,25 @@ class QuoteResult:
                 for dv in self.liquid.dose_volumes
             ]
             out["vehicle"] = [
-                {"code": v.code, "name": v.name,
-                 "amount": _mg(v.amount) if v.unit == "mg" else _ml(v.amount), "unit": v.unit}
+                {
+                    "code": v.code,
+                    "name": v.name,
+                    "amount": _mg(v.amount) if v.unit == "mg" else _ml(v.amount),
+                    "unit": v.unit,
+                }
                 for v in self.liquid.vehicle
             ]
         plan = self.aliquot
-        out["aliquot"] = None if plan is None else {
-            "api_weigh_mg": _mg(plan.api_weigh_mg),
-            "diluent_mg": _mg(plan.diluent_mg),
-            "triturate_mg": _mg(plan.triturate_mg),
-            "aliquot_mg": _mg(plan.aliquot_mg),
-        }
+        out["aliquot"] = (
+            None
+            if plan is None
+            else {
+                "api_weigh_mg": _mg(plan.api_weigh_mg),
+                "diluent_mg": _mg(plan.diluent_mg),
+                "triturate_mg": _mg(plan.triturate_mg),
+                "aliquot_mg": _mg(plan.aliquot_mg),
+            }
+        )
         out["bud"] = {
             "date": self.bud.date.isoformat(),
             "days": self.bud.days,
@@ -175,12 +186,21 @@ def compute_quote(req: QuoteRequest, rules: Rules, today: date) -> QuoteResult:
             capsules_for_plan(req.titration, req.strength_mg)  # every dose whole capsules
             if days_supply is None:
                 days_supply = total_days(req.titration)
-        cq = quote_capsules(CapsuleRequest(
-            strength_mg=req.strength_mg, quantity=_capsule_count(req.quantity, req),
-            dose_basis=req.dose_basis, capsule_size=req.capsule_size,
-            filler_pack_stat_mg=req.filler_pack_stat_mg, api_pack_stat_mg=req.api_pack_stat_mg,
-            overage_percent=req.overage_percent, balance_mwq_mg=req.balance_mwq_mg,
-            api=req.api, filler_code=req.filler_code), rules)
+        cq = quote_capsules(
+            CapsuleRequest(
+                strength_mg=req.strength_mg,
+                quantity=_capsule_count(req.quantity, req),
+                dose_basis=req.dose_basis,
+                capsule_size=req.capsule_size,
+                filler_pack_stat_mg=req.filler_pack_stat_mg,
+                api_pack_stat_mg=req.api_pack_stat_mg,
+                overage_percent=req.overage_percent,
+                balance_mwq_mg=req.balance_mwq_mg,
+                api=req.api,
+                filler_code=req.filler_code,
+            ),
+            rules,
+        )
         lq = None
         category = "capsule"
         used, warnings, steps = dict(cq.rules_used), list(cq.warnings), list(cq.steps)
@@ -188,19 +208,30 @@ def compute_quote(req: QuoteRequest, rules: Rules, today: date) -> QuoteResult:
         storage_override: str | None = None
     elif req.dosage_form == "liquid":
         if req.concentration_mg_per_ml is None:
-            raise FormulationError("concentration_mg_per_ml", "the concentration (mg/mL) is "
-                                                              "required")
+            raise FormulationError(
+                "concentration_mg_per_ml", "the concentration (mg/mL) is required"
+            )
         quantity_ml = None
         if req.quantity is not None:
             if isinstance(req.quantity, bool):
                 raise FormulationError("quantity", "the volume must be a number of mL")
             quantity_ml = Decimal(req.quantity)
-        lq = quote_liquid(LiquidRequest(
-            concentration_mg_per_ml=req.concentration_mg_per_ml, quantity_ml=quantity_ml,
-            doses_mg=() if req.dose_mg is None else (req.dose_mg,), titration=req.titration,
-            syringe_ml=req.syringe_ml, preserved=req.preserved, aqueous=req.aqueous,
-            overage_percent=req.overage_percent, api=req.api, dose_basis=req.dose_basis,
-            balance_mwq_mg=req.balance_mwq_mg), rules)
+        lq = quote_liquid(
+            LiquidRequest(
+                concentration_mg_per_ml=req.concentration_mg_per_ml,
+                quantity_ml=quantity_ml,
+                doses_mg=() if req.dose_mg is None else (req.dose_mg,),
+                titration=req.titration,
+                syringe_ml=req.syringe_ml,
+                preserved=req.preserved,
+                aqueous=req.aqueous,
+                overage_percent=req.overage_percent,
+                api=req.api,
+                dose_basis=req.dose_basis,
+                balance_mwq_mg=req.balance_mwq_mg,
+            ),
+            rules,
+        )
         cq = None
         category = lq.bud_category
         used, warnings, steps = dict(lq.rules_used), list(lq.warnings), list(lq.steps)
@@ -220,12 +251,21 @@ def compute_quote(req: QuoteRequest, rules: Rules, today: date) -> QuoteResult:
         note = bud_warning(bud, compounded_on, days_supply)
         if note:
             warnings.append(note)
-    steps.append(f"Beyond-use date {bud.date.isoformat()} ({bud.days} days; {bud.limited_by}); "
-                 f"store: {bud.storage}.")
+    steps.append(
+        f"Beyond-use date {bud.date.isoformat()} ({bud.days} days; {bud.limited_by}); "
+        f"store: {bud.storage}."
+    )
     return QuoteResult(
-        dosage_form=req.dosage_form, capsule=cq, liquid=lq, bud=bud, acknowledgements=acks,
-        warnings=_merge(acks, warnings), steps=steps, rules_version=rules.version,
-        rules_used=used)
+        dosage_form=req.dosage_form,
+        capsule=cq,
+        liquid=lq,
+        bud=bud,
+        acknowledgements=acks,
+        warnings=_merge(acks, warnings),
+        steps=steps,
+        rules_version=rules.version,
+        rules_used=used,
+    )
 
 
 def _merge(first: list[str], second: list[str]) -> list[str]:

@@ -66,8 +66,12 @@ class VehicleComponent:
     basis: str
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"code": self.code, "name": self.name, "percent": str(self.percent),
-                "basis": self.basis}
+        return {
+            "code": self.code,
+            "name": self.name,
+            "percent": str(self.percent),
+            "basis": self.basis,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> VehicleComponent:
@@ -125,8 +129,13 @@ class OpioidTerm:
     note: str = ""
 
     def to_json(self) -> dict[str, JsonValue]:
-        return {"term": self.term, "ingredient": self.ingredient, "class": self.drug_class,
-                "severity": self.severity, "note": self.note}
+        return {
+            "term": self.term,
+            "ingredient": self.ingredient,
+            "class": self.drug_class,
+            "severity": self.severity,
+            "note": self.note,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> OpioidTerm:
@@ -142,32 +151,50 @@ class OpioidTerm:
 # --------------------------------------------------------------------------- seed data
 
 _CAPSULE_VOLUMES_ML: dict[str, Decimal] = {
-    "000": D("1.37"), "00": D("0.95"), "0": D("0.68"), "1": D("0.50"),
-    "2": D("0.37"), "3": D("0.30"), "4": D("0.21"), "5": D("0.13"),
+    "000": D("1.37"),
+    "00": D("0.95"),
+    "0": D("0.68"),
+    "1": D("0.50"),
+    "2": D("0.37"),
+    "3": D("0.30"),
+    "4": D("0.21"),
+    "5": D("0.13"),
 }
 
 _FILLERS: tuple[Filler, ...] = (
-    Filler("mcc", "microcrystalline cellulose", D("0.30"),
-           note="default filler (Avicel PH-102 loose bulk density 0.28-0.33 g/mL)"),
-    Filler("sodium_bicarbonate", "sodium bicarbonate", None,
-           note="measure a pack stat per lot"),
-    Filler("lactose", "lactose monohydrate", None, note="contains lactose",
-           contains_lactose=True),
-    Filler("calcium_carbonate", "calcium carbonate", None, status="avoid",
-           note="avoid calcium carbonate in LDN capsules"),
-    Filler("hypromellose", "hypromellose (HPMC)", None, status="never",
-           note="a slow-release filler; LDN must be immediate release"),
+    Filler(
+        "mcc",
+        "microcrystalline cellulose",
+        D("0.30"),
+        note="default filler (Avicel PH-102 loose bulk density 0.28-0.33 g/mL)",
+    ),
+    Filler("sodium_bicarbonate", "sodium bicarbonate", None, note="measure a pack stat per lot"),
+    Filler("lactose", "lactose monohydrate", None, note="contains lactose", contains_lactose=True),
+    Filler(
+        "calcium_carbonate",
+        "calcium carbonate",
+        None,
+        status="avoid",
+        note="avoid calcium carbonate in LDN capsules",
+    ),
+    Filler(
+        "hypromellose",
+        "hypromellose (HPMC)",
+        None,
+        status="never",
+        note="a slow-release filler; LDN must be immediate release",
+    ),
 )
 
 _BUD_CATEGORIES: tuple[BudCategory, ...] = (
-    BudCategory("aqueous_unpreserved", "aqueous, not preserved (water activity >= 0.6)", 14,
-                "refrigerator"),
-    BudCategory("aqueous_preserved", "aqueous, preserved", 35,
-                "room temperature or refrigerator"),
-    BudCategory("nonaqueous_liquid", "non-aqueous oral liquid", 90,
-                "room temperature or refrigerator"),
-    BudCategory("capsule", "other non-aqueous (capsules)", 180,
-                "room temperature or refrigerator"),
+    BudCategory(
+        "aqueous_unpreserved", "aqueous, not preserved (water activity >= 0.6)", 14, "refrigerator"
+    ),
+    BudCategory("aqueous_preserved", "aqueous, preserved", 35, "room temperature or refrigerator"),
+    BudCategory(
+        "nonaqueous_liquid", "non-aqueous oral liquid", 90, "room temperature or refrigerator"
+    ),
+    BudCategory("capsule", "other non-aqueous (capsules)", 180, "room temperature or refrigerator"),
 )
 
 _FAWCETT_VEHICLE: tuple[VehicleComponent, ...] = (
@@ -178,10 +205,18 @@ _FAWCETT_VEHICLE: tuple[VehicleComponent, ...] = (
 )
 
 
-def _terms(ingredient: str, names: str, drug_class: str = "short_acting",
-           severity: str = "stop", note: str = "") -> list[OpioidTerm]:
-    return [OpioidTerm(n.strip(), ingredient, drug_class, severity, note)
-            for n in names.split(",") if n.strip()]
+def _terms(
+    ingredient: str,
+    names: str,
+    drug_class: str = "short_acting",
+    severity: str = "stop",
+    note: str = "",
+) -> list[OpioidTerm]:
+    return [
+        OpioidTerm(n.strip(), ingredient, drug_class, severity, note)
+        for n in names.split(",")
+        if n.strip()
+    ]
 
 
 _LONG = "long_acting"
@@ -192,23 +227,34 @@ _LOPERAMIDE_NOTE = (
 _KRATOM_NOTE = "kratom (mitragynine) acts on opioid receptors; naltrexone may cause withdrawal"
 
 _OPIOID_TERMS: tuple[OpioidTerm, ...] = tuple(
-    _terms("buprenorphine", "buprenorphine, Suboxone, Subutex, Zubsolv, Bunavail, Butrans, "
-           "Belbuca, Buprenex, Sublocade, Brixadi, Cassipa", "buprenorphine")
+    _terms(
+        "buprenorphine",
+        "buprenorphine, Suboxone, Subutex, Zubsolv, Bunavail, Butrans, "
+        "Belbuca, Buprenex, Sublocade, Brixadi, Cassipa",
+        "buprenorphine",
+    )
     + _terms("methadone", "methadone, Dolophine, Methadose, Diskets", "methadone")
     + _terms("butorphanol", "butorphanol, Stadol")
-    + _terms("codeine", "codeine, Tylenol 3, Tylenol 4, Tylenol No 3, Tylenol No 4, "
-             "Tylenol with codeine, Tylenol w codeine, Tuzistra, Tuxarin, Robitussin AC, "
-             "Cheratussin AC, Guiatuss AC")
+    + _terms(
+        "codeine",
+        "codeine, Tylenol 3, Tylenol 4, Tylenol No 3, Tylenol No 4, "
+        "Tylenol with codeine, Tylenol w codeine, Tuzistra, Tuxarin, Robitussin AC, "
+        "Cheratussin AC, Guiatuss AC",
+    )
     + _terms("dihydrocodeine", "dihydrocodeine, Trezix, Synalgos DC, Panlor")
-    + _terms("fentanyl", "fentanyl, Actiq, Fentora, Sublimaze, Abstral, Subsys, Lazanda, "
-             "Onsolis, Ionsys")
+    + _terms(
+        "fentanyl", "fentanyl, Actiq, Fentora, Sublimaze, Abstral, Subsys, Lazanda, Onsolis, Ionsys"
+    )
     + _terms("fentanyl", "Duragesic", _LONG)
     + _terms("alfentanil", "alfentanil, Alfenta")
     + _terms("sufentanil", "sufentanil, Sufenta, Dsuvia")
     + _terms("remifentanil", "remifentanil, Ultiva")
-    + _terms("hydrocodone", "hydrocodone, Vicodin, Norco, Lortab, Lorcet, Xodol, Verdrocet, "
-             "Vicoprofen, Reprexain, Ibudone, Xylon, Tussionex, Hycodan, TussiCaps, Hycet, "
-             "Zamicet, Zydone, Anexsia")
+    + _terms(
+        "hydrocodone",
+        "hydrocodone, Vicodin, Norco, Lortab, Lorcet, Xodol, Verdrocet, "
+        "Vicoprofen, Reprexain, Ibudone, Xylon, Tussionex, Hycodan, TussiCaps, Hycet, "
+        "Zamicet, Zydone, Anexsia",
+    )
     + _terms("hydrocodone", "Hysingla, Zohydro, Vantrela", _LONG)
     + _terms("benzhydrocodone", "benzhydrocodone, Apadaz")
     + _terms("hydromorphone", "hydromorphone, Dilaudid")
@@ -220,8 +266,11 @@ _OPIOID_TERMS: tuple[OpioidTerm, ...] = tuple(
     + _terms("nalbuphine", "nalbuphine, Nubain")
     + _terms("opium", "opium, paregoric, laudanum")
     + _terms("oliceridine", "oliceridine, Olinvyk")
-    + _terms("oxycodone", "oxycodone, Roxicodone, Percocet, Percodan, Endocet, Endodan, "
-             "Roxicet, Oxaydo, RoxyBond, Primlev, Xartemis, Oxecta, Tylox")
+    + _terms(
+        "oxycodone",
+        "oxycodone, Roxicodone, Percocet, Percodan, Endocet, Endodan, "
+        "Roxicet, Oxaydo, RoxyBond, Primlev, Xartemis, Oxecta, Tylox",
+    )
     + _terms("oxycodone", "OxyContin, Xtampza, Targiniq, Troxyca", _LONG)
     + _terms("oxymorphone", "oxymorphone, Opana")
     + _terms("pentazocine", "pentazocine, Talwin")
@@ -237,14 +286,13 @@ _OPIOID_TERMS: tuple[OpioidTerm, ...] = tuple(
 
 _WASHOUT_TEXTS: dict[str, str] = {
     "short_acting": "wait 7-10 days after the last dose of a short-acting opioid before "
-                    "starting naltrexone",
+    "starting naltrexone",
     "methadone": "wait 10-14 days after the last dose of methadone before starting naltrexone",
     "buprenorphine": "wait about 14 days after the last dose of buprenorphine before starting "
-                     "naltrexone",
+    "naltrexone",
     "long_acting": "wait at least 10-14 days after the last dose of an extended-release opioid "
-                   "before starting naltrexone",
-    "surgery": "stop naltrexone about 72 hours before planned surgery and tell the surgical "
-               "team",
+    "before starting naltrexone",
+    "surgery": "stop naltrexone about 72 hours before planned surgery and tell the surgical team",
 }
 
 _TITRATION_TEMPLATES: dict[str, tuple[tuple[Decimal, int], ...]] = {
@@ -259,7 +307,7 @@ _LIQUID_TEXTS: dict[str, str] = {
     "protect_from_light": "Protect from light.",
     "refrigerate": "Keep in the refrigerator (2-8 °C). Do not freeze.",
     "unpreserved_note": "Unpreserved aqueous liquid: it keeps only days; keep it in the "
-                        "refrigerator and discard it at the beyond-use date.",
+    "refrigerator and discard it at the beyond-use date.",
     "nonaqueous_vehicle": "non-aqueous vehicle per the master formula",
 }
 
@@ -277,93 +325,161 @@ class Rules:
 
     version: str = field(default="2026.1", metadata=_meta("", "rules release", "str"))
 
-    mw_naltrexone_hcl: Decimal = field(default=D("377.86"), metadata=_meta(
-        "g/mol", f"{_DOMAIN} §1 [FDA label; USP monograph]", "decimal"))
-    mw_naltrexone_base: Decimal = field(default=D("341.41"), metadata=_meta(
-        "g/mol", f"{_DOMAIN} §1 [FDA label; USP monograph]", "decimal"))
-    mw_naltrexone_hcl_dihydrate: Decimal = field(default=D("413.90"), metadata=_meta(
-        "g/mol", f"{_DOMAIN} §1 [computed]", "decimal"))
-    tablet_label_claim_mg: Decimal = field(default=D("50"), metadata=_meta(
-        "mg naltrexone HCl per tablet", f"{_DOMAIN} §2", "decimal"))
+    mw_naltrexone_hcl: Decimal = field(
+        default=D("377.86"),
+        metadata=_meta("g/mol", f"{_DOMAIN} §1 [FDA label; USP monograph]", "decimal"),
+    )
+    mw_naltrexone_base: Decimal = field(
+        default=D("341.41"),
+        metadata=_meta("g/mol", f"{_DOMAIN} §1 [FDA label; USP monograph]", "decimal"),
+    )
+    mw_naltrexone_hcl_dihydrate: Decimal = field(
+        default=D("413.90"), metadata=_meta("g/mol", f"{_DOMAIN} §1 [computed]", "decimal")
+    )
+    tablet_label_claim_mg: Decimal = field(
+        default=D("50"), metadata=_meta("mg naltrexone HCl per tablet", f"{_DOMAIN} §2", "decimal")
+    )
 
-    dose_hard_stop_min_mg: Decimal = field(default=D("0"), metadata=_meta(
-        "mg/day (a dose at or below this is refused)", f"{_DOMAIN} §1", "decimal"))
-    dose_hard_stop_max_mg: Decimal = field(default=D("10"), metadata=_meta(
-        "mg/day (a dose above this is refused)", f"{_DOMAIN} §1", "decimal"))
-    dose_ack_low_mg: Decimal = field(default=D("0.5"), metadata=_meta(
-        "mg/day (below needs a pharmacist's acknowledgement)", f"{_DOMAIN} §1", "decimal"))
-    dose_ack_high_mg: Decimal = field(default=D("4.5"), metadata=_meta(
-        "mg/day (above needs a pharmacist's acknowledgement)", f"{_DOMAIN} §1", "decimal"))
-    addiction_tablet_mg: Decimal = field(default=D("50"), metadata=_meta(
-        "mg (the commercial naltrexone dose for addiction, not LDN)", f"{_DOMAIN} §1",
-        "decimal"))
+    dose_hard_stop_min_mg: Decimal = field(
+        default=D("0"),
+        metadata=_meta("mg/day (a dose at or below this is refused)", f"{_DOMAIN} §1", "decimal"),
+    )
+    dose_hard_stop_max_mg: Decimal = field(
+        default=D("10"),
+        metadata=_meta("mg/day (a dose above this is refused)", f"{_DOMAIN} §1", "decimal"),
+    )
+    dose_ack_low_mg: Decimal = field(
+        default=D("0.5"),
+        metadata=_meta(
+            "mg/day (below needs a pharmacist's acknowledgement)", f"{_DOMAIN} §1", "decimal"
+        ),
+    )
+    dose_ack_high_mg: Decimal = field(
+        default=D("4.5"),
+        metadata=_meta(
+            "mg/day (above needs a pharmacist's acknowledgement)", f"{_DOMAIN} §1", "decimal"
+        ),
+    )
+    addiction_tablet_mg: Decimal = field(
+        default=D("50"),
+        metadata=_meta(
+            "mg (the commercial naltrexone dose for addiction, not LDN)", f"{_DOMAIN} §1", "decimal"
+        ),
+    )
 
     capsule_volumes_ml: Mapping[str, Decimal] = field(
         default_factory=lambda: dict(_CAPSULE_VOLUMES_ML),
-        metadata=_meta("mL per capsule size", f"{_DOMAIN} §3 [supplier charts]",
-                       "decimal_map"))
-    default_capsule_size: str = field(default="3", metadata=_meta(
-        "capsule size", "project default (DOMAIN.md §3 sizes)", "str"))
-    fillers: tuple[Filler, ...] = field(default=_FILLERS, metadata=_meta(
-        "filler records (bulk density g/mL)", f"{_DOMAIN} §3 [IFF; LDN pharmacist guidance]",
-        "fillers"))
-    default_filler_code: str = field(default="mcc", metadata=_meta(
-        "filler code", f"{_DOMAIN} §3 (MCC is the default)", "str"))
+        metadata=_meta("mL per capsule size", f"{_DOMAIN} §3 [supplier charts]", "decimal_map"),
+    )
+    default_capsule_size: str = field(
+        default="3", metadata=_meta("capsule size", "project default (DOMAIN.md §3 sizes)", "str")
+    )
+    fillers: tuple[Filler, ...] = field(
+        default=_FILLERS,
+        metadata=_meta(
+            "filler records (bulk density g/mL)",
+            f"{_DOMAIN} §3 [IFF; LDN pharmacist guidance]",
+            "fillers",
+        ),
+    )
+    default_filler_code: str = field(
+        default="mcc", metadata=_meta("filler code", f"{_DOMAIN} §3 (MCC is the default)", "str")
+    )
 
-    capsule_overage_percent: Decimal = field(default=D("10"), metadata=_meta(
-        "%", f"{_DOMAIN} §3", "decimal"))
-    liquid_overage_percent: Decimal = field(default=D("5"), metadata=_meta(
-        "%", f"{_DOMAIN} §5", "decimal"))
-    balance_mwq_mg: Decimal = field(default=D("120"), metadata=_meta(
-        "mg", f"{_DOMAIN} §4 [USP <1176>, Class III balance]", "decimal"))
-    weight_check_tolerance_percent: Decimal = field(default=D("10"), metadata=_meta(
-        "% of theoretical fill weight", f"{_DOMAIN} §3", "decimal"))
-    weight_check_sample_max: int = field(default=10, metadata=_meta(
-        "capsules", f"{_DOMAIN} §3", "int"))
+    capsule_overage_percent: Decimal = field(
+        default=D("10"), metadata=_meta("%", f"{_DOMAIN} §3", "decimal")
+    )
+    liquid_overage_percent: Decimal = field(
+        default=D("5"), metadata=_meta("%", f"{_DOMAIN} §5", "decimal")
+    )
+    balance_mwq_mg: Decimal = field(
+        default=D("120"),
+        metadata=_meta("mg", f"{_DOMAIN} §4 [USP <1176>, Class III balance]", "decimal"),
+    )
+    weight_check_tolerance_percent: Decimal = field(
+        default=D("10"), metadata=_meta("% of theoretical fill weight", f"{_DOMAIN} §3", "decimal")
+    )
+    weight_check_sample_max: int = field(
+        default=10, metadata=_meta("capsules", f"{_DOMAIN} §3", "int")
+    )
 
     syringe_graduations_ml: Mapping[int, Decimal] = field(
         default_factory=lambda: {1: D("0.02"), 3: D("0.1"), 5: D("0.1")},
-        metadata=_meta("mL graduation per syringe size (mL)", f"{_DOMAIN} §5 [ISMP]",
-                       "int_decimal_map"))
+        metadata=_meta(
+            "mL graduation per syringe size (mL)", f"{_DOMAIN} §5 [ISMP]", "int_decimal_map"
+        ),
+    )
     liquid_concentrations_mg_per_ml: tuple[Decimal, ...] = field(
         default=(D("1"), D("5"), D("2"), D("0.5")),
-        metadata=_meta("mg/mL, in order of preference",
-                       f"{_DOMAIN} §5 (1 and 5 mg/mL) [LDN Research Trust; AHS]; 2 and "
-                       "0.5 mg/mL project additions", "decimal_list"))
+        metadata=_meta(
+            "mg/mL, in order of preference",
+            f"{_DOMAIN} §5 (1 and 5 mg/mL) [LDN Research Trust; AHS]; 2 and "
+            "0.5 mg/mL project additions",
+            "decimal_list",
+        ),
+    )
 
-    bud_categories: tuple[BudCategory, ...] = field(default=_BUD_CATEGORIES, metadata=_meta(
-        "days", f"{_DOMAIN} §6 [USP <795>, 2023]", "bud_categories"))
+    bud_categories: tuple[BudCategory, ...] = field(
+        default=_BUD_CATEGORIES,
+        metadata=_meta("days", f"{_DOMAIN} §6 [USP <795>, 2023]", "bud_categories"),
+    )
 
-    fawcett_vehicle: tuple[VehicleComponent, ...] = field(default=_FAWCETT_VEHICLE,
-        metadata=_meta("% (w/v: g/100 mL; v/v: mL/100 mL)",
-                       f"{_DOMAIN} §5 [Fawcett 1997]", "vehicle"))
+    fawcett_vehicle: tuple[VehicleComponent, ...] = field(
+        default=_FAWCETT_VEHICLE,
+        metadata=_meta(
+            "% (w/v: g/100 mL; v/v: mL/100 mL)", f"{_DOMAIN} §5 [Fawcett 1997]", "vehicle"
+        ),
+    )
     fawcett_reference: str = field(
         default="Fawcett JM et al. Ann Pharmacother 1997;31:1291 (naltrexone HCl 1 mg/mL "
-                "with 0.5% ascorbic acid, 0.1% sodium benzoate, 20% glycerol: stable 60 days "
-                "at 4 °C and 30 days at 25 °C, protected from light)",
-        metadata=_meta("", f"{_DOMAIN} §5", "str"))
-    fawcett_stable_days_refrigerated: int = field(default=60, metadata=_meta(
-        "days at 4 °C", f"{_DOMAIN} §5 [Fawcett 1997]", "int"))
-    fawcett_stable_days_room: int = field(default=30, metadata=_meta(
-        "days at 25 °C", f"{_DOMAIN} §5 [Fawcett 1997]", "int"))
-    liquid_texts: Mapping[str, str] = field(default_factory=lambda: dict(_LIQUID_TEXTS),
-        metadata=_meta("text", f"{_DOMAIN} §5 (labels)", "str_map"))
+        "with 0.5% ascorbic acid, 0.1% sodium benzoate, 20% glycerol: stable 60 days "
+        "at 4 °C and 30 days at 25 °C, protected from light)",
+        metadata=_meta("", f"{_DOMAIN} §5", "str"),
+    )
+    fawcett_stable_days_refrigerated: int = field(
+        default=60, metadata=_meta("days at 4 °C", f"{_DOMAIN} §5 [Fawcett 1997]", "int")
+    )
+    fawcett_stable_days_room: int = field(
+        default=30, metadata=_meta("days at 25 °C", f"{_DOMAIN} §5 [Fawcett 1997]", "int")
+    )
+    liquid_texts: Mapping[str, str] = field(
+        default_factory=lambda: dict(_LIQUID_TEXTS),
+        metadata=_meta("text", f"{_DOMAIN} §5 (labels)", "str_map"),
+    )
 
-    opioid_terms: tuple[OpioidTerm, ...] = field(default=_OPIOID_TERMS, metadata=_meta(
-        "names", f"{_DOMAIN} §8", "opioids"))
+    opioid_terms: tuple[OpioidTerm, ...] = field(
+        default=_OPIOID_TERMS, metadata=_meta("names", f"{_DOMAIN} §8", "opioids")
+    )
     extended_release_words: tuple[str, ...] = field(
-        default=("er", "xr", "sr", "cr", "xl", "la", "extended", "controlled", "sustained",
-                 "patch", "transdermal"),
-        metadata=_meta("words", "project convention: marks an extended-release product",
-                       "str_list"))
-    washout_texts: Mapping[str, str] = field(default_factory=lambda: dict(_WASHOUT_TEXTS),
-        metadata=_meta("text", f"{_DOMAIN} §8 (long_acting: project convention)", "str_map"))
+        default=(
+            "er",
+            "xr",
+            "sr",
+            "cr",
+            "xl",
+            "la",
+            "extended",
+            "controlled",
+            "sustained",
+            "patch",
+            "transdermal",
+        ),
+        metadata=_meta(
+            "words", "project convention: marks an extended-release product", "str_list"
+        ),
+    )
+    washout_texts: Mapping[str, str] = field(
+        default_factory=lambda: dict(_WASHOUT_TEXTS),
+        metadata=_meta("text", f"{_DOMAIN} §8 (long_acting: project convention)", "str_map"),
+    )
 
     titration_templates: Mapping[str, tuple[tuple[Decimal, int], ...]] = field(
         default_factory=lambda: dict(_TITRATION_TEMPLATES),
-        metadata=_meta("mg/day for days", f"{_DOMAIN} §7 [seed documents]", "templates"))
-    directions_route_timing: str = field(default="by mouth at bedtime", metadata=_meta(
-        "text", f"{_DOMAIN} §7 [USP <17>]", "str"))
+        metadata=_meta("mg/day for days", f"{_DOMAIN} §7 [seed documents]", "templates"),
+    )
+    directions_route_timing: str = field(
+        default="by mouth at bedtime", metadata=_meta("text", f"{_DOMAIN} §7 [USP <17>]", "str")
+    )
 
     # ----------------------------------------------------------------- look-ups
 
@@ -394,15 +510,21 @@ class Rules:
         value = _encode(f.metadata["kind"], getattr(self, name))
         shown = value if isinstance(value, str | int) else "table"
         unit = f.metadata["unit"]
-        return f"{name} = {shown}{' ' + unit if unit else ''} ({f.metadata['source']}; rules " \
-               f"{self.version})"
+        return (
+            f"{name} = {shown}{' ' + unit if unit else ''} ({f.metadata['source']}; rules "
+            f"{self.version})"
+        )
 
     # ----------------------------------------------------------------- records
 
     def as_records(self) -> list[Rule]:
         return [
-            Rule(f.name, _encode(f.metadata["kind"], getattr(self, f.name)),
-                 f.metadata["unit"], f.metadata["source"])
+            Rule(
+                f.name,
+                _encode(f.metadata["kind"], getattr(self, f.name)),
+                f.metadata["unit"],
+                f.metadata["source"],
+            )
             for f in dataclasses.fields(self)
         ]
 

@@ -34,8 +34,9 @@ def template_steps(code: str, rules: Rules) -> tuple[TitrationStep, ...]:
         raw = rules.titration_templates[code]
     except KeyError:
         known = ", ".join(rules.titration_templates)
-        raise FormulationError(FIELD, f"unknown titration template '{code}': choose one of "
-                                      f"{known}") from None
+        raise FormulationError(
+            FIELD, f"unknown titration template '{code}': choose one of {known}"
+        ) from None
     return tuple(TitrationStep(dose, days) for dose, days in raw)
 
 
@@ -53,8 +54,9 @@ def validate_steps(steps: Sequence[TitrationStep], rules: Rules) -> list[str]:
     acks: list[str] = []
     for n, step in enumerate(steps, start=1):
         if isinstance(step.days, bool) or not isinstance(step.days, int) or step.days < 1:
-            raise FormulationError(FIELD, f"step {n}: the number of days must be a whole number "
-                                          "of at least 1")
+            raise FormulationError(
+                FIELD, f"step {n}: the number of days must be a whole number of at least 1"
+            )
         try:
             check = check_dose(step.dose_mg, rules, field=FIELD)
         except FormulationError as exc:
@@ -84,9 +86,11 @@ def units_per_dose(dose_mg: Decimal, strength_mg: Decimal, field: str = FIELD) -
     count = dose_mg / strength_mg
     if count != count.to_integral_value() or count < 1:
         raise FormulationError(
-            field, f"{plain(dose_mg)} mg is not a whole number of {plain(strength_mg)} mg "
-                   "capsules: choose a strength that divides every dose, or one fill per "
-                   "strength")
+            field,
+            f"{plain(dose_mg)} mg is not a whole number of {plain(strength_mg)} mg "
+            "capsules: choose a strength that divides every dose, or one fill per "
+            "strength",
+        )
     return int(count)
 
 
@@ -106,6 +110,7 @@ def fills_per_strength(steps: Sequence[TitrationStep]) -> dict[Decimal, int]:
 def volume_for_plan(steps: Sequence[TitrationStep], concentration: Decimal) -> Decimal:
     """mL a liquid plan needs: the sum of dose volume × days."""
     if concentration <= 0:
-        raise FormulationError("concentration_mg_per_ml", "the concentration must be more than "
-                                                          "0 mg/mL")
+        raise FormulationError(
+            "concentration_mg_per_ml", "the concentration must be more than 0 mg/mL"
+        )
     return sum((s.dose_mg / concentration * s.days for s in steps), Decimal(0))

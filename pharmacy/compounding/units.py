@@ -103,5 +103,8 @@ def parse_expiry(s: str, field: str = "expiry") -> date:
             return end_of_month(int(m[1]), int(m[2]))
     except ValueError:
         raise FormulationError(field, f"'{s}' is not a real date") from None
-    raise FormulationError(field, f"expiry '{s}' must be YYYY-MM-DD or YYYY-MM (month/year "
-                                  "expiry means the last day of that month)")
+    raise FormulationError(
+        field,
+        f"expiry '{s}' must be YYYY-MM-DD or YYYY-MM (month/year "
+        "expiry means the last day of that month)",
+    )

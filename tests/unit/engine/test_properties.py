@@ -38,8 +38,10 @@ def test_aliquot_holds_exactly_the_needed_api(w, mwq):
 
 
 @SETTINGS
-@given(w=st.decimals(min_value=D("0.1"), max_value=D("119.9"), places=1),
-       f=st.decimals(min_value=D("120"), max_value=D("50000"), places=1))
+@given(
+    w=st.decimals(min_value=D("0.1"), max_value=D("119.9"), places=1),
+    f=st.decimals(min_value=D("120"), max_value=D("50000"), places=1),
+)
 def test_aliquot_within_a_batch_leaves_weighable_filler(w, f):
     plan = plan_aliquot(w, D("120"), filler_available_mg=f)
     assert plan.delivered_mg == w
@@ -60,19 +62,31 @@ sizes = st.sampled_from(sorted(R.capsule_volumes_ml))
 
 
 @SETTINGS
-@given(strength=st.decimals(min_value=D("0.1"), max_value=D("10"), places=2),
-       quantity=st.integers(min_value=30, max_value=1000), size=sizes, api=apis,
-       basis=st.sampled_from(["hcl", "base"]),
-       api_ratio=st.one_of(st.none(), st.decimals(min_value=D("0.5"), max_value=D("2"),
-                                                  places=2)),
-       mwq=mwqs)
+@given(
+    strength=st.decimals(min_value=D("0.1"), max_value=D("10"), places=2),
+    quantity=st.integers(min_value=30, max_value=1000),
+    size=sizes,
+    api=apis,
+    basis=st.sampled_from(["hcl", "base"]),
+    api_ratio=st.one_of(st.none(), st.decimals(min_value=D("0.5"), max_value=D("2"), places=2)),
+    mwq=mwqs,
+)
 def test_capsule_quote_invariants(strength, quantity, size, api, basis, api_ratio, mwq):
     p_filler = default_pack_stat_mg(size, R.filler("mcc"), R)
     p_api = None if api_ratio is None else p_filler * api_ratio
     try:
-        q = quote_capsules(CapsuleRequest(strength, quantity, dose_basis=basis, capsule_size=size,
-                                          api_pack_stat_mg=p_api, api=api, balance_mwq_mg=mwq),
-                           R)
+        q = quote_capsules(
+            CapsuleRequest(
+                strength,
+                quantity,
+                dose_basis=basis,
+                capsule_size=size,
+                api_pack_stat_mg=p_api,
+                api=api,
+                balance_mwq_mg=mwq,
+            ),
+            R,
+        )
     except FormulationError as exc:
         assert exc.field == "capsule_size"
         assert "cannot hold" in exc.message
@@ -107,9 +121,11 @@ NOV22 = date(2026, 11, 22)
 
 
 @SETTINGS
-@given(category=st.sampled_from([c.code for c in R.bud_categories]),
-       offsets=st.lists(st.integers(min_value=0, max_value=800), max_size=5),
-       start=st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)))
+@given(
+    category=st.sampled_from([c.code for c in R.bud_categories]),
+    offsets=st.lists(st.integers(min_value=0, max_value=800), max_size=5),
+    start=st.dates(min_value=date(2025, 1, 1), max_value=date(2030, 12, 31)),
+)
 def test_bud_never_passes_any_component_expiry(category, offsets, start):
     expiries = [(f"lot {i}", start + timedelta(days=o)) for i, o in enumerate(offsets)]
     bud = beyond_use_date(start, category, expiries, R)
@@ -117,7 +133,8 @@ def test_bud_never_passes_any_component_expiry(category, offsets, start):
     assert bud.date <= start + timedelta(days=R.bud_category(category).days)
     assert bud.days == (bud.date - start).days >= 0
     if expiries and min(e for _, e in expiries) < start + timedelta(
-            days=R.bud_category(category).days):
+        days=R.bud_category(category).days
+    ):
         assert bud.rule == "component"
 
 
@@ -125,9 +142,11 @@ doses = st.decimals(min_value=D("0.1"), max_value=D("10"), places=2)
 
 
 @SETTINGS
-@given(conc=st.sampled_from(R.liquid_concentrations_mg_per_ml + (D("3"), D("2.5"))),
-       dose_list=st.lists(doses, min_size=1, max_size=4),
-       syringe=st.one_of(st.none(), st.sampled_from(sorted(R.syringe_graduations_ml))))
+@given(
+    conc=st.sampled_from(R.liquid_concentrations_mg_per_ml + (D("3"), D("2.5"))),
+    dose_list=st.lists(doses, min_size=1, max_size=4),
+    syringe=st.one_of(st.none(), st.sampled_from(sorted(R.syringe_graduations_ml))),
+)
 def test_every_dose_volume_sits_on_a_graduation(conc, dose_list, syringe):
     try:
         q = quote_liquid(LiquidRequest(conc, D("100"), doses_mg=dose_list, syringe_ml=syringe), R)
@@ -153,9 +172,12 @@ def test_format_ml_leading_zero_no_trailing_zero(x):
 
 
 @SETTINGS
-@given(term=st.sampled_from([t for t in R.opioid_terms]),
-       sep=st.sampled_from([" ", "-", "/", "", "  "]),
-       upper=st.booleans(), suffix=st.sampled_from(["", " 5 mg", " tablet", " (PRN)"]))
+@given(
+    term=st.sampled_from([t for t in R.opioid_terms]),
+    sep=st.sampled_from([" ", "-", "/", "", "  "]),
+    upper=st.booleans(),
+    suffix=st.sampled_from(["", " 5 mg", " tablet", " (PRN)"]),
+)
 def test_every_listed_name_matches_whatever_the_case_or_spacing(term, sep, upper, suffix):
     name = sep.join(term.term.split())
     name = name.upper() if upper else name.lower()

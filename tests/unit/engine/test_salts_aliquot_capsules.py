@@ -16,8 +16,9 @@ from pharmacy.compounding.salts import ApiSource, api_requirement
 from pharmacy.compounding.units import round_mg
 
 R = DEFAULT_RULES
-DIHYDRATE_ANHYDROUS = ApiSource(form="hcl_dihydrate", assay_percent=D("99.5"),
-                                assay_basis="anhydrous", water_percent=D("8.71"))
+DIHYDRATE_ANHYDROUS = ApiSource(
+    form="hcl_dihydrate", assay_percent=D("99.5"), assay_basis="anhydrous", water_percent=D("8.71")
+)
 DIHYDRATE_AS_IS = ApiSource(form="hcl_dihydrate", assay_percent=D("99.0"), assay_basis="as_is")
 
 
@@ -50,8 +51,13 @@ def test_domain_example_dihydrate_as_is():
         # base prescription, base lot: no conversion at all
         ("100", "base", ApiSource(form="base", assay_percent=D("99")), "100", "101.0"),
         # anhydrous basis on an anhydrous HCl lot with 0.5 % water
-        ("100", "hcl", ApiSource(assay_percent=D("100"), assay_basis="anhydrous",
-                                 water_percent=D("0.5")), "100", "100.5"),
+        (
+            "100",
+            "hcl",
+            ApiSource(assay_percent=D("100"), assay_basis="anhydrous", water_percent=D("0.5")),
+            "100",
+            "100.5",
+        ),
     ],
 )
 def test_api_requirement_table(mg, basis, api, needed, weigh):
@@ -62,12 +68,18 @@ def test_api_requirement_table(mg, basis, api, needed, weigh):
 
 @pytest.mark.parametrize(
     ("mg", "tablets", "ppt", "weigh"),
-    [("148.5", 3, None, None), ("150", 3, None, None), ("150.1", 4, None, None),
-     ("49.5", 1, D("200"), D("198.0")), ("148.5", 3, D("160"), D("475.2"))],
+    [
+        ("148.5", 3, None, None),
+        ("150", 3, None, None),
+        ("150.1", 4, None, None),
+        ("49.5", 1, D("200"), D("198.0")),
+        ("148.5", 3, D("160"), D("475.2")),
+    ],
 )
 def test_tablets(mg, tablets, ppt, weigh):
-    req = api_requirement(D(mg), "hcl", ApiSource(source="tablets",
-                                                  tablet_powder_mg_per_tablet=ppt), R)
+    req = api_requirement(
+        D(mg), "hcl", ApiSource(source="tablets", tablet_powder_mg_per_tablet=ppt), R
+    )
     assert req.tablets == tablets
     assert req.contains_lactose
     assert "lactose" in req.tablet_powder_note
@@ -79,13 +91,18 @@ def test_tablets(mg, tablets, ppt, weigh):
 
 @pytest.mark.parametrize(
     ("api", "field"),
-    [(ApiSource(source="jar"), "api.source"), (ApiSource(form="sulfate"), "api.form"),
-     (ApiSource(assay_basis="dried"), "api.assay_basis"),
-     (ApiSource(assay_percent=D("0")), "api.assay_percent"),
-     (ApiSource(assay_percent=D("150")), "api.assay_percent"),
-     (ApiSource(water_percent=D("-1")), "api.water_percent"),
-     (ApiSource(source="tablets", tablet_powder_mg_per_tablet=D("0")),
-      "api.tablet_powder_mg_per_tablet")],
+    [
+        (ApiSource(source="jar"), "api.source"),
+        (ApiSource(form="sulfate"), "api.form"),
+        (ApiSource(assay_basis="dried"), "api.assay_basis"),
+        (ApiSource(assay_percent=D("0")), "api.assay_percent"),
+        (ApiSource(assay_percent=D("150")), "api.assay_percent"),
+        (ApiSource(water_percent=D("-1")), "api.water_percent"),
+        (
+            ApiSource(source="tablets", tablet_powder_mg_per_tablet=D("0")),
+            "api.tablet_powder_mg_per_tablet",
+        ),
+    ],
 )
 def test_api_source_errors(api, field):
     with pytest.raises(FormulationError) as exc:
@@ -103,7 +120,12 @@ def test_dose_basis_error():
 def test_domain_aliquot_example():
     plan = plan_aliquot(D("54.5"), D("120"))
     assert (plan.k, plan.api_weigh_mg, plan.triturate_mg, plan.diluent_mg, plan.aliquot_mg) == (
-        3, D("163.5"), D("360"), D("196.5"), D("120"))
+        3,
+        D("163.5"),
+        D("360"),
+        D("196.5"),
+        D("120"),
+    )
     assert plan.filler_brought_in_mg == D("65.5")
     assert plan.api_weigh_mg * plan.aliquot_mg / plan.triturate_mg == D("54.5")
 
@@ -115,17 +137,24 @@ def test_no_aliquot_at_or_above_mwq(w, mwq):
 
 @pytest.mark.parametrize(
     ("w", "mwq", "k", "a", "t", "d", "m"),
-    [("49.5", "120", 3, "148.5", "360", "211.5", "120"),
-     ("10", "120", 12, "120", "1440", "1320", "120"),
-     ("60", "120", 2, "120", "240", "120", "120"),
-     # diluent k(M − W) would be 2 mg: the aliquot is raised so the diluent reaches the MWQ
-     ("119", "120", 2, "238", "358.0", "120.0", "179.0"),
-     ("40", "82", 3, "120", "246", "126", "82")],
+    [
+        ("49.5", "120", 3, "148.5", "360", "211.5", "120"),
+        ("10", "120", 12, "120", "1440", "1320", "120"),
+        ("60", "120", 2, "120", "240", "120", "120"),
+        # diluent k(M − W) would be 2 mg: the aliquot is raised so the diluent reaches the MWQ
+        ("119", "120", 2, "238", "358.0", "120.0", "179.0"),
+        ("40", "82", 3, "120", "246", "126", "82"),
+    ],
 )
 def test_aliquot_table(w, mwq, k, a, t, d, m):
     plan = plan_aliquot(D(w), D(mwq))
     assert (plan.k, plan.api_weigh_mg, plan.triturate_mg, plan.diluent_mg, plan.aliquot_mg) == (
-        k, D(a), D(t), D(d), D(m))
+        k,
+        D(a),
+        D(t),
+        D(d),
+        D(m),
+    )
     assert plan.delivered_mg == D(w)
 
 
@@ -146,16 +175,33 @@ def test_aliquot_rejects_zero():
 # ---------------------------------------------------------------- DOMAIN §3 capsules
 @pytest.mark.parametrize(
     ("size", "pack_stat"),
-    [("000", "411"), ("00", "285"), ("0", "204"), ("1", "150"), ("2", "111"), ("3", "90"),
-     ("4", "63"), ("5", "39")],
+    [
+        ("000", "411"),
+        ("00", "285"),
+        ("0", "204"),
+        ("1", "150"),
+        ("2", "111"),
+        ("3", "90"),
+        ("4", "63"),
+        ("5", "39"),
+    ],
 )
 def test_default_pack_stat_is_volume_times_density(size, pack_stat):
     assert default_pack_stat_mg(size, R.filler("mcc"), R) == D(pack_stat)
 
 
-@pytest.mark.parametrize(("quantity", "overage", "units"),
-                         [(30, "10", 33), (100, "10", 110), (1, "10", 2), (7, "10", 8),
-                          (30, "0", 30), (90, "5", 95), (10, "12.5", 12)])
+@pytest.mark.parametrize(
+    ("quantity", "overage", "units"),
+    [
+        (30, "10", 33),
+        (100, "10", 110),
+        (1, "10", 2),
+        (7, "10", 8),
+        (30, "0", 30),
+        (90, "5", 95),
+        (10, "12.5", 12),
+    ],
+)
 def test_units_to_make(quantity, overage, units):
     assert units_to_make(quantity, D(overage)) == units
 
@@ -171,9 +217,13 @@ def test_capsule_quote_domain_dihydrate_batch():
     assert q.filler_weigh_mg == D("2806.5")
     assert q.theoretical_unit_weight_mg == D("90")
     assert (q.weight_check.sample, q.weight_check.low_mg, q.weight_check.high_mg) == (
-        10, D("81.0"), D("99.0"))
-    assert q.steps[1] == ("Weigh 163.5 mg naltrexone HCl dihydrate (as is) "
-                          "(= 148.5 mg naltrexone HCl).")
+        10,
+        D("81.0"),
+        D("99.0"),
+    )
+    assert q.steps[1] == (
+        "Weigh 163.5 mg naltrexone HCl dihydrate (as is) (= 148.5 mg naltrexone HCl)."
+    )
     assert "Weigh 2806.5 mg microcrystalline cellulose." in q.steps
     assert "Mix geometrically until uniform." in q.steps
     assert "Fill 33 size 3 capsules, 90.0 mg each (shell excluded)." in q.steps
@@ -188,7 +238,11 @@ def test_capsule_quote_with_aliquot():
     assert q.api_weigh_mg is None
     plan = q.aliquot
     assert (plan.api_weigh_mg, plan.diluent_mg, plan.triturate_mg, plan.aliquot_mg) == (
-        D("148.5"), D("211.5"), D("360"), D("120"))
+        D("148.5"),
+        D("211.5"),
+        D("360"),
+        D("120"),
+    )
     # 33 × 88.5 = 2920.5 of filler; the aliquot brings 120 − 49.5 = 70.5 of it
     assert q.filler_batch_mg == D("2920.5")
     assert q.filler_weigh_mg == D("2850.0")
@@ -199,13 +253,25 @@ def test_capsule_quote_with_aliquot():
 @pytest.mark.parametrize(
     ("p_filler", "p_api", "m_api_batch", "per_unit"),
     # 10 capsules (0 % overage) of 10 mg from a 100 % HCl lot: m_api 10 mg
-    [("120", "200", "100.0", "114.0"), ("120", None, "100.0", "110.0"), ("150", "150", "100.0",
-                                                                           "140.0")],
+    [
+        ("120", "200", "100.0", "114.0"),
+        ("120", None, "100.0", "110.0"),
+        ("150", "150", "100.0", "140.0"),
+    ],
 )
 def test_pack_stat_method(p_filler, p_api, m_api_batch, per_unit):
-    q = quote_capsules(CapsuleRequest(
-        D("10"), 10, capsule_size="1", overage_percent=D("0"), filler_pack_stat_mg=D(p_filler),
-        api_pack_stat_mg=None if p_api is None else D(p_api), balance_mwq_mg=D("82")), R)
+    q = quote_capsules(
+        CapsuleRequest(
+            D("10"),
+            10,
+            capsule_size="1",
+            overage_percent=D("0"),
+            filler_pack_stat_mg=D(p_filler),
+            api_pack_stat_mg=None if p_api is None else D(p_api),
+            balance_mwq_mg=D("82"),
+        ),
+        R,
+    )
     assert q.api_weigh_mg == D(m_api_batch)
     assert q.filler_per_unit_mg == D(per_unit)
 
@@ -227,14 +293,17 @@ def test_unknown_capsule_size_lists_sizes():
 
 @pytest.mark.parametrize(
     ("req", "field"),
-    [(CapsuleRequest(D("50"), 30), "strength_mg"), (CapsuleRequest(D("0"), 30), "strength_mg"),
-     (CapsuleRequest(D("4.5"), 0), "quantity"),
-     (CapsuleRequest(D("4.5"), 30, overage_percent=D("-1")), "overage_percent"),
-     (CapsuleRequest(D("4.5"), 30, filler_code="hypromellose"), "filler_code"),
-     (CapsuleRequest(D("4.5"), 30, filler_code="sawdust"), "filler_code"),
-     (CapsuleRequest(D("4.5"), 30, filler_code="sodium_bicarbonate"), "filler_pack_stat_mg"),
-     (CapsuleRequest(D("4.5"), 30, filler_pack_stat_mg=D("0")), "filler_pack_stat_mg"),
-     (CapsuleRequest(D("4.5"), 30, api=ApiSource(assay_percent=D("-3"))), "api.assay_percent")],
+    [
+        (CapsuleRequest(D("50"), 30), "strength_mg"),
+        (CapsuleRequest(D("0"), 30), "strength_mg"),
+        (CapsuleRequest(D("4.5"), 0), "quantity"),
+        (CapsuleRequest(D("4.5"), 30, overage_percent=D("-1")), "overage_percent"),
+        (CapsuleRequest(D("4.5"), 30, filler_code="hypromellose"), "filler_code"),
+        (CapsuleRequest(D("4.5"), 30, filler_code="sawdust"), "filler_code"),
+        (CapsuleRequest(D("4.5"), 30, filler_code="sodium_bicarbonate"), "filler_pack_stat_mg"),
+        (CapsuleRequest(D("4.5"), 30, filler_pack_stat_mg=D("0")), "filler_pack_stat_mg"),
+        (CapsuleRequest(D("4.5"), 30, api=ApiSource(assay_percent=D("-3"))), "api.assay_percent"),
+    ],
 )
 def test_capsule_errors(req, field):
     with pytest.raises(FormulationError) as exc:
@@ -243,8 +312,12 @@ def test_capsule_errors(req, field):
 
 
 def test_capsule_warnings_and_acknowledgement():
-    q = quote_capsules(CapsuleRequest(D("0.25"), 30, filler_code="calcium_carbonate",
-                                      filler_pack_stat_mg=D("120")), R)
+    q = quote_capsules(
+        CapsuleRequest(
+            D("0.25"), 30, filler_code="calcium_carbonate", filler_pack_stat_mg=D("120")
+        ),
+        R,
+    )
     assert any("acknowledge" in a for a in q.acknowledgements)
     assert any("calcium carbonate" in w for w in q.warnings)
 

@@ -74,19 +74,50 @@ def test_validate_steps_acknowledgement():
 
 @pytest.mark.parametrize(
     ("form", "dose", "kw", "text"),
-    [("capsule", "4.5", {"strength_mg": D("4.5")}, "Take 1 capsule (4.5 mg) by mouth at bedtime."),
-     ("capsule", "4.5", {"strength_mg": D("1.5")},
-      "Take 3 capsules (4.5 mg) by mouth at bedtime."),
-     ("liquid", "4.5", {"concentration_mg_per_ml": D("1")},
-      "Take 4.5 mL (4.5 mg) by mouth at bedtime."),
-     ("liquid", "0.5", {"concentration_mg_per_ml": D("1")},
-      "Take 0.5 mL (0.5 mg) by mouth at bedtime."),
-     ("liquid", "0.5", {"concentration_mg_per_ml": D("5")},
-      "Take 0.1 mL (0.5 mg) by mouth at bedtime."),
-     ("liquid", "5", {"concentration_mg_per_ml": D("1")},
-      "Take 5 mL (5 mg) by mouth at bedtime."),
-     ("capsule", "0.25", {"strength_mg": D("0.25")},
-      "Take 1 capsule (0.25 mg) by mouth at bedtime.")],
+    [
+        (
+            "capsule",
+            "4.5",
+            {"strength_mg": D("4.5")},
+            "Take 1 capsule (4.5 mg) by mouth at bedtime.",
+        ),
+        (
+            "capsule",
+            "4.5",
+            {"strength_mg": D("1.5")},
+            "Take 3 capsules (4.5 mg) by mouth at bedtime.",
+        ),
+        (
+            "liquid",
+            "4.5",
+            {"concentration_mg_per_ml": D("1")},
+            "Take 4.5 mL (4.5 mg) by mouth at bedtime.",
+        ),
+        (
+            "liquid",
+            "0.5",
+            {"concentration_mg_per_ml": D("1")},
+            "Take 0.5 mL (0.5 mg) by mouth at bedtime.",
+        ),
+        (
+            "liquid",
+            "0.5",
+            {"concentration_mg_per_ml": D("5")},
+            "Take 0.1 mL (0.5 mg) by mouth at bedtime.",
+        ),
+        (
+            "liquid",
+            "5",
+            {"concentration_mg_per_ml": D("1")},
+            "Take 5 mL (5 mg) by mouth at bedtime.",
+        ),
+        (
+            "capsule",
+            "0.25",
+            {"strength_mg": D("0.25")},
+            "Take 1 capsule (0.25 mg) by mouth at bedtime.",
+        ),
+    ],
 )
 def test_fixed_directions(form, dose, kw, text):
     result = fixed_directions(form, D(dose), **kw)
@@ -123,63 +154,91 @@ def test_titration_directions_dated_liquid():
 
 def test_directions_text():
     assert directions_text("capsule", [S(D("4.5"), 30)], D("4.5")) == (
-        "Take 1 capsule (4.5 mg) by mouth at bedtime.")
+        "Take 1 capsule (4.5 mg) by mouth at bedtime."
+    )
     text = directions_text("capsule", [S(D("1.5"), 1), S(D("3"), 7)], D("1.5"))
-    assert text == ("Day 1: Take 1 capsule (1.5 mg) by mouth at bedtime. "
-                    "Days 2 to 8: Take 2 capsules (3 mg) by mouth at bedtime.")
+    assert text == (
+        "Day 1: Take 1 capsule (1.5 mg) by mouth at bedtime. "
+        "Days 2 to 8: Take 2 capsules (3 mg) by mouth at bedtime."
+    )
 
 
 # ---------------------------------------------------------------- opioid gate
 @pytest.mark.parametrize(
     ("medication", "ingredient", "drug_class"),
-    [("OxyContin", "oxycodone", "long_acting"), ("oxy contin", "oxycodone", "long_acting"),
-     ("TYLENOL #3", "codeine", "short_acting"), ("tylenol#3", "codeine", "short_acting"),
-     ("Tylenol No. 4", "codeine", "short_acting"),
-     ("Tylenol w/ codeine 300/30", "codeine", "short_acting"),
-     ("Tylenol with Codeine", "codeine", "short_acting"),
-     ("acetaminophen-codeine", "codeine", "short_acting"),
-     ("hydrocodone/APAP", "hydrocodone", "short_acting"),
-     ("Suboxone 8-2 mg film", "buprenorphine", "buprenorphine"),
-     ("buprenorphine-naloxone", "buprenorphine", "buprenorphine"),
-     ("Subutex", "buprenorphine", "buprenorphine"), ("Zubsolv", "buprenorphine", "buprenorphine"),
-     ("Butrans patch", "buprenorphine", "buprenorphine"),
-     ("Belbuca", "buprenorphine", "buprenorphine"),
-     ("morphine sulfate ER", "morphine", "long_acting"), ("morphine", "morphine", "short_acting"),
-     ("MS-Contin 30 mg", "morphine", "long_acting"), ("Kadian", "morphine", "long_acting"),
-     ("Percocet 5/325", "oxycodone", "short_acting"), ("Roxicodone", "oxycodone", "short_acting"),
-     ("Vicodin", "hydrocodone", "short_acting"), ("NORCO", "hydrocodone", "short_acting"),
-     ("Lortab", "hydrocodone", "short_acting"), ("Dilaudid", "hydromorphone", "short_acting"),
-     ("Duragesic 25 mcg/h", "fentanyl", "long_acting"),
-     ("fentanyl patch", "fentanyl", "long_acting"), ("Actiq", "fentanyl", "short_acting"),
-     ("Fentora", "fentanyl", "short_acting"), ("Sublimaze", "fentanyl", "short_acting"),
-     ("Ultram", "tramadol", "short_acting"), ("Ultracet", "tramadol", "short_acting"),
-     ("Tramadol 50 mg", "tramadol", "short_acting"), ("Nucynta", "tapentadol", "short_acting"),
-     ("Demerol", "meperidine", "short_acting"), ("Dolophine", "methadone", "methadone"),
-     ("Methadose", "methadone", "methadone"), ("methadone 10mg", "methadone", "methadone"),
-     ("Opana", "oxymorphone", "short_acting"), ("Talwin", "pentazocine", "short_acting"),
-     ("Lomotil", "diphenoxylate", "short_acting"), ("Motofen", "difenoxin", "short_acting"),
-     ("Viberzi", "eluxadoline", "short_acting"), ("Apadaz", "benzhydrocodone", "short_acting"),
-     ("Olinvyk", "oliceridine", "short_acting"), ("Tussionex", "hydrocodone", "short_acting"),
-     ("Hycodan", "hydrocodone", "short_acting"), ("paregoric", "opium", "short_acting"),
-     ("butorphanol nasal", "butorphanol", "short_acting"),
-     ("nalbuphine", "nalbuphine", "short_acting"), ("levorphanol", "levorphanol", "short_acting"),
-     ("dihydrocodeine", "dihydrocodeine", "short_acting"),
-     ("sufentanil", "sufentanil", "short_acting"), ("alfentanil", "alfentanil", "short_acting"),
-     ("remifentanil", "remifentanil", "short_acting")],
+    [
+        ("OxyContin", "oxycodone", "long_acting"),
+        ("oxy contin", "oxycodone", "long_acting"),
+        ("TYLENOL #3", "codeine", "short_acting"),
+        ("tylenol#3", "codeine", "short_acting"),
+        ("Tylenol No. 4", "codeine", "short_acting"),
+        ("Tylenol w/ codeine 300/30", "codeine", "short_acting"),
+        ("Tylenol with Codeine", "codeine", "short_acting"),
+        ("acetaminophen-codeine", "codeine", "short_acting"),
+        ("hydrocodone/APAP", "hydrocodone", "short_acting"),
+        ("Suboxone 8-2 mg film", "buprenorphine", "buprenorphine"),
+        ("buprenorphine-naloxone", "buprenorphine", "buprenorphine"),
+        ("Subutex", "buprenorphine", "buprenorphine"),
+        ("Zubsolv", "buprenorphine", "buprenorphine"),
+        ("Butrans patch", "buprenorphine", "buprenorphine"),
+        ("Belbuca", "buprenorphine", "buprenorphine"),
+        ("morphine sulfate ER", "morphine", "long_acting"),
+        ("morphine", "morphine", "short_acting"),
+        ("MS-Contin 30 mg", "morphine", "long_acting"),
+        ("Kadian", "morphine", "long_acting"),
+        ("Percocet 5/325", "oxycodone", "short_acting"),
+        ("Roxicodone", "oxycodone", "short_acting"),
+        ("Vicodin", "hydrocodone", "short_acting"),
+        ("NORCO", "hydrocodone", "short_acting"),
+        ("Lortab", "hydrocodone", "short_acting"),
+        ("Dilaudid", "hydromorphone", "short_acting"),
+        ("Duragesic 25 mcg/h", "fentanyl", "long_acting"),
+        ("fentanyl patch", "fentanyl", "long_acting"),
+        ("Actiq", "fentanyl", "short_acting"),
+        ("Fentora", "fentanyl", "short_acting"),
+        ("Sublimaze", "fentanyl", "short_acting"),
+        ("Ultram", "tramadol", "short_acting"),
+        ("Ultracet", "tramadol", "short_acting"),
+        ("Tramadol 50 mg", "tramadol", "short_acting"),
+        ("Nucynta", "tapentadol", "short_acting"),
+        ("Demerol", "meperidine", "short_acting"),
+        ("Dolophine", "methadone", "methadone"),
+        ("Methadose", "methadone", "methadone"),
+        ("methadone 10mg", "methadone", "methadone"),
+        ("Opana", "oxymorphone", "short_acting"),
+        ("Talwin", "pentazocine", "short_acting"),
+        ("Lomotil", "diphenoxylate", "short_acting"),
+        ("Motofen", "difenoxin", "short_acting"),
+        ("Viberzi", "eluxadoline", "short_acting"),
+        ("Apadaz", "benzhydrocodone", "short_acting"),
+        ("Olinvyk", "oliceridine", "short_acting"),
+        ("Tussionex", "hydrocodone", "short_acting"),
+        ("Hycodan", "hydrocodone", "short_acting"),
+        ("paregoric", "opium", "short_acting"),
+        ("butorphanol nasal", "butorphanol", "short_acting"),
+        ("nalbuphine", "nalbuphine", "short_acting"),
+        ("levorphanol", "levorphanol", "short_acting"),
+        ("dihydrocodeine", "dihydrocodeine", "short_acting"),
+        ("sufentanil", "sufentanil", "short_acting"),
+        ("alfentanil", "alfentanil", "short_acting"),
+        ("remifentanil", "remifentanil", "short_acting"),
+    ],
 )
 def test_opioid_matches(medication, ingredient, drug_class):
     matches = screen_medications([medication], R)
     assert [(m.ingredient, m.severity, m.drug_class) for m in matches] == [
-        (ingredient, "stop", drug_class)]
+        (ingredient, "stop", drug_class)
+    ]
     assert matches[0].medication == medication
     assert is_hard_stop(matches)
     reason = hold_reasons(matches)[0]
     assert medication in reason and ingredient in reason and "wait" in reason
 
 
-@pytest.mark.parametrize(("medication", "ingredient"), [("Imodium A-D", "loperamide"),
-                                                        ("loperamide 2 mg", "loperamide"),
-                                                        ("Kratom powder", "kratom")])
+@pytest.mark.parametrize(
+    ("medication", "ingredient"),
+    [("Imodium A-D", "loperamide"), ("loperamide 2 mg", "loperamide"), ("Kratom powder", "kratom")],
+)
 def test_opioid_warnings(medication, ingredient):
     matches = screen_medications([medication], R)
     assert [(m.ingredient, m.severity) for m in matches] == [(ingredient, "warning")]
@@ -188,9 +247,25 @@ def test_opioid_warnings(medication, ingredient):
 
 @pytest.mark.parametrize(
     "medication",
-    ["sertraline", "trazodone 50 mg", "naltrexone", "naloxone", "Narcan (naloxone)", "Tylenol",
-     "Tylenol 500 mg", "acetaminophen", "noscapine", "gabapentin", "Codral? no: ibuprofen",
-     "oxybutynin", "hydroxyzine", "dextromethorphan", "morphology", "Contin", "Tramazoline"],
+    [
+        "sertraline",
+        "trazodone 50 mg",
+        "naltrexone",
+        "naloxone",
+        "Narcan (naloxone)",
+        "Tylenol",
+        "Tylenol 500 mg",
+        "acetaminophen",
+        "noscapine",
+        "gabapentin",
+        "Codral? no: ibuprofen",
+        "oxybutynin",
+        "hydroxyzine",
+        "dextromethorphan",
+        "morphology",
+        "Contin",
+        "Tramazoline",
+    ],
 )
 def test_opioid_negatives(medication):
     assert screen_medications([medication], R) == []

@@ -19,15 +19,36 @@ from pharmacy.compounding.units import (
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(1, D(1)), ("4.5", D("4.5")), (" 0.25 ", D("0.25")), (D("1.10"), D("1.10")),
-     (0.1, D("0.1")), (1.5, D("1.5"))],
+    [
+        (1, D(1)),
+        ("4.5", D("4.5")),
+        (" 0.25 ", D("0.25")),
+        (D("1.10"), D("1.10")),
+        (0.1, D("0.1")),
+        (1.5, D("1.5")),
+    ],
 )
 def test_to_decimal(value, expected):
     assert to_decimal(value, "dose_mg") == expected
 
 
-@pytest.mark.parametrize("value", ["", "  ", "NaN", "Infinity", "-inf", "abc", True, False,
-                                   None, float("nan"), float("inf"), [1]])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "",
+        "  ",
+        "NaN",
+        "Infinity",
+        "-inf",
+        "abc",
+        True,
+        False,
+        None,
+        float("nan"),
+        float("inf"),
+        [1],
+    ],
+)
 def test_to_decimal_rejects(value):
     with pytest.raises(FormulationError) as exc:
         to_decimal(value, "dose_mg")
@@ -37,8 +58,13 @@ def test_to_decimal_rejects(value):
 
 @pytest.mark.parametrize(
     ("value", "mg", "ml"),
-    [("163.45", "163.5", "163.45"), ("0.05", "0.1", "0.05"), ("0.04", "0.0", "0.04"),
-     ("162.6638", "162.7", "162.66"), ("0.005", "0.0", "0.01")],
+    [
+        ("163.45", "163.5", "163.45"),
+        ("0.05", "0.1", "0.05"),
+        ("0.04", "0.0", "0.04"),
+        ("162.6638", "162.7", "162.66"),
+        ("0.005", "0.0", "0.01"),
+    ],
 )
 def test_rounding_half_up(value, mg, ml):
     assert round_mg(D(value)) == D(mg)
@@ -47,32 +73,49 @@ def test_rounding_half_up(value, mg, ml):
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [("0.5", "0.5"), ("4.5", "4.5"), ("10", "10"), ("10.00", "10"), ("0.02", "0.02"),
-     ("5.0", "5"), ("0.50", "0.5"), ("100", "100"), ("1E+1", "10"), ("0.125", "0.13"),
-     (".5", "0.5")],
+    [
+        ("0.5", "0.5"),
+        ("4.5", "4.5"),
+        ("10", "10"),
+        ("10.00", "10"),
+        ("0.02", "0.02"),
+        ("5.0", "5"),
+        ("0.50", "0.5"),
+        ("100", "100"),
+        ("1E+1", "10"),
+        ("0.125", "0.13"),
+        (".5", "0.5"),
+    ],
 )
 def test_format_ml(value, text):
     assert format_ml(D(value)) == text
 
 
-@pytest.mark.parametrize(("value", "text"), [("4.50", "4.5"), ("50", "50"), ("163.46", "163.5"),
-                                             ("0.25", "0.3"), ("120.0", "120")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [("4.50", "4.5"), ("50", "50"), ("163.46", "163.5"), ("0.25", "0.3"), ("120.0", "120")],
+)
 def test_format_mg(value, text):
     assert format_mg(D(value)) == text
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("2027-03-15", date(2027, 3, 15)), ("2027-02", date(2027, 2, 28)),
-     ("2028-02", date(2028, 2, 29)), ("2026-12", date(2026, 12, 31)),
-     ("2027-04", date(2027, 4, 30))],
+    [
+        ("2027-03-15", date(2027, 3, 15)),
+        ("2027-02", date(2027, 2, 28)),
+        ("2028-02", date(2028, 2, 29)),
+        ("2026-12", date(2026, 12, 31)),
+        ("2027-04", date(2027, 4, 30)),
+    ],
 )
 def test_parse_expiry(text, expected):
     assert parse_expiry(text) == expected
 
 
-@pytest.mark.parametrize("text", ["03/2027", "2027-13", "2027-02-30", "2027", "", "next year",
-                                  "2027-3"])
+@pytest.mark.parametrize(
+    "text", ["03/2027", "2027-13", "2027-02-30", "2027", "", "next year", "2027-3"]
+)
 def test_parse_expiry_rejects(text):
     with pytest.raises(FormulationError):
         parse_expiry(text)
@@ -81,11 +124,21 @@ def test_parse_expiry_rejects(text):
 def test_rule_defaults_are_domain_numbers():
     r = DEFAULT_RULES
     assert (r.mw_naltrexone_hcl, r.mw_naltrexone_base, r.mw_naltrexone_hcl_dihydrate) == (
-        D("377.86"), D("341.41"), D("413.90"))
+        D("377.86"),
+        D("341.41"),
+        D("413.90"),
+    )
     assert r.tablet_label_claim_mg == 50
-    assert r.capsule_volumes_ml == {"000": D("1.37"), "00": D("0.95"), "0": D("0.68"),
-                                    "1": D("0.50"), "2": D("0.37"), "3": D("0.30"),
-                                    "4": D("0.21"), "5": D("0.13")}
+    assert r.capsule_volumes_ml == {
+        "000": D("1.37"),
+        "00": D("0.95"),
+        "0": D("0.68"),
+        "1": D("0.50"),
+        "2": D("0.37"),
+        "3": D("0.30"),
+        "4": D("0.21"),
+        "5": D("0.13"),
+    }
     assert r.default_capsule_size == "3"
     assert r.filler("mcc").bulk_density_g_per_ml == D("0.30")
     assert (r.capsule_overage_percent, r.liquid_overage_percent) == (10, 5)
@@ -96,10 +149,14 @@ def test_rule_defaults_are_domain_numbers():
         ("aqueous_unpreserved", 14, "refrigerator"),
         ("aqueous_preserved", 35, "room temperature or refrigerator"),
         ("nonaqueous_liquid", 90, "room temperature or refrigerator"),
-        ("capsule", 180, "room temperature or refrigerator")}
+        ("capsule", 180, "room temperature or refrigerator"),
+    }
     assert [(c.code, c.percent, c.basis) for c in r.fawcett_vehicle] == [
-        ("ascorbic_acid", D("0.5"), "w/v"), ("sodium_benzoate", D("0.1"), "w/v"),
-        ("glycerol", D("20"), "v/v"), ("purified_water", D("0"), "qs")]
+        ("ascorbic_acid", D("0.5"), "w/v"),
+        ("sodium_benzoate", D("0.1"), "w/v"),
+        ("glycerol", D("20"), "v/v"),
+        ("purified_water", D("0"), "qs"),
+    ]
     assert "Fawcett" in r.fawcett_reference and "31:1291" in r.fawcett_reference
     assert r.version == "2026.1"
     # the MW ratios of DOMAIN §1
@@ -111,8 +168,14 @@ def test_every_rule_has_unit_and_source_and_json_values():
     import json
 
     records = DEFAULT_RULES.as_records()
-    assert {r.name for r in records} >= {"balance_mwq_mg", "capsule_volumes_ml", "opioid_terms",
-                                         "bud_categories", "titration_templates", "version"}
+    assert {r.name for r in records} >= {
+        "balance_mwq_mg",
+        "capsule_volumes_ml",
+        "opioid_terms",
+        "bud_categories",
+        "titration_templates",
+        "version",
+    }
     for rec in records:
         assert isinstance(rec, Rule)
         assert rec.source, rec.name
@@ -123,8 +186,11 @@ def test_every_rule_has_unit_and_source_and_json_values():
 def test_records_round_trip_and_admin_change():
     records = DEFAULT_RULES.as_records()
     assert Rules.from_records(records) == DEFAULT_RULES
-    changed = [Rule(r.name, "82" if r.name == "balance_mwq_mg" else r.value, r.unit, r.source)
-               for r in records if r.name != "capsule_overage_percent"]
+    changed = [
+        Rule(r.name, "82" if r.name == "balance_mwq_mg" else r.value, r.unit, r.source)
+        for r in records
+        if r.name != "capsule_overage_percent"
+    ]
     changed.append(Rule("no_such_rule", 1, "", ""))
     rules = Rules.from_records(changed)
     assert rules.balance_mwq_mg == D("82")
@@ -139,8 +205,16 @@ def test_records_reject_garbage():
 
 @pytest.mark.parametrize(
     ("dose", "ack"),
-    [("4.5", None), ("0.5", None), ("1.5", None), ("0.25", "below"), ("0.1", "below"),
-     ("6", "above"), ("10", "above"), ("4.6", "above")],
+    [
+        ("4.5", None),
+        ("0.5", None),
+        ("1.5", None),
+        ("0.25", "below"),
+        ("0.1", "below"),
+        ("6", "above"),
+        ("10", "above"),
+        ("4.6", "above"),
+    ],
 )
 def test_check_dose(dose, ack):
     result = check_dose(D(dose), DEFAULT_RULES)
@@ -151,8 +225,10 @@ def test_check_dose(dose, ack):
         assert "acknowledge" in result.acknowledgement
 
 
-@pytest.mark.parametrize(("dose", "words"), [("0", "more than 0"), ("-1", "more than 0"),
-                                              ("50", "addiction"), ("10.1", "not low-dose")])
+@pytest.mark.parametrize(
+    ("dose", "words"),
+    [("0", "more than 0"), ("-1", "more than 0"), ("50", "addiction"), ("10.1", "not low-dose")],
+)
 def test_check_dose_hard_stop(dose, words):
     with pytest.raises(FormulationError) as exc:
         check_dose(D(dose), DEFAULT_RULES, field="strength_mg")
