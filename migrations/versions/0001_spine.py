@@ -182,7 +182,7 @@ def upgrade() -> None:
     op.create_table('rule_values',
     sa.Column('name', sa.String(length=80), nullable=False),
     sa.Column('value', sa.JSON(), nullable=False),
-    sa.Column('unit', sa.String(length=40), nullable=False),
+    sa.Column('unit', sa.Text(), nullable=False),
     sa.Column('source', sa.Text(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from pharmacy.compounding.liquids import LiquidRequest, quote_liquid
 from pharmacy.compounding.rules import Rules
 
 
 def check_liquid_doses(
     *, concentration: Decimal, doses: list[Decimal], syringe_ml: int | None, rules: Rules
-) -> None:
-    from pharmacy.compounding import liquids
-
-    liquids.check_dose_volumes(concentration, doses, syringe_ml, rules)
+) -> int:
+    """Every dose must be measurable on the syringe (the engine explains and proposes a
+    concentration when not). Returns the syringe size that measures them."""
+    quote = quote_liquid(
+        LiquidRequest(
+            concentration_mg_per_ml=concentration,
+            quantity_ml=max(doses) / concentration,
+            doses_mg=tuple(doses),
+            syringe_ml=syringe_ml,
+        ),
+        rules,
+    )
+    return quote.syringe_ml

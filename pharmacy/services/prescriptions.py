@@ -209,12 +209,13 @@ def create_prescription(
                 f"Days' supply {days_supply} differs from the titration plan's {plan_days} days."
             )
 
+    syringe_ml = data.get("syringe_ml")
     try:
         if dosage_form == "capsule":
             for step in plan.steps:
                 capsules_for_plan([TitrationStep(dose_mg=step.dose_mg, days=1)], strength)
         else:
-            check_liquid_doses(
+            syringe_ml = check_liquid_doses(
                 concentration=strength,
                 doses=plan.doses,
                 syringe_ml=data.get("syringe_ml"),
@@ -295,7 +296,7 @@ def create_prescription(
         refills=data.get("refills", 0),
         refills_remaining=data.get("refills", 0),
         filler=filler,
-        syringe_ml=data.get("syringe_ml"),
+        syringe_ml=syringe_ml,
         notes=data.get("notes", ""),
         opioid_attestation=bool(data.get("opioid_attestation")),
         directions=directions,
