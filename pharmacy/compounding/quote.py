@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -21,7 +21,7 @@ from pharmacy.compounding.titration import (
     total_days,
     validate_steps,
 )
-from pharmacy.compounding.units import round_mg, round_ml
+from pharmacy.compounding.units import parse_expiry, round_mg, round_ml, to_decimal
 
 DOSAGE_FORMS = ("capsule", "liquid")
 FRACTION_STEP = Decimal("0.0001")
@@ -274,3 +274,115 @@ def _merge(first: list[str], second: list[str]) -> list[str]:
         if x not in out:
             out.append(x)
     return out
+
+
+# --------------------------------------------------------------------------- JSON input
+
+
+def _opt_decimal(data: Mapping[str, object], name: str) -> Decimal | None:
+    value = data.get(name)
+    return None if value is None else to_decimal(value, name)
+
+
+def _opt_int(data: Mapping[str, object], name: str) -> int | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    number = to_decimal(value, name)
+    if number != number.to_integral_value():
+        raise FormulationError(name, "must be a whole number")
+    return int(number)
+
+
+def _bool(data: Mapping[str, object], name: str, default: bool) -> bool:
+    value = data.get(name, default)
+    if not isinstance(value, bool):
+        raise FormulationError(name, "must be true or false")
+    return value
+
+
+def _str(data: Mapping[str, object], name: str, default: str) -> str:
+    value = data.get(name, default)
+    if not isinstance(value, str):
+        raise FormulationError(name, "must be text")
+    return value
+
+
+def _date(value: object, name: str) -> date:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return parse_expiry(value, name)
+    raise FormulationError(name, "must be a date (YYYY-MM-DD)")
+
+
+def quote_request_from_json(data: Mapping[str, object]) -> QuoteRequest:
+    """Parse the JSON body of a quote request (field names as in the API contract)."""
+    api_data = data.get("api") or {}
+    if not isinstance(api_data, Mapping):
+        raise FormulationError("api", "must be an object")
+    api = ApiSource(
+        source=_str(api_data, "source", "powder"),
+        form=_str(api_data, "form", "hcl"),
+        assay_percent=to_decimal(api_data.get("assay_percent", 100), "api.assay_percent"),
+        assay_basis=_str(api_data, "assay_basis", "as_is"),
+        water_percent=to_decimal(api_data.get("water_percent", 0), "api.water_percent"),
+        tablet_powder_mg_per_tablet=(
+            None
+            if api_data.get("tablet_powder_mg_per_tablet") is None
+            else to_decimal(
+                api_data["tablet_powder_mg_per_tablet"], "api.tablet_powder_mg_per_tablet"
+            )
+        ),
+    )
+    steps_data = data.get("titration") or []
+    if not isinstance(steps_data, list):
+        raise FormulationError("titration", "must be a list of {dose_mg, days}")
+    steps = []
+    for i, s in enumerate(steps_data, start=1):
+        if not isinstance(s, Mapping):
+            raise FormulationError("titration", f"step {i} must be an object with dose_mg, days")
+        days = _opt_int(s, "days")
+        if days is None:
+            raise FormulationError("titration", f"step {i}: days is required")
+        steps.append(TitrationStep(to_decimal(s.get("dose_mg"), "titration"), days))
+    expiries_data = data.get("component_expiries") or []
+    if not isinstance(expiries_data, list):
+        raise FormulationError("component_expiries", "must be a list of dates")
+    override_data = data.get("stability_override")
+    override = None
+    if override_data is not None:
+        if not isinstance(override_data, Mapping):
+            raise FormulationError("stability_override", "must be an object")
+        days = _opt_int(override_data, "days")
+        if days is None:
+            raise FormulationError("stability_override.days", "days is required")
+        override = StabilityOverride(
+            days,
+            _str(override_data, "storage", ""),
+            _str(override_data, "reference", ""),
+        )
+    compounded = data.get("compounded_on")
+    return QuoteRequest(
+        dosage_form=_str(data, "dosage_form", ""),
+        quantity=_opt_decimal(data, "quantity"),
+        strength_mg=_opt_decimal(data, "strength_mg"),
+        dose_basis=_str(data, "dose_basis", "hcl"),
+        capsule_size=None if data.get("capsule_size") is None else str(data["capsule_size"]),
+        filler_pack_stat_mg=_opt_decimal(data, "filler_pack_stat_mg"),
+        api_pack_stat_mg=_opt_decimal(data, "api_pack_stat_mg"),
+        filler_code=_str(data, "filler_code", "mcc"),
+        concentration_mg_per_ml=_opt_decimal(data, "concentration_mg_per_ml"),
+        dose_mg=_opt_decimal(data, "dose_mg"),
+        titration=tuple(steps),
+        syringe_ml=_opt_int(data, "syringe_ml"),
+        preserved=_bool(data, "preserved", True),
+        aqueous=_bool(data, "aqueous", True),
+        overage_percent=_opt_decimal(data, "overage_percent"),
+        balance_mwq_mg=_opt_decimal(data, "balance_mwq_mg"),
+        api=api,
+        compounded_on=None if compounded is None else _date(compounded, "compounded_on"),
+        component_expiries=tuple(_date(e, "component_expiries") for e in expiries_data),
+        stability_override=override,
+        days_supply=_opt_int(data, "days_supply"),
+    )

@@ -243,3 +243,53 @@ def test_engine_never_reads_the_clock():
             if banned == "float(" and path.name == "quote.py":
                 continue  # the only place floats appear: the JSON output
             assert banned not in text, (path.name, banned)
+
+
+def test_quote_request_from_json():
+    from pharmacy.compounding.quote import quote_request_from_json
+
+    req = quote_request_from_json(
+        {
+            "dosage_form": "liquid",
+            "quantity": "30",
+            "concentration_mg_per_ml": 1,
+            "titration": [{"dose_mg": "1.5", "days": 14}, {"dose_mg": 3, "days": "14"}],
+            "syringe_ml": 5,
+            "preserved": False,
+            "api": {
+                "source": "powder",
+                "form": "hcl_dihydrate",
+                "assay_percent": "99.0",
+                "assay_basis": "as_is",
+            },
+            "compounded_on": "2026-11-22",
+            "component_expiries": ["2027-01", "2027-03-15"],
+            "stability_override": {"days": 60, "storage": "refrigerator", "reference": "Fawcett"},
+        }
+    )
+    assert req.quantity == D("30") and req.concentration_mg_per_ml == D("1")
+    assert [(s.dose_mg, s.days) for s in req.titration] == [(D("1.5"), 14), (D("3"), 14)]
+    assert req.api.assay_percent == D("99.0") and req.api.form == "hcl_dihydrate"
+    assert req.component_expiries == (date(2027, 1, 31), date(2027, 3, 15))
+    assert req.compounded_on == TODAY
+    assert req.stability_override.days == 60
+    assert compute_quote(req, R, TODAY).as_dict()["bud"]["date"] == "2027-01-21"
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"dosage_form": "capsule", "strength_mg": "abc"}, "strength_mg"),
+        ({"dosage_form": "capsule", "preserved": "yes"}, "preserved"),
+        ({"dosage_form": "capsule", "api": {"assay_percent": "NaN"}}, "api.assay_percent"),
+        ({"dosage_form": "liquid", "titration": [{"dose_mg": 1}]}, "titration"),
+        ({"dosage_form": "liquid", "component_expiries": ["05/2027"]}, "component_expiries"),
+        ({"dosage_form": "liquid", "syringe_ml": "1.5"}, "syringe_ml"),
+    ],
+)
+def test_quote_request_from_json_errors(data, field):
+    from pharmacy.compounding.quote import quote_request_from_json
+
+    with pytest.raises(FormulationError) as exc:
+        quote_request_from_json(data)
+    assert exc.value.field == field
