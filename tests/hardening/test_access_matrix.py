@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from flask import url_for
 from werkzeug.routing import Rule
+from werkzeug.routing.converters import NumberConverter, UUIDConverter
 
 from pharmacy.auth import PUBLIC, declared_roles
 
@@ -99,10 +100,9 @@ def _path(app: Any, rule: Rule) -> str:
     values: dict[str, Any] = {}
     for name in rule.arguments:
         converter = rule._converters.get(name)  # noqa: SLF001
-        kind = type(converter).__name__ if converter else ""
-        if kind == "UUIDConverter":
+        if isinstance(converter, UUIDConverter):
             values[name] = uuid.UUID(int=1)
-        elif kind in ("IntegerConverter", "FloatConverter"):
+        elif isinstance(converter, NumberConverter):
             values[name] = 1
         else:
             values[name] = "x"

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from flask import url_for
+from werkzeug.routing import IntegerConverter
 
 from .helpers import rx_payload, submit, verify
 
@@ -47,7 +48,7 @@ def _prescriber_routes(app: Any) -> list[Any]:
 
 
 def _is_int(rule: Any, argument: str) -> bool:
-    return type(rule._converters[argument]).__name__ == "IntegerConverter"  # noqa: SLF001
+    return isinstance(rule._converters[argument], IntegerConverter)  # noqa: SLF001
 
 
 def _rule_for(app: Any, openapi_path: str) -> Any:
