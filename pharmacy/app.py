@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, g, redirect, request, session, url_for
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.routing import IntegerConverter
 
 from pharmacy import audit
 from pharmacy.auth import PUBLIC, bearer_token, declared_roles, use_light_hashing_for_tests
@@ -29,8 +30,18 @@ class DecimalJSONProvider(DefaultJSONProvider):
         return DefaultJSONProvider.default(o)
 
 
+class IdConverter(IntegerConverter):
+    """`<int:…>` in a URL: at most the largest 32-bit id, so a huge number is a 404 rather
+    than an overflow in the database driver."""
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = IdConverter
     app.json = DecimalJSONProvider(app)
     settings = load_settings(Path(app.instance_path), config)
     app.config.update(settings.flask_config())
