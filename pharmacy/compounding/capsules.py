@@ -9,6 +9,7 @@ from decimal import Decimal
 from pharmacy.compounding.aliquot import AliquotPlan, plan_aliquot
 from pharmacy.compounding.dose import check_dose
 from pharmacy.compounding.errors import FormulationError
+from pharmacy.compounding.fillers import find_filler
 from pharmacy.compounding.rules import Filler, Rules
 from pharmacy.compounding.salts import ApiRequirement, ApiSource, api_requirement
 from pharmacy.compounding.units import format_mg, format_mg_fixed, plain, round_mg
@@ -155,7 +156,7 @@ def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
         size = req.capsule_size
     volume = capsule_volume_ml(size, rules)
 
-    filler = rules.filler(req.filler_code)
+    filler = find_filler(req.filler_code, rules)
     if filler is None:
         known = ", ".join(f.code for f in rules.fillers if f.status != "never")
         raise FormulationError(

@@ -491,8 +491,10 @@ class Rules:
         raise FormulationError("bud_category", f"unknown BUD category '{code}'; known: {known}")
 
     def filler(self, code: str) -> Filler | None:
+        """The filler with this code (case, hyphens and spaces ignored)."""
+        wanted = code.strip().lower().replace("-", "_").replace(" ", "_")
         for f in self.fillers:
-            if f.code == code:
+            if f.code == wanted:
                 return f
         return None
 

@@ -344,3 +344,42 @@ def test_capsules_from_tablets_with_known_powder_mass():
 def test_small_batch_warns_when_whole_fill_is_below_mwq():
     q = quote_capsules(CapsuleRequest(D("4.5"), 1, capsule_size="5"), R)
     assert any("below the balance minimum" in w for w in q.warnings)
+
+
+@pytest.mark.parametrize(
+    ("code", "problem"),
+    [
+        ("mcc", None),
+        ("MCC", None),
+        ("lactose", None),
+        ("sodium-bicarbonate", None),
+        ("Avicel PH-102", None),
+        ("calcium-carbonate", "should not be used"),
+        ("calcium_carbonate", "should not be used"),
+        ("hpmc", "immediate release"),
+        ("HPMC", "immediate release"),
+        ("hypromellose", "immediate release"),
+        ("sawdust", "unknown filler"),
+    ],
+)
+def test_filler_problem(code, problem):
+    from pharmacy.compounding.fillers import filler_problem
+
+    result = filler_problem(code)
+    if problem is None:
+        assert result is None
+    else:
+        assert problem in result and "mcc" in result
+
+
+def test_capsule_quote_accepts_filler_spellings():
+    q = quote_capsules(
+        CapsuleRequest(
+            D("4.5"), 30, filler_code="sodium-bicarbonate", filler_pack_stat_mg=D("150")
+        ),
+        R,
+    )
+    assert q.filler_code == "sodium_bicarbonate"
+    assert (
+        quote_capsules(CapsuleRequest(D("4.5"), 30, filler_code="Avicel"), R).filler_code == "mcc"
+    )
