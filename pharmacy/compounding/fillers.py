@@ -1,4 +1,4 @@
-"""Capsule fillers: which a patient may have, and why not (DOMAIN §3)."""
+"""Which capsule fillers may be used, from the rules' filler table (DOMAIN.md §3)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,8 @@ ALIASES = {
     "avicel": "mcc",
     "avicel_ph_102": "mcc",
     "microcrystalline_cellulose": "mcc",
-    "cellulose": "mcc",
     "sodium_bicarb": "sodium_bicarbonate",
-    "bicarbonate": "sodium_bicarbonate",
     "lactose_monohydrate": "lactose",
-    "calcium": "calcium_carbonate",
 }
 
 
@@ -28,25 +25,29 @@ def normalize_filler_code(code: str) -> str:
 
 
 def find_filler(code: str, rules: Rules = DEFAULT_RULES) -> Filler | None:
+    """The rules' filler for a code, whatever its spelling, or None."""
     return rules.filler(normalize_filler_code(code))
 
 
-def allowed_fillers(rules: Rules = DEFAULT_RULES) -> list[Filler]:
-    return [f for f in rules.fillers if f.status == "ok"]
+def usable_fillers(rules: Rules = DEFAULT_RULES) -> list[Filler]:
+    """Fillers a prescriber may ask for: all but those marked `never`."""
+    return [filler for filler in rules.fillers if filler.status != "never"]
 
 
 def filler_problem(code: str, rules: Rules = DEFAULT_RULES) -> str | None:
-    """Why this filler cannot be used for LDN capsules, or ``None`` when it can.
-
-    Refused: an unknown filler, a slow-release filler (LDN must be immediate release) and a
-    filler to avoid (calcium carbonate).
-    """
-    allowed = ", ".join(f.code for f in allowed_fillers(rules))
+    """Why a filler cannot be used at all, or None when it can."""
     filler = find_filler(code, rules)
     if filler is None:
-        return f"unknown filler '{code}': choose one of {allowed}"
+        known = ", ".join(f.code for f in usable_fillers(rules))
+        return f"unknown filler '{code}'; choose one of {known}"
     if filler.status == "never":
-        return f"{filler.name} cannot be used: {filler.note}; choose one of {allowed}"
-    if filler.status == "avoid":
-        return f"{filler.name} should not be used: {filler.note}; choose one of {allowed}"
+        return f"{filler.name} cannot be used: {filler.note}"
+    return None
+
+
+def filler_caution(code: str, rules: Rules = DEFAULT_RULES) -> str | None:
+    """A warning a pharmacist must acknowledge for a filler to avoid, or None."""
+    filler = find_filler(code, rules)
+    if filler is not None and filler.status == "avoid":
+        return f"Filler {filler.name}: {filler.note}."
     return None

@@ -347,29 +347,33 @@ def test_small_batch_warns_when_whole_fill_is_below_mwq():
 
 
 @pytest.mark.parametrize(
-    ("code", "problem"),
+    ("code", "problem", "caution"),
     [
-        ("mcc", None),
-        ("MCC", None),
-        ("lactose", None),
-        ("sodium-bicarbonate", None),
-        ("Avicel PH-102", None),
-        ("calcium-carbonate", "should not be used"),
-        ("calcium_carbonate", "should not be used"),
-        ("hpmc", "immediate release"),
-        ("HPMC", "immediate release"),
-        ("hypromellose", "immediate release"),
-        ("sawdust", "unknown filler"),
+        ("mcc", None, None),
+        ("MCC", None, None),
+        ("lactose", None, None),
+        ("sodium-bicarbonate", None, None),
+        ("Avicel PH-102", None, None),
+        ("calcium-carbonate", None, "avoid calcium carbonate"),
+        ("calcium_carbonate", None, "avoid calcium carbonate"),
+        ("hpmc", "immediate release", None),
+        ("HPMC", "immediate release", None),
+        ("hypromellose", "immediate release", None),
+        ("sawdust", "unknown filler", None),
     ],
 )
-def test_filler_problem(code, problem):
-    from pharmacy.compounding.fillers import filler_problem
+def test_filler_problem_and_caution(code, problem, caution):
+    from pharmacy.compounding.fillers import filler_caution, filler_problem
 
-    result = filler_problem(code)
+    result = filler_problem(code, R)
     if problem is None:
         assert result is None
     else:
-        assert problem in result and "mcc" in result
+        assert problem in result
+    note = filler_caution(code, R)
+    assert (note is None) == (caution is None)
+    if caution:
+        assert caution in note
 
 
 def test_capsule_quote_accepts_filler_spellings():
