@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -102,3 +103,23 @@ class PageMeta(Schema):
     page = fields.Integer()
     per_page = fields.Integer()
     total = fields.Integer()
+
+
+class ExpiryDate(fields.Field[date]):
+    """An expiry as `YYYY-MM-DD`, or `YYYY-MM` meaning the last day of that month."""
+
+    default_error_messages = {"invalid": "Use YYYY-MM-DD, or YYYY-MM for a month/year expiry."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        from pharmacy.compounding.errors import FormulationError
+        from pharmacy.compounding.units import parse_expiry
+
+        if not isinstance(value, str) or len(value) > 10:
+            raise self.make_error("invalid")
+        try:
+            return parse_expiry(value)
+        except FormulationError as error:
+            raise self.make_error("invalid") from error
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else value.isoformat()

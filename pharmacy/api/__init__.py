@@ -6,10 +6,10 @@ from flask import Flask, Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from pharmacy.api import auth, prescriptions
+from pharmacy.api import auth, formulations, prescriptions
 from pharmacy.errors import http_error_response
 
-BLUEPRINTS = [auth.blp, prescriptions.blp, prescriptions.prescribers_blp]
+BLUEPRINTS = [auth.blp, prescriptions.blp, prescriptions.prescribers_blp, formulations.blp]
 
 
 class PharmacyApi(Api):  # type: ignore[misc]

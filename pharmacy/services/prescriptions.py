@@ -17,7 +17,7 @@ from pharmacy.compounding import directions as directions_engine
 from pharmacy.compounding import opioids
 from pharmacy.compounding.dose import check_dose
 from pharmacy.compounding.errors import FormulationError
-from pharmacy.compounding.fillers import filler_problem
+from pharmacy.compounding.fillers import filler_caution, filler_problem, normalize_filler_code
 from pharmacy.compounding.titration import TitrationStep, capsules_for_plan, volume_for_plan
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Patient, Prescriber, Prescription, PrescriptionStep, User
@@ -167,10 +167,13 @@ def create_prescription(
     acknowledgements: list[str] = []
 
     if dosage_form == "capsule":
-        filler = data.get("filler") or "mcc"
-        problem = filler_problem(filler)
+        filler = normalize_filler_code(data.get("filler") or rules.default_filler_code)
+        problem = filler_problem(filler, rules)
         if problem:
             raise Invalid("filler", problem)
+        caution = filler_caution(filler, rules)
+        if caution:
+            acknowledgements.append(caution)
         if data.get("syringe_ml") is not None:
             raise Invalid("syringe_ml", "applies to liquids only")
         try:
@@ -178,8 +181,8 @@ def create_prescription(
         except FormulationError as error:
             raise _formulation("strength_mg", error) from error
     else:
-        filler = data.get("filler") or "mcc"
-        if data.get("filler") not in (None, "", "mcc"):
+        filler = ""
+        if data.get("filler"):
             raise Invalid("filler", "applies to capsules only")
 
     if not data.get("titration") and data.get("dose_mg") is None:
@@ -275,7 +278,9 @@ def create_prescription(
         hold_reasons.append(
             "The prescriber has not attested that the patient takes no opioid medicines."
         )
-    if "lactose" in [a.lower() for a in data["patient"].get("allergies", [])] and filler == "lactose":
+    chosen = rules.filler(filler) if filler else None
+    allergies = " ".join(data["patient"].get("allergies", [])).lower()
+    if chosen is not None and chosen.contains_lactose and "lactose" in allergies:
         raise Invalid("filler", "the patient is allergic to lactose; choose another filler")
 
     patient = _find_or_create_patient(session, actor, data["patient"])

@@ -143,8 +143,9 @@ def test_liquid_dose_off_the_syringe_graduation_is_refused(api: Any) -> None:
         ({"unexpected": 1}, "unexpected"),
         ({"status": "verified"}, "status"),
         ({"rx_number": "RX1"}, "rx_number"),
-        ({"filler": "calcium-carbonate"}, "filler"),
-        ({"filler": "hpmc"}, "filler"),
+        ({"filler": "hypromellose"}, "filler"),
+        ({"filler": "sawdust"}, "filler"),
+        ({"filler": "lactose"}, "filler"),  # the patient is allergic to lactose
         ({"titration": [{"dose_mg": 2, "days": 14}]}, "titration"),
     ],
 )
@@ -213,6 +214,12 @@ def test_opioid_in_current_medications_puts_the_prescription_on_hold(
 def test_non_opioids_do_not_hold(api: Any, medication: str) -> None:
     response = create(api, json=body(patient={"current_medications": [medication]}))
     assert response.get_json()["status"] == "submitted"
+
+
+def test_a_filler_to_avoid_needs_acknowledgement(api: Any) -> None:
+    rx = create(api, json=body(filler="calcium_carbonate")).get_json()
+    assert rx["status"] == "submitted"
+    assert any("calcium carbonate" in a for a in rx["acknowledgements_required"])
 
 
 def test_loperamide_is_a_warning_not_a_hold(api: Any) -> None:
