@@ -1,0 +1,91 @@
+"""Small use cases the web pages need that no other service module offers yet: the rules
+in force for a read, the user list, activating users, and the pharmacy details printed on
+labels. Each owns its transaction and writes its audit event like every use case."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pharmacy import audit
+from pharmacy.audit import Actor
+from pharmacy.compounding.rules import Rules
+from pharmacy.errors import Conflict, NotFound
+from pharmacy.models import PharmacyDetails, RuleValue, User
+from pharmacy.models._types import utcnow
+from pharmacy.services.rules import change_rule, current_rules
+from pharmacy.services.uow import query, use_case
+
+PHARMACY_FIELDS = ("name", "address", "phone")
+
+
+@query
+def rules_in_force(session: Session) -> Rules:
+    return current_rules(session)
+
+
+@query
+def rule_rows(session: Session) -> list[RuleValue]:
+    return list(session.execute(select(RuleValue).order_by(RuleValue.name)).scalars())
+
+
+@query
+def rule_row(session: Session, name: str) -> RuleValue:
+    row = session.get(RuleValue, name)
+    if row is None:
+        raise NotFound(f"No rule named {name}.")
+    return row
+
+
+@use_case
+def update_rule(session: Session, actor: Actor, name: str, value: Any, source: str) -> RuleValue:
+    """`rules.change_rule` in its own transaction (it expects the caller's session)."""
+    return change_rule(session, actor, name, value, source)
+
+
+@query
+def list_users(session: Session) -> list[User]:
+    return list(session.execute(select(User).order_by(User.role, User.username)).scalars())
+
+
+@use_case
+def set_user_active(session: Session, actor: Actor, user_id: int, *, active: bool) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if user.id == actor.user_id and not active:
+        raise Conflict("You cannot deactivate your own account.")
+    if user.active != active:
+        user.active = active
+        audit.record(
+            session, actor, "user.activated" if active else "user.deactivated", "user", user.id,
+            before={"active": not active}, after={"active": active},
+        )
+    return user
+
+
+@query
+def pharmacy_details(session: Session) -> PharmacyDetails | None:
+    return session.execute(select(PharmacyDetails).order_by(PharmacyDetails.id)).scalars().first()
+
+
+@use_case
+def update_pharmacy_details(
+    session: Session, actor: Actor, data: dict[str, str]
+) -> PharmacyDetails:
+    row = session.execute(select(PharmacyDetails).order_by(PharmacyDetails.id)).scalars().first()
+    if row is None:
+        row = PharmacyDetails(id=1, name="", address="", phone="")
+        session.add(row)
+    before = {name: getattr(row, name) for name in PHARMACY_FIELDS}
+    for name in PHARMACY_FIELDS:
+        setattr(row, name, data[name])
+    row.updated_at = utcnow()
+    session.flush()
+    audit.record(
+        session, actor, "pharmacy_details.changed", "pharmacy_details", row.id,
+        before=before, after={name: data[name] for name in PHARMACY_FIELDS},
+    )
+    return row

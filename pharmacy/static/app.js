@@ -1,0 +1,129 @@
+/* LDN pharmacy pages: progressive enhancement only; every page works without it. */
+(function () {
+  "use strict";
+
+  function $(sel, root) { return (root || document).querySelector(sel); }
+  function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
+
+  /* ---- Show only the fields that apply (capsule/liquid, fixed/custom plan). ---- */
+  function syncVisibility(form) {
+    var dosage = form.elements["dosage_form"];
+    var plan = form.elements["plan"];
+    var isLiquid = dosage && dosage.value === "liquid";
+    $all(".only-capsule", form).forEach(function (el) { el.classList.toggle("is-hidden", isLiquid); });
+    $all(".only-liquid", form).forEach(function (el) { el.classList.toggle("is-hidden", !isLiquid); });
+    var planValue = plan ? plan.value : "fixed";
+    $all(".only-fixed", form).forEach(function (el) { el.classList.toggle("is-hidden", planValue !== "fixed"); });
+    $all(".only-custom", form).forEach(function (el) { el.classList.toggle("is-hidden", planValue !== "custom"); });
+  }
+
+  /* ---- Live preview of directions and the dated schedule (GET, changes nothing). ---- */
+  function previewParams(form) {
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      if (key !== "csrf_token" && typeof value === "string") { params.append(key, value); }
+    });
+    return params;
+  }
+
+  function clear(el) { while (el.firstChild) { el.removeChild(el.firstChild); } }
+
+  function cell(row, text) { var td = document.createElement("td"); td.textContent = text; row.appendChild(td); }
+
+  function renderPreview(data) {
+    var list = $("#preview-directions"), body = $("#preview-schedule"), errors = $("#preview-errors");
+    var empty = $("#preview-empty"), qty = $("#preview-quantity"), acks = $("#preview-acks");
+    clear(list); clear(body);
+    errors.hidden = true; errors.textContent = "";
+    acks.hidden = true; acks.textContent = "";
+    qty.textContent = "";
+    var messages = [];
+    Object.keys(data.errors || {}).forEach(function (field) {
+      (data.errors[field] || []).forEach(function (m) { messages.push(m); });
+    });
+    if (messages.length) { errors.textContent = messages.join(" "); errors.hidden = false; }
+    empty.hidden = data.ok || messages.length > 0;
+    (data.directions || []).forEach(function (line) {
+      var li = document.createElement("li"); li.textContent = line; list.appendChild(li);
+    });
+    (data.schedule || []).forEach(function (s) {
+      var tr = document.createElement("tr");
+      cell(tr, s.start); cell(tr, s.end); cell(tr, s.dose_mg + " mg"); cell(tr, String(s.days));
+      body.appendChild(tr);
+    });
+    if (data.ok) { qty.textContent = "The plan needs " + data.quantity_needed + " over " + data.total_days + " days."; }
+    if (data.acknowledgements && data.acknowledgements.length) {
+      acks.textContent = data.acknowledgements.join(" "); acks.hidden = false;
+    }
+  }
+
+  function setupPreview(form) {
+    var url = form.getAttribute("data-preview-url");
+    if (!url || !$("#preview-directions")) { return; }
+    var timer = null, seq = 0;
+    function run() {
+      var mine = ++seq;
+      fetch(url + "?" + previewParams(form).toString(), {
+        credentials: "same-origin", headers: { "Accept": "application/json" }
+      }).then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (data) { if (data && mine === seq) { renderPreview(data); } })
+        .catch(function () { /* the preview is a convenience; the server checks on submit */ });
+    }
+    function later() { clearTimeout(timer); timer = setTimeout(run, 250); }
+    form.addEventListener("input", later);
+    form.addEventListener("change", function () { syncVisibility(form); later(); });
+    run();
+  }
+
+  /* ---- Barcode scanners type the code and press Enter. In a field marked
+     data-scan="next", Enter moves to the next field instead of submitting, so a scan
+     never submits a half-filled worksheet. data-scan="submit" submits as usual. ---- */
+  function setupScanners() {
+    $all("input[data-scan]").forEach(function (input) {
+      input.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter") { return; }
+        input.value = input.value.trim();
+        if (input.getAttribute("data-scan") !== "next") { return; }
+        event.preventDefault();
+        var fields = $all("input:not([type=hidden]):not([disabled]), select, textarea, button", input.form);
+        var i = fields.indexOf(input);
+        if (i >= 0 && i + 1 < fields.length) { fields[i + 1].focus(); if (fields[i + 1].select) { fields[i + 1].select(); } }
+      });
+    });
+    var autofocus = $("input[data-scan][autofocus]");
+    if (autofocus) { autofocus.focus(); }
+  }
+
+  /* ---- Weights: highlight a value outside its [data-low, data-high] range. ---- */
+  function setupTolerance() {
+    $all("input[data-low][data-high]").forEach(function (input) {
+      function check() {
+        var v = parseFloat(input.value), low = parseFloat(input.getAttribute("data-low")), high = parseFloat(input.getAttribute("data-high"));
+        var has = input.value.trim() !== "" && !isNaN(v);
+        var out = has && (v < low || v > high);
+        input.classList.toggle("out-of-tolerance", out);
+        input.classList.toggle("in-tolerance", has && !out);
+        input.setAttribute("aria-invalid", out ? "true" : "false");
+      }
+      input.addEventListener("input", check);
+      check();
+    });
+  }
+
+  /* ---- Confirm before irreversible actions (recall, reject, reprint). ---- */
+  function setupConfirm() {
+    $all("form[data-confirm]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        if (!window.confirm(form.getAttribute("data-confirm"))) { event.preventDefault(); }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var rxForm = $("#rx-form");
+    if (rxForm) { syncVisibility(rxForm); setupPreview(rxForm); }
+    setupScanners();
+    setupTolerance();
+    setupConfirm();
+  });
+})();

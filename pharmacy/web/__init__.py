@@ -1,0 +1,113 @@
+"""Server-rendered pages: the prescriber portal, the pharmacist workbench, the technician
+bench and the admin pages. Views are thin: they turn a form into the dict the marshmallow
+schema loads, call one service function, and render the result or the errors beside the
+fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Flask, g, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from pharmacy.compounding.units import plain
+from pharmacy.web.blueprint import bp
+from pharmacy.web.session import WebUser, current_web_user
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def register_web(app: Flask) -> None:
+    # Import the view modules so their routes land on the blueprint (once per process).
+    from pharmacy.web import (  # noqa: F401
+        admin,
+        auth_views,
+        pharmacist,
+        prescriber,
+        preview,
+        technician,
+    )
+
+    # The API authenticates with bearer tokens, never the cookie, so CSRF applies to the
+    # pages only: check it ourselves for every non-/api request (this also covers API
+    # blueprints other engineers add later).
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    csrf.init_app(app)
+
+    @app.before_request
+    def _csrf_for_pages() -> None:
+        if not app.config.get("WTF_CSRF_ENABLED", True):
+            return
+        if request.path.startswith("/api/") or request.endpoint in (None, "static"):
+            return
+        csrf.protect()
+
+    @app.teardown_request
+    def _forget_request_values(_error: BaseException | None) -> None:
+        # The CSRF token and the signed-in user are cached on `g`. Flask reuses an app
+        # context already pushed (a test, a CLI command), so drop them with the request
+        # rather than let the next request see another browser's values.
+        for name in ("csrf_token", "_login_user"):
+            g.pop(name, None)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "web.login"
+    login_manager.session_protection = None  # the server-side session is the authority
+    login_manager.user_loader(_load_user)
+    login_manager.request_loader(lambda _request: current_web_user())
+
+    app.register_blueprint(bp)
+    app.jinja_env.globals["nav_for"] = _nav_for
+    app.jinja_env.filters["num"] = _num
+
+
+def _num(value: object) -> str:
+    """A quantity as a pharmacist writes it: 1.5, 30, 0.25 (no trailing zeros)."""
+    if value is None:
+        return "—"
+    return plain(Decimal(str(value)))
+
+
+def _load_user(user_id: str) -> WebUser | None:
+    user = current_web_user()
+    if user is not None and user.get_id() == user_id:
+        return user
+    return None
+
+
+NAV = {
+    "prescriber": [
+        ("web.prescriber_home", "My prescriptions"),
+        ("web.new_prescription", "New prescription"),
+    ],
+    "pharmacist": [
+        ("web.pharmacist_home", "Workbench"),
+        ("web.phone_order", "Phone/fax order"),
+        ("web.lots", "Ingredient lots"),
+        ("web.recall", "Recall"),
+        ("web.bench", "Bench"),
+    ],
+    "technician": [
+        ("web.bench", "Bench"),
+        ("web.lots", "Ingredient lots"),
+        ("web.print_queue", "Print queue"),
+    ],
+    "admin": [
+        ("web.admin_users", "Users"),
+        ("web.admin_pharmacy", "Pharmacy details"),
+        ("web.admin_rules", "Rules"),
+        ("web.admin_catalog", "Ingredient catalog"),
+    ],
+}
+
+
+def _nav_for(role: str) -> list[tuple[str, str]]:
+    from flask import current_app
+
+    return [(ep, label) for ep, label in NAV.get(role, []) if f"{ep}" in current_app.view_functions]
+
+
+__all__ = ["register_web", "WebUser"]

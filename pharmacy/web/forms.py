@@ -1,0 +1,84 @@
+"""Helpers shared by the page views: form → dict for the marshmallow schemas, errors
+beside fields, and rendering a form again with everything typed kept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from flask import render_template, request
+from marshmallow import Schema, ValidationError
+
+from pharmacy.errors import DomainError, _flatten
+
+T = TypeVar("T")
+
+
+class FormErrors(Exception):
+    """Raised by `load` and `attempt`: field → messages, ready for the template."""
+
+    def __init__(self, errors: dict[str, list[str]], message: str = "") -> None:
+        super().__init__(message or "Please correct the fields marked below.")
+        self.errors = errors
+        self.message = message or "Please correct the fields marked below."
+
+
+def submitted() -> Any:
+    """The submitted fields: the form of a POST, the query string of a GET (the preview)."""
+    return request.form if request.method == "POST" else request.args
+
+
+def text(name: str) -> str | None:
+    """A text input: None when left empty, so the schema sees a missing field."""
+    value = submitted().get(name, "")
+    return value if value.strip() else None
+
+
+def lines(name: str) -> list[str]:
+    """A textarea with one entry per line (medications, allergies)."""
+    return [line.strip() for line in submitted().get(name, "").splitlines() if line.strip()]
+
+
+def checkbox(name: str) -> bool:
+    return submitted().get(name) in ("on", "1", "true", "yes")
+
+
+def compact(data: dict[str, Any]) -> dict[str, Any]:
+    """Drop the fields left empty (None) so `load_default`s and `required` apply."""
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
+    try:
+        result: dict[str, Any] = schema.load(data)
+    except ValidationError as error:
+        raise FormErrors(_flatten(error.messages)) from error
+    return result
+
+
+def attempt(action: Callable[[], T]) -> T:
+    """Run a service call; a domain error becomes errors beside the fields it names."""
+    try:
+        return action()
+    except DomainError as error:
+        errors = dict(error.errors) or {"_form": [error.message]}
+        raise FormErrors(errors, error.message) from error
+
+
+def form_values() -> dict[str, str]:
+    return {key: request.form.get(key, "") for key in request.form}
+
+
+def render_form(template: str, errors: FormErrors | None = None, status: int | None = None,
+                **context: Any) -> tuple[str, int]:
+    context.setdefault("values", form_values() if request.method == "POST" else {})
+    context["errors"] = errors.errors if errors else {}
+    context["form_message"] = errors.message if errors else ""
+    code = status or (422 if errors else 200)
+    return render_template(template, **context), code
+
+
+def unmatched(errors: dict[str, list[str]], shown: Iterable[str]) -> dict[str, list[str]]:
+    """Errors whose field the page has no input for: shown at the top of the form."""
+    known = set(shown)
+    return {k: v for k, v in errors.items() if k not in known}

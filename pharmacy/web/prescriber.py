@@ -1,0 +1,86 @@
+"""The prescriber portal: a new-prescription form and the prescriber's own list. The
+pharmacist's phone/fax order uses the same form with a prescriber picker."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from pharmacy.auth import allow
+from pharmacy.services import prescriptions
+from pharmacy.services.web_support import rules_in_force
+from pharmacy.web.blueprint import bp
+from pharmacy.web.forms import FormErrors, attempt, load, render_form
+from pharmacy.web.rx_form import filler_options, plan_options, prescription_data, step_rows
+from schema.prescriptions import STATUSES, PrescriptionIn, PrescriptionQuery
+
+FORM_TEMPLATE = "web/prescription_form.html"
+
+
+def _form_context(pharmacist: bool) -> dict[str, Any]:
+    rules = rules_in_force()
+    context: dict[str, Any] = {
+        "plan_options": plan_options(rules),
+        "filler_options": filler_options(rules),
+        "pharmacist": pharmacist,
+        "today": date.today().isoformat(),
+    }
+    if pharmacist:
+        context["prescriber_options"] = [("", "Choose the prescriber…")] + [
+            (str(p.id), f"{p.full_name} (NPI {p.npi})") for p in prescriptions.list_prescribers()
+        ]
+    return context
+
+
+def _render(pharmacist: bool, errors: FormErrors | None = None) -> tuple[str, int]:
+    context = _form_context(pharmacist)
+    values = dict(request.form) if request.method == "POST" else {}
+    context["step_count"] = step_rows(values)
+    return render_form(FORM_TEMPLATE, errors, values=values, **context)
+
+
+def submit_prescription(*, pharmacist: bool) -> Response | tuple[str, int]:
+    if request.method == "GET":
+        return _render(pharmacist)
+    rules = rules_in_force()
+    source = request.form.get("source", "phone") if pharmacist else "prescriber_portal"
+    data = prescription_data(rules, source=source, pharmacist=pharmacist)
+    try:
+        loaded = load(PrescriptionIn(), data)
+        rx = attempt(
+            lambda: prescriptions.create_prescription(g.actor, loaded, today=date.today())
+        )
+    except FormErrors as errors:
+        return _render(pharmacist, errors)
+    if rx.status == "on_hold":
+        flash(f"{rx.rx_number} was received and is on hold for the pharmacist: "
+              + " ".join(rx.hold_reasons), "warning")
+    else:
+        flash(f"{rx.rx_number} was submitted for pharmacist verification.", "success")
+    return redirect(url_for("web.prescription", prescription_id=rx.id))
+
+
+@bp.route("/prescriptions/new", methods=["GET", "POST"])
+@allow("prescriber")
+def new_prescription() -> Response | tuple[str, int]:
+    return submit_prescription(pharmacist=False)
+
+
+@bp.route("/prescriber")
+@allow("prescriber")
+def prescriber_home() -> str:
+    args = {k: v for k, v in request.args.items() if v}
+    try:
+        query = load(PrescriptionQuery(), args)
+    except FormErrors:
+        query = load(PrescriptionQuery(), {})
+    items, total = prescriptions.list_prescriptions(
+        g.actor, status=query.get("status"), sort=query["sort"], page=query["page"],
+        per_page=query["per_page"],
+    )
+    return render_template(
+        "web/prescriber_home.html", items=items, total=total, query=query, statuses=STATUSES,
+    )
