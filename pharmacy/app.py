@@ -12,12 +12,16 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
 from pharmacy import audit
-from pharmacy.auth import PUBLIC, bearer_token, declared_roles, use_light_hashing_for_tests
+from pharmacy.auth import (
+    PUBLIC,
+    WEB_SESSION_KEY,
+    bearer_token,
+    declared_roles,
+    use_light_hashing_for_tests,
+)
 from pharmacy.config import TESTING, load_settings
 from pharmacy.db import Database
 from pharmacy.errors import Forbidden, Unauthorized, register_error_handlers
-
-WEB_SESSION_KEY = "sid"
 
 
 class DecimalJSONProvider(DefaultJSONProvider):
@@ -94,7 +98,11 @@ def _record_denied(actor: audit.Actor, endpoint: str) -> None:
 
     with current_db().transaction() as db_session:
         audit.record(
-            db_session, actor, "access.denied", "endpoint", endpoint,
+            db_session,
+            actor,
+            "access.denied",
+            "endpoint",
+            endpoint,
             after={"method": request.method},
         )
 

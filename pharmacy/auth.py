@@ -17,6 +17,8 @@ from pharmacy.audit import Actor
 F = TypeVar("F", bound=Callable[..., Any])
 
 ALLOWED_ROLES_ATTR = "_allowed_roles"
+# The key in Flask's signed session cookie that holds the browser's server-side session id.
+WEB_SESSION_KEY = "sid"
 PUBLIC = frozenset({"*"})
 
 # Endpoints registered by libraries rather than by us, declared here because we cannot

@@ -33,7 +33,9 @@ def db_group() -> None:
     pass
 
 
-@db_group.command("upgrade", help="Migrate the database to the newest schema and seed reference data.")
+@db_group.command(
+    "upgrade", help="Migrate the database to the newest schema and seed reference data."
+)
 def db_upgrade() -> None:
     from pharmacy import migrate
     from pharmacy.seed import seed_reference_data

@@ -93,7 +93,9 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.is_json
 
 
-def error_response(status: int, message: str, errors: dict[str, list[str]] | None = None) -> Response:
+def error_response(
+    status: int, message: str, errors: dict[str, list[str]] | None = None
+) -> Response:
     if wants_json():
         response = jsonify({"code": status, "message": message, "errors": errors or {}})
         response.status_code = status
@@ -113,7 +115,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(FormulationError)
     def _formulation(error: FormulationError) -> Response:
-        return error_response(422, f"{error.field}: {error.message}", {error.field: [error.message]})
+        return error_response(
+            422, f"{error.field}: {error.message}", {error.field: [error.message]}
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Response:

@@ -22,4 +22,6 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 
 def revision(database_url: str, message: str, rev_id: str) -> None:
-    command.revision(alembic_config(database_url), message=message, autogenerate=True, rev_id=rev_id)
+    command.revision(
+        alembic_config(database_url), message=message, autogenerate=True, rev_id=rev_id
+    )

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pharmacy.models import PharmacyDetails
+from pharmacy.services.catalog import seed_catalog, seed_formulas
 from pharmacy.services.rules import seed_rules
 
 DEFAULT_PHARMACY = {
@@ -26,7 +27,12 @@ def seed_pharmacy_details(session: Session) -> int:
     return 1
 
 
-SEEDERS: list[Callable[[Session], int]] = [seed_rules, seed_pharmacy_details]
+SEEDERS: list[Callable[[Session], int]] = [
+    seed_rules,
+    seed_pharmacy_details,
+    seed_catalog,
+    seed_formulas,
+]
 
 
 def seed_reference_data(session: Session) -> int:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
+
+PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
 
 class StrictSchema(Schema):
@@ -24,7 +27,7 @@ class DecimalNumber(fields.Field[Decimal]):
     """
 
     default_error_messages = {
-        "invalid": "Must be a number (a JSON number or a numeric string such as \"1.5\").",
+        "invalid": 'Must be a number (a JSON number or a numeric string such as "1.5").',
         "special": "Must be a finite number; NaN and Infinity are not allowed.",
         "too_precise": "Use at most {places} decimal places.",
     }
@@ -45,6 +48,9 @@ class DecimalNumber(fields.Field[Decimal]):
             raise self.make_error("invalid") from error
         if not number.is_finite():
             raise self.make_error("special")
+        if isinstance(value, str) and not PLAIN_DECIMAL.fullmatch(text):
+            # No exponents and no non-ASCII digits in text: "1e3" and "٤.٥" are refused.
+            raise self.make_error("invalid")
         exponent = number.normalize().as_tuple().exponent
         if isinstance(exponent, int) and exponent < -self.places:
             raise self.make_error("too_precise", places=self.places)
@@ -77,7 +83,9 @@ class WholeNumber(fields.Integer):
         return super()._deserialize(value, attr, data, **kwargs)
 
 
-def Text(max_length: int, *, required: bool = False, min_length: int = 0, **kw: Any) -> fields.String:  # noqa: N802
+def Text(
+    max_length: int, *, required: bool = False, min_length: int = 0, **kw: Any
+) -> fields.String:  # noqa: N802
     """A trimmed string with a length limit (and no control characters)."""
     validators = [validate.Length(min=min_length, max=max_length)]
     extra = kw.pop("validate", None)

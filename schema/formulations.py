@@ -28,7 +28,9 @@ class ApiSourceIn(StrictSchema):
     form = fields.String(
         load_default="hcl", validate=validate.OneOf(["hcl", "hcl_dihydrate", "base"])
     )
-    assay_percent = DecimalNumber(load_default=Decimal(100), validate=validate.Range(min=Decimal("50"), max=Decimal("110")))
+    assay_percent = DecimalNumber(
+        load_default=Decimal(100), validate=validate.Range(min=Decimal("50"), max=Decimal("110"))
+    )
     assay_basis = fields.String(
         load_default="as_is", validate=validate.OneOf(["anhydrous", "as_is"])
     )
@@ -48,7 +50,11 @@ class QuoteIn(StrictSchema):
     days_supply = WholeNumber(validate=validate.Range(min=1, max=365))
     strength_mg = DecimalNumber(validate=_positive)
     dose_basis = fields.String(load_default="hcl", validate=validate.OneOf(["hcl", "base"]))
-    capsule_size = fields.String(validate=validate.OneOf(CAPSULE_SIZES, error="Capsule size must be one of 000, 00, 0, 1, 2, 3, 4, 5."))
+    capsule_size = fields.String(
+        validate=validate.OneOf(
+            CAPSULE_SIZES, error="Capsule size must be one of 000, 00, 0, 1, 2, 3, 4, 5."
+        )
+    )
     filler = Text(40)
     filler_pack_stat_mg = DecimalNumber(validate=_positive)
     api_pack_stat_mg = DecimalNumber(validate=_positive)

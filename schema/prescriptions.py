@@ -28,9 +28,7 @@ def _positive(value: Decimal) -> None:
         raise ValidationError("Must be greater than 0.")
 
 
-PHONE = validate.Regexp(
-    r"^[0-9+()\-. x]{0,40}$", error="Use digits, spaces and + ( ) - . x only."
-)
+PHONE = validate.Regexp(r"^[0-9+()\-. x]{0,40}$", error="Use digits, spaces and + ( ) - . x only.")
 
 
 class PatientIn(StrictSchema):
@@ -39,7 +37,9 @@ class PatientIn(StrictSchema):
     date_of_birth = fields.Date(required=True, validate=_not_future)
     address = Text(500, load_default="")
     phone = Text(40, load_default="", validate=PHONE)
-    allergies = fields.List(Text(100, min_length=1), load_default=list, validate=validate.Length(max=50))
+    allergies = fields.List(
+        Text(100, min_length=1), load_default=list, validate=validate.Length(max=50)
+    )
     current_medications = fields.List(
         Text(200, min_length=1), load_default=list, validate=validate.Length(max=100)
     )
@@ -53,15 +53,15 @@ class StepIn(StrictSchema):
 class PrescriptionIn(StrictSchema):
     patient = fields.Nested(PatientIn, required=True)
     prescriber_id = WholeNumber(validate=validate.Range(min=1))
-    source = fields.String(validate=validate.OneOf(["api", "prescriber_portal", "phone", "fax", "written"]))
+    source = fields.String(
+        validate=validate.OneOf(["api", "prescriber_portal", "phone", "fax", "written"])
+    )
     dosage_form = fields.String(required=True, validate=validate.OneOf(DOSAGE_FORMS))
     dose_basis = fields.String(load_default="hcl", validate=validate.OneOf(DOSE_BASES))
     strength_mg = DecimalNumber(validate=_positive)
     concentration_mg_per_ml = DecimalNumber(validate=_positive)
     dose_mg = DecimalNumber(validate=_positive)
-    titration = fields.List(
-        fields.Nested(StepIn), validate=validate.Length(min=1, max=20)
-    )
+    titration = fields.List(fields.Nested(StepIn), validate=validate.Length(min=1, max=20))
     quantity = DecimalNumber(validate=_positive)
     days_supply = WholeNumber(validate=validate.Range(min=1, max=365))
     refills = WholeNumber(load_default=0, validate=validate.Range(min=0, max=11))
@@ -88,7 +88,11 @@ class PrescriptionIn(StrictSchema):
             errors["dose_mg"] = ["Give either dose_mg (a fixed dose) or titration steps, not both."]
         if form == "liquid" and not data.get("titration") and data.get("dose_mg") is None:
             errors["dose_mg"] = ["Give dose_mg (a fixed dose) or titration steps."]
-        if not data.get("titration") and data.get("quantity") is None and data.get("days_supply") is None:
+        if (
+            not data.get("titration")
+            and data.get("quantity") is None
+            and data.get("days_supply") is None
+        ):
             errors["quantity"] = ["Give a quantity, a days' supply, or both."]
         if errors:
             raise ValidationError(errors)
@@ -108,7 +112,11 @@ class PrescriptionQuery(PageQuery):
     sort = fields.String(
         load_default="-created_at",
         validate=validate.OneOf(
-            [f"{p}{f}" for f in ("created_at", "rx_number", "status", "updated_at") for p in ("", "-")]
+            [
+                f"{p}{f}"
+                for f in ("created_at", "rx_number", "status", "updated_at")
+                for p in ("", "-")
+            ]
         ),
     )
 

@@ -93,7 +93,9 @@ def _truncate_postgres(url: str) -> None:
         ]
         if tables:
             conn.execute(
-                text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+                text(
+                    "TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"
+                )
             )
     engine.dispose()
 
@@ -160,9 +162,7 @@ class Api:
             "/api/v1/auth/token", json={"username": username, "password": PASSWORD}
         )
         assert response.status_code == 200, response.get_json()
-        account = Account(
-            user.id, username, role, response.get_json()["token"], user.prescriber_id
-        )
+        account = Account(user.id, username, role, response.get_json()["token"], user.prescriber_id)
         self.accounts[username] = account
         return account
 

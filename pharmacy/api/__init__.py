@@ -6,10 +6,21 @@ from flask import Flask, Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from pharmacy.api import auth, formulations, prescriptions
+from pharmacy.api import auth, batches, formulations, prescriptions, stock, trace
 from pharmacy.errors import http_error_response
 
-BLUEPRINTS = [auth.blp, prescriptions.blp, prescriptions.prescribers_blp, formulations.blp]
+BLUEPRINTS = [
+    auth.blp,
+    prescriptions.blp,
+    prescriptions.prescribers_blp,
+    formulations.blp,
+    stock.items_blp,
+    stock.formulas_blp,
+    stock.lots_blp,
+    batches.blp,
+    batches.fills_blp,
+    trace.blp,
+]
 
 
 class PharmacyApi(Api):  # type: ignore[misc]

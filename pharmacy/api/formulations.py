@@ -10,7 +10,9 @@ from pharmacy.services import formulations
 from schema.formulations import QuoteIn, QuoteOut
 
 blp = Blueprint(
-    "formulations", __name__, url_prefix="/api/v1/formulations",
+    "formulations",
+    __name__,
+    url_prefix="/api/v1/formulations",
     description="Capsule and liquid formulation quotes",
 )
 

@@ -48,7 +48,10 @@ def index(args: dict[str, Any]) -> dict[str, Any]:
         page=args["page"],
         per_page=args["per_page"],
     )
-    return {"items": items, "meta": {"page": args["page"], "per_page": args["per_page"], "total": total}}
+    return {
+        "items": items,
+        "meta": {"page": args["page"], "per_page": args["per_page"], "total": total},
+    }
 
 
 @blp.route("/<int:prescription_id>", methods=["GET"])
@@ -77,7 +80,9 @@ def verify(data: dict[str, Any], prescription_id: int) -> Prescription:
 @blp.arguments(ReasonIn)
 @blp.response(200, PrescriptionOut)
 def reject(data: dict[str, Any], prescription_id: int) -> Prescription:
-    return prescriptions.reject_prescription(require_actor(), prescription_id, reason=data["reason"])
+    return prescriptions.reject_prescription(
+        require_actor(), prescription_id, reason=data["reason"]
+    )
 
 
 @blp.route("/<int:prescription_id>/override-hold", methods=["POST"])

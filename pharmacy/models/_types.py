@@ -35,9 +35,5 @@ def Mass() -> Numeric[Decimal]:  # noqa: N802 - reads as a type in column declar
     return Numeric(14, 4, asdecimal=True)
 
 
-
-
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-

@@ -77,9 +77,7 @@ class Prescription(Base):
     override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     override_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    supersedes_id: Mapped[int | None] = mapped_column(
-        ForeignKey("prescriptions.id"), nullable=True
-    )
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("prescriptions.id"), nullable=True)
 
     patient = relationship("Patient")
     prescriber = relationship("Prescriber")

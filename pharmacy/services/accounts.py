@@ -132,9 +132,7 @@ def check_credentials(
     """The user for a username and password, or Unauthorized with one message for an
     unknown user and a wrong password alike. Repeated failures lock the name for a while."""
     if _recent_failures(session, username, window_minutes) >= failure_limit:
-        raise TooManyAttempts(
-            f"Too many failed sign-ins. Try again in {window_minutes} minutes."
-        )
+        raise TooManyAttempts(f"Too many failed sign-ins. Try again in {window_minutes} minutes.")
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
@@ -151,7 +149,12 @@ def _record_failure(username: str) -> None:
 
 
 def sign_in(
-    username: str, password: str, *, failure_limit: int, window_minutes: int, purpose: str,
+    username: str,
+    password: str,
+    *,
+    failure_limit: int,
+    window_minutes: int,
+    purpose: str,
     token_lifetime_hours: int = 12,
 ) -> tuple[Actor, str]:
     """Check a username and password and open a bearer token (`purpose="token"`) or a
@@ -160,8 +163,11 @@ def sign_in(
     try:
         with current_db().transaction() as session:
             user = check_credentials(
-                session, username, password,
-                failure_limit=failure_limit, window_minutes=window_minutes,
+                session,
+                username,
+                password,
+                failure_limit=failure_limit,
+                window_minutes=window_minutes,
             )
             if purpose == "token":
                 secret = issue_token(session, user, token_lifetime_hours)

@@ -249,9 +249,7 @@ def create_prescription(
             if days_supply < 1:
                 raise Invalid("quantity", "is less than one day's dose")
         elif quantity < per_day * days_supply:
-            warnings.append(
-                f"Quantity {quantity} does not cover {days_supply} days at this dose."
-            )
+            warnings.append(f"Quantity {quantity} does not cover {days_supply} days at this dose.")
     if dosage_form == "capsule" and quantity != quantity.to_integral_value():
         raise Invalid("quantity", "capsules are counted in whole numbers")
 
@@ -317,9 +315,7 @@ def create_prescription(
         ]
     session.add(rx)
     session.flush()
-    audit.record(
-        session, actor, "prescription.created", "prescription", rx.id, after=_snapshot(rx)
-    )
+    audit.record(session, actor, "prescription.created", "prescription", rx.id, after=_snapshot(rx))
     return rx
 
 
@@ -393,9 +389,7 @@ def verify_prescription(
     if user is None or not verify_password(user.password_hash, password):
         raise Invalid("password", "does not match your password; the signature was not applied")
     if rx.acknowledgements_required and not acknowledge_warnings:
-        raise Conflict(
-            "Acknowledge before verifying: " + " ".join(rx.acknowledgements_required)
-        )
+        raise Conflict("Acknowledge before verifying: " + " ".join(rx.acknowledgements_required))
     before = _snapshot(rx)
     rx.status = "verified"
     rx.verified_by_user_id = actor.user_id
@@ -430,8 +424,14 @@ def reject_prescription(
     rx.status = "rejected"
     rx.rejected_reason = reason
     audit.record(
-        session, actor, "prescription.rejected", "prescription", rx.id,
-        before=before, after=_snapshot(rx), reason=reason,
+        session,
+        actor,
+        "prescription.rejected",
+        "prescription",
+        rx.id,
+        before=before,
+        after=_snapshot(rx),
+        reason=reason,
     )
     return rx
 
@@ -448,8 +448,14 @@ def override_hold(
     rx.override_reason = reason
     rx.override_by_user_id = actor.user_id
     audit.record(
-        session, actor, "prescription.hold_overridden", "prescription", rx.id,
-        before=before, after=_snapshot(rx), reason=reason,
+        session,
+        actor,
+        "prescription.hold_overridden",
+        "prescription",
+        rx.id,
+        before=before,
+        after=_snapshot(rx),
+        reason=reason,
     )
     return rx
 

@@ -59,21 +59,28 @@ def test_expired_token_no_longer_works(api: Any) -> None:
 
 @pytest.mark.parametrize("header", ["", "Bearer", "Bearer nonsense", "Basic cGhhcm06eA=="])
 def test_missing_or_bad_credentials_are_401(api: Any, header: str) -> None:
-    response = api.client.get("/api/v1/prescriptions", headers={"Authorization": header} if header else {})
+    response = api.client.get(
+        "/api/v1/prescriptions", headers={"Authorization": header} if header else {}
+    )
     assert response.status_code == 401
     assert response.get_json()["code"] == 401
 
 
 def test_repeated_failures_lock_the_name_for_a_while(api: Any) -> None:
     for _ in range(5):
-        assert api.client.post(TOKEN, json={"username": "tech", "password": "guess"}).status_code == 401
+        assert (
+            api.client.post(TOKEN, json={"username": "tech", "password": "guess"}).status_code
+            == 401
+        )
     locked = api.client.post(TOKEN, json={"username": "tech", "password": PASSWORD})
     assert locked.status_code == 429
 
 
 def test_every_endpoint_declares_its_roles(app: Any) -> None:
     undeclared = [
-        rule.endpoint for rule in app.url_map.iter_rules() if declared_roles(app, rule.endpoint) is None
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if declared_roles(app, rule.endpoint) is None
     ]
     assert undeclared == []
 
@@ -81,14 +88,34 @@ def test_every_endpoint_declares_its_roles(app: Any) -> None:
 def test_cli_adds_a_prescriber_with_a_valid_npi(app: Any) -> None:
     runner = app.test_cli_runner()
     result = runner.invoke(
-        args=["users", "add", "drwho", "--role", "prescriber", "--password-stdin",
-              "--full-name", "Dr. Who", "--npi", "1234567893"],
+        args=[
+            "users",
+            "add",
+            "drwho",
+            "--role",
+            "prescriber",
+            "--password-stdin",
+            "--full-name",
+            "Dr. Who",
+            "--npi",
+            "1234567893",
+        ],
         input="a very long password\n",
     )
     assert result.exit_code == 0, result.output
     bad = runner.invoke(
-        args=["users", "add", "drno", "--role", "prescriber", "--password-stdin",
-              "--full-name", "Dr. No", "--npi", "1234567890"],
+        args=[
+            "users",
+            "add",
+            "drno",
+            "--role",
+            "prescriber",
+            "--password-stdin",
+            "--full-name",
+            "Dr. No",
+            "--npi",
+            "1234567890",
+        ],
         input="a very long password\n",
     )
     assert bad.exit_code != 0
@@ -101,7 +128,13 @@ def test_cli_adds_a_prescriber_with_a_valid_npi(app: Any) -> None:
 
 @pytest.mark.parametrize(
     ("npi", "valid"),
-    [("1234567893", True), ("1245319599", True), ("1234567890", False), ("123456789", False), ("abcdefghij", False)],
+    [
+        ("1234567893", True),
+        ("1245319599", True),
+        ("1234567890", False),
+        ("123456789", False),
+        ("abcdefghij", False),
+    ],
 )
 def test_npi_check_digit(npi: str, valid: bool) -> None:
     from pharmacy.services.accounts import npi_is_valid

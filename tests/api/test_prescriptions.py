@@ -24,7 +24,11 @@ TITRATION_BODY: dict[str, Any] = {
     },
     "dosage_form": "capsule",
     "strength_mg": 1.5,
-    "titration": [{"dose_mg": 1.5, "days": 14}, {"dose_mg": 3, "days": 14}, {"dose_mg": 4.5, "days": 30}],
+    "titration": [
+        {"dose_mg": 1.5, "days": 14},
+        {"dose_mg": 3, "days": 14},
+        {"dose_mg": 4.5, "days": 30},
+    ],
     "quantity": 132,
     "days_supply": 58,
     "refills": 2,
@@ -47,7 +51,13 @@ def body(**changes: Any) -> dict[str, Any]:
 
 
 def fixed(**changes: Any) -> dict[str, Any]:
-    defaults = {"titration": None, "dose_mg": 4.5, "strength_mg": 4.5, "quantity": 30, "days_supply": 30}
+    defaults = {
+        "titration": None,
+        "dose_mg": 4.5,
+        "strength_mg": 4.5,
+        "quantity": 30,
+        "days_supply": 30,
+    }
     return body(**{**defaults, **changes})
 
 
@@ -106,8 +116,15 @@ def test_quantity_derived_from_days_supply(api: Any) -> None:
 
 def test_liquid_prescription(api: Any) -> None:
     data = body(
-        dosage_form="liquid", strength_mg=None, concentration_mg_per_ml=1, titration=None,
-        dose_mg=4.5, quantity=150, days_supply=30, filler=None, syringe_ml=5,
+        dosage_form="liquid",
+        strength_mg=None,
+        concentration_mg_per_ml=1,
+        titration=None,
+        dose_mg=4.5,
+        quantity=150,
+        days_supply=30,
+        filler=None,
+        syringe_ml=5,
     )
     response = create(api, json=data)
     assert response.status_code == 201, response.get_json()
@@ -116,8 +133,15 @@ def test_liquid_prescription(api: Any) -> None:
 
 def test_liquid_dose_off_the_syringe_graduation_is_refused(api: Any) -> None:
     data = body(
-        dosage_form="liquid", strength_mg=None, concentration_mg_per_ml=1, titration=None,
-        dose_mg=1.55, quantity=50, days_supply=30, filler=None, syringe_ml=3,
+        dosage_form="liquid",
+        strength_mg=None,
+        concentration_mg_per_ml=1,
+        titration=None,
+        dose_mg=1.55,
+        quantity=50,
+        days_supply=30,
+        filler=None,
+        syringe_ml=3,
     )
     response = create(api, json=data)
     assert response.status_code == 422
@@ -173,11 +197,14 @@ def test_doses_outside_the_usual_range_need_acknowledgement(api: Any, dose: floa
     assert response.status_code == 201
     rx = response.get_json()
     assert rx["acknowledgements_required"]
-    verify = api.post(f"/api/v1/prescriptions/{rx['id']}/verify", as_="pharm", json={"password": PASSWORD})
+    verify = api.post(
+        f"/api/v1/prescriptions/{rx['id']}/verify", as_="pharm", json={"password": PASSWORD}
+    )
     assert verify.status_code == 409
     assert "Acknowledge" in verify.get_json()["message"]
     verify = api.post(
-        f"/api/v1/prescriptions/{rx['id']}/verify", as_="pharm",
+        f"/api/v1/prescriptions/{rx['id']}/verify",
+        as_="pharm",
         json={"password": PASSWORD, "acknowledge_warnings": True},
     )
     assert verify.status_code == 200
@@ -238,9 +265,12 @@ def test_override_then_verify(api: Any) -> None:
     rx = create(api, json=body(patient={"current_medications": ["Percocet"]})).get_json()
     path = f"/api/v1/prescriptions/{rx['id']}"
     assert api.post(f"{path}/verify", as_="pharm", json={"password": PASSWORD}).status_code == 409
-    assert api.post(f"{path}/override-hold", as_="tech", json={"reason": "stopped"}).status_code == 403
+    assert (
+        api.post(f"{path}/override-hold", as_="tech", json={"reason": "stopped"}).status_code == 403
+    )
     override = api.post(
-        f"{path}/override-hold", as_="pharm",
+        f"{path}/override-hold",
+        as_="pharm",
         json={"reason": "Patient stopped Percocet 3 weeks ago; confirmed with prescriber."},
     )
     assert override.status_code == 200
@@ -258,10 +288,15 @@ def test_override_then_verify(api: Any) -> None:
 def test_verify_with_a_wrong_password_changes_nothing(api: Any) -> None:
     rx = create(api).get_json()
     events = len(audit_actions())
-    response = api.post(f"/api/v1/prescriptions/{rx['id']}/verify", as_="pharm", json={"password": "nope"})
+    response = api.post(
+        f"/api/v1/prescriptions/{rx['id']}/verify", as_="pharm", json={"password": "nope"}
+    )
     assert response.status_code == 422
     assert "password" in response.get_json()["errors"]
-    assert api.get(f"/api/v1/prescriptions/{rx['id']}", as_="pharm").get_json()["status"] == "submitted"
+    assert (
+        api.get(f"/api/v1/prescriptions/{rx['id']}", as_="pharm").get_json()["status"]
+        == "submitted"
+    )
     assert len(audit_actions()) == events
 
 
@@ -272,18 +307,29 @@ def test_only_pharmacists_decide(api: Any, role: str, action: str) -> None:
     payload = {"password": PASSWORD} if action == "verify" else {"reason": "because I can"}
     response = api.post(f"/api/v1/prescriptions/{rx['id']}/{action}", as_=role, json=payload)
     assert response.status_code == 403
-    assert api.get(f"/api/v1/prescriptions/{rx['id']}", as_="pharm").get_json()["status"] == "submitted"
+    assert (
+        api.get(f"/api/v1/prescriptions/{rx['id']}", as_="pharm").get_json()["status"]
+        == "submitted"
+    )
     assert audit_actions()[-1] == "access.denied"
 
 
 def test_state_changes_that_make_no_sense_are_conflicts(api: Any) -> None:
     rx = create(api).get_json()
     path = f"/api/v1/prescriptions/{rx['id']}"
-    assert api.post(f"{path}/reject", as_="pharm", json={"reason": "duplicate order"}).status_code == 200
+    assert (
+        api.post(f"{path}/reject", as_="pharm", json={"reason": "duplicate order"}).status_code
+        == 200
+    )
     assert api.post(f"{path}/verify", as_="pharm", json={"password": PASSWORD}).status_code == 409
     assert api.post(f"{path}/reject", as_="pharm", json={"reason": "again"}).status_code == 409
     assert api.post(f"{path}/override-hold", as_="pharm", json={"reason": "why"}).status_code == 409
-    assert api.post("/api/v1/prescriptions/999999/verify", as_="pharm", json={"password": PASSWORD}).status_code == 404
+    assert (
+        api.post(
+            "/api/v1/prescriptions/999999/verify", as_="pharm", json={"password": PASSWORD}
+        ).status_code
+        == 404
+    )
 
 
 def test_pharmacist_enters_a_phone_order(api: Any) -> None:
