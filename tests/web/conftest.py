@@ -3,6 +3,7 @@ against a live server (see test_browser_*.py)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator  # noqa: F401
 from typing import Any
 
 import pytest
@@ -21,3 +22,36 @@ def browser_for(app: Any, api: Any) -> Any:
         return client
 
     return make
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from tests.web.browser import start_live_server
+
+    yield from start_live_server(tmp_path_factory.mktemp("live"))
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Any:
+    from tests.web.browser import launch_chromium
+
+    yield from launch_chromium()
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: Any) -> Any:
+    """A fresh browser context (no cookies) per test; console errors fail the test."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    problems: list[str] = []
+    tab.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    tab.on(
+        "console",
+        lambda message: problems.append(f"console {message.type}: {message.text}")
+        if message.type == "error" and "status of 4" not in message.text
+        else None,
+    )
+    tab.on("dialog", lambda dialog: problems.append(f"dialog: {dialog.message}") or dialog.dismiss())
+    yield tab
+    context.close()
+    assert not problems, problems
