@@ -1,0 +1,128 @@
+"""Catalog items, master formulas and ingredient lots."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from pharmacy.auth import allow, require_actor
+from pharmacy.models import Formula, Item
+from pharmacy.services import catalog, lots, recall, trace
+from schema.stock import (
+    FormulaOut,
+    ItemOut,
+    ItemQuery,
+    LotIn,
+    LotOut,
+    LotQuery,
+    LotTraceOut,
+    LotPasswordIn,
+    StockReasonIn,
+    RecallOut,
+)
+
+items_blp = Blueprint("items", __name__, url_prefix="/api/v1/items", description="Catalog")
+formulas_blp = Blueprint(
+    "formulas", __name__, url_prefix="/api/v1/formulas", description="Master formulation records"
+)
+lots_blp = Blueprint(
+    "ingredient_lots",
+    __name__,
+    url_prefix="/api/v1/ingredient-lots",
+    description="Received ingredient lots",
+)
+
+STAFF = ("pharmacist", "technician", "admin")
+
+
+@items_blp.route("", methods=["GET"])
+@allow(*STAFF)
+@items_blp.arguments(ItemQuery, location="query")
+@items_blp.response(200, ItemOut(many=True))
+def list_items(args: dict[str, Any]) -> list[Item]:
+    """Catalog items, each with a stable `code`."""
+    return catalog.list_items(kind=args.get("kind"))
+
+
+@formulas_blp.route("", methods=["GET"])
+@allow(*STAFF)
+@formulas_blp.response(200, FormulaOut(many=True))
+def list_formulas() -> list[Formula]:
+    """Master formulation records (the newest version of each `formula_code`)."""
+    return catalog.list_formulas()
+
+
+@formulas_blp.route("/<string:code>", methods=["GET"])
+@allow(*STAFF)
+@formulas_blp.response(200, FormulaOut)
+def show_formula(code: str) -> Formula:
+    return catalog.get_formula(code)
+
+
+@lots_blp.route("", methods=["POST"])
+@allow("pharmacist", "technician")
+@lots_blp.arguments(LotIn)
+@lots_blp.response(201, LotOut)
+def receive(data: dict[str, Any]) -> dict[str, Any]:
+    """Receive a lot: it starts in quarantine."""
+    today = date.today()
+    return lots.lot_view(lots.receive_lot(require_actor(), data, today=today), today)
+
+
+@lots_blp.route("", methods=["GET"])
+@allow(*STAFF)
+@lots_blp.arguments(LotQuery, location="query")
+@lots_blp.response(200, LotOut(many=True))
+def index(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """Lots, first-expiring first; `manufacturer_lot` finds a typed or scanned lot."""
+    today = date.today()
+    return [lots.lot_view(lot, today) for lot in lots.list_lots(**args)]
+
+
+@lots_blp.route("/<int:lot_id>", methods=["GET"])
+@allow(*STAFF)
+@lots_blp.response(200, LotOut)
+def show(lot_id: int) -> dict[str, Any]:
+    return lots.lot_view(lots.get_lot(lot_id), date.today())
+
+
+@lots_blp.route("/<int:lot_id>/release", methods=["POST"])
+@allow("pharmacist")
+@lots_blp.arguments(LotPasswordIn)
+@lots_blp.response(200, LotOut)
+def release(data: dict[str, Any], lot_id: int) -> dict[str, Any]:
+    """Release from quarantine with the pharmacist's electronic signature."""
+    today = date.today()
+    lot = lots.release_lot(require_actor(), lot_id, password=data["password"], today=today)
+    return lots.lot_view(lot, today)
+
+
+@lots_blp.route("/<int:lot_id>/reject", methods=["POST"])
+@allow("pharmacist")
+@lots_blp.arguments(StockReasonIn)
+@lots_blp.response(200, LotOut)
+def reject(data: dict[str, Any], lot_id: int) -> dict[str, Any]:
+    lot = lots.reject_lot(require_actor(), lot_id, reason=data["reason"])
+    return lots.lot_view(lot, date.today())
+
+
+@lots_blp.route("/<int:lot_id>/recall", methods=["POST"])
+@allow("pharmacist")
+@lots_blp.arguments(StockReasonIn)
+@lots_blp.response(201, RecallOut)
+def recall_lot(data: dict[str, Any], lot_id: int) -> dict[str, Any]:
+    """Recall the lot and quarantine every batch made from it."""
+    return recall.recall_ingredient_lot(
+        require_actor(), lot_id, reason=data["reason"], today=date.today()
+    )
+
+
+@lots_blp.route("/<int:lot_id>/trace", methods=["GET"])
+@allow("pharmacist", "technician")
+@lots_blp.response(200, LotTraceOut)
+def trace_lot(lot_id: int) -> dict[str, Any]:
+    """Every batch that used the lot (also through intermediate batches), every fill, and
+    (for pharmacists) the patients and prescribers with contact details."""
+    return trace.trace_ingredient_lot(require_actor(), lot_id, today=date.today())

@@ -1,0 +1,281 @@
+"""Recalls (pharmacist): an ingredient lot or a batch is marked recalled, every batch made
+from it (directly or through intermediate batches) is quarantined, and the recall list
+names every fill with its patient and prescriber contact details.
+
+Service functions:
+
+- `recall_ingredient_lot(actor, lot_id, reason, today) -> dict`
+- `recall_batch(actor, batch_ref, reason, today) -> dict`
+- `get_recall(actor, recall_id, today) -> dict` (with the trace)
+- `recall_list_rows(actor, recall_id, today) -> list[dict]` — one row per fill: plain data
+  for a PDF recall list
+- `recall_list_csv(actor, recall_id, today) -> str`
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pharmacy import audit
+from pharmacy.audit import Actor
+from pharmacy.errors import Conflict, NotFound
+from pharmacy.models import Batch, Recall, User
+from pharmacy.models._types import utcnow
+from pharmacy.services.batches import locked_batch
+from pharmacy.services.lots import locked_lot
+from pharmacy.services.trace import downstream_cte, fills_query, trace_lot_in_session
+from pharmacy.services.uow import query, use_case
+
+QUARANTINABLE = ("in_progress", "recorded", "released")
+CSV_COLUMNS = [
+    "recall_id",
+    "rx_number",
+    "fill_id",
+    "fill_number",
+    "filled_on",
+    "quantity",
+    "batch_lot",
+    "patient_id",
+    "patient_name",
+    "patient_date_of_birth",
+    "patient_phone",
+    "patient_address",
+    "prescriber_name",
+    "prescriber_npi",
+    "prescriber_phone",
+    "prescriber_address",
+]
+
+
+def _quarantine(
+    session: Session, actor: Actor, batch_ids: list[int], recall_id: int, reason: str
+) -> list[int]:
+    if not batch_ids:
+        return []
+    batches = session.execute(
+        select(Batch).where(Batch.id.in_(batch_ids)).order_by(Batch.id).with_for_update(of=Batch)
+    ).scalars()
+    changed = []
+    for batch in batches:
+        if batch.status not in QUARANTINABLE:
+            continue
+        before = {"status": batch.status}
+        batch.status = "quarantined"
+        batch.status_reason = f"recall {recall_id}: {reason}"
+        changed.append(batch.id)
+        audit.record(
+            session,
+            actor,
+            "batch.quarantined",
+            "batch",
+            batch.id,
+            before=before,
+            after={"status": "quarantined", "recall_id": recall_id},
+            reason=reason,
+        )
+    return changed
+
+
+def _fill_ids(session: Session, closure: Any) -> list[int]:
+    return [row.id for row in session.execute(fills_query(closure, False)).all()]
+
+
+def _name(session: Session, actor: Actor) -> str:
+    user = session.get(User, actor.user_id) if actor.user_id else None
+    return user.full_name if user else actor.username
+
+
+@use_case
+def recall_ingredient_lot(
+    session: Session, actor: Actor, lot_id: int, *, reason: str, today: date
+) -> dict[str, Any]:
+    lot = locked_lot(session, lot_id)
+    if lot.status == "recalled":
+        raise Conflict("This lot is already recalled.")
+    before = {"status": lot.status}
+    lot.status = "recalled"
+    lot.status_reason = reason
+    lot.recalled_at = utcnow()
+    lot.recalled_by_user_id = actor.user_id
+    recall = Recall(
+        ingredient_lot_id=lot.id,
+        reason=reason,
+        recalled_by_user_id=actor.user_id,
+        recalled_by_name=_name(session, actor),
+    )
+    session.add(recall)
+    session.flush()
+    closure = downstream_cte(lot_id=lot.id)
+    batch_ids = list(session.execute(select(closure.c.batch_id)).scalars())
+    recall.quarantined_batch_ids = _quarantine(session, actor, batch_ids, recall.id, reason)
+    recall.affected_fill_ids = _fill_ids(session, closure)
+    audit.record(
+        session,
+        actor,
+        "lot.recalled",
+        "ingredient_lot",
+        lot.id,
+        before=before,
+        after={
+            "status": "recalled",
+            "recall_id": recall.id,
+            "quarantined_batch_ids": recall.quarantined_batch_ids,
+            "affected_fills": len(recall.affected_fill_ids),
+        },
+        reason=reason,
+    )
+    return recall_data(session, actor, recall, today)
+
+
+@use_case
+def recall_batch(
+    session: Session, actor: Actor, batch_ref: int | str, *, reason: str, today: date
+) -> dict[str, Any]:
+    batch = locked_batch(session, batch_ref)
+    if batch.status == "recalled":
+        raise Conflict("This batch is already recalled.")
+    before = {"status": batch.status}
+    batch.status = "recalled"
+    batch.status_reason = reason
+    recall = Recall(
+        batch_id=batch.id,
+        reason=reason,
+        recalled_by_user_id=actor.user_id,
+        recalled_by_name=_name(session, actor),
+    )
+    session.add(recall)
+    session.flush()
+    closure = downstream_cte(batch_id=batch.id)
+    downstream = [b for b in session.execute(select(closure.c.batch_id)).scalars() if b != batch.id]
+    recall.quarantined_batch_ids = _quarantine(session, actor, downstream, recall.id, reason)
+    recall.affected_fill_ids = _fill_ids(session, closure)
+    audit.record(
+        session,
+        actor,
+        "batch.recalled",
+        "batch",
+        batch.id,
+        before=before,
+        after={
+            "status": "recalled",
+            "recall_id": recall.id,
+            "quarantined_batch_ids": recall.quarantined_batch_ids,
+            "affected_fills": len(recall.affected_fill_ids),
+        },
+        reason=reason,
+    )
+    return recall_data(session, actor, recall, today)
+
+
+def _trace(session: Session, actor: Actor, recall: Recall, today: date) -> dict[str, Any]:
+    if recall.ingredient_lot_id is not None:
+        return trace_lot_in_session(session, actor, recall.ingredient_lot_id, today)
+    from pharmacy.services.trace import trace_batch
+
+    return trace_batch.in_session(session, actor, recall.batch_id, today=today)  # type: ignore[attr-defined, no-any-return]
+
+
+def recall_data(session: Session, actor: Actor, recall: Recall, today: date) -> dict[str, Any]:
+    trace = _trace(session, actor, recall, today)
+    return {
+        "id": recall.id,
+        "target": "ingredient_lot" if recall.ingredient_lot_id is not None else "batch",
+        "ingredient_lot_id": recall.ingredient_lot_id,
+        "batch_id": recall.batch_id,
+        "reason": recall.reason,
+        "recalled_at": recall.recalled_at,
+        "recalled_by": recall.recalled_by_name,
+        "quarantined_batch_ids": list(recall.quarantined_batch_ids or []),
+        "affected_fill_ids": list(recall.affected_fill_ids or []),
+        "batches": trace["batches"],
+        "fills": trace["fills"],
+        "patients": trace["patients"],
+        "prescribers": trace["prescribers"],
+        "patient_data": trace["patient_data"],
+    }
+
+
+def _recall(session: Session, recall_id: int) -> Recall:
+    recall = session.get(Recall, recall_id)
+    if recall is None:
+        raise NotFound("No such recall.")
+    return recall
+
+
+@query
+def get_recall(session: Session, actor: Actor, recall_id: int, *, today: date) -> dict[str, Any]:
+    return recall_data(session, actor, _recall(session, recall_id), today)
+
+
+@query
+def list_recalls(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    rows = session.execute(select(Recall).order_by(Recall.id.desc()).limit(200)).scalars()
+    return [
+        {
+            "id": r.id,
+            "ingredient_lot_id": r.ingredient_lot_id,
+            "batch_id": r.batch_id,
+            "reason": r.reason,
+            "recalled_at": r.recalled_at,
+            "recalled_by": r.recalled_by_name,
+            "quarantined_batch_ids": r.quarantined_batch_ids,
+            "affected_fill_ids": r.affected_fill_ids,
+        }
+        for r in rows
+    ]
+
+
+@query
+def recall_list_rows(
+    session: Session, actor: Actor, recall_id: int, *, today: date
+) -> list[dict[str, Any]]:
+    recall = _recall(session, recall_id)
+    if recall.ingredient_lot_id is not None:
+        closure = downstream_cte(lot_id=recall.ingredient_lot_id)
+    else:
+        closure = downstream_cte(batch_id=recall.batch_id)
+    rows = session.execute(fills_query(closure, True)).all()
+    return [
+        {
+            "recall_id": recall.id,
+            "rx_number": r.rx_number,
+            "fill_id": r.id,
+            "fill_number": r.fill_number,
+            "filled_on": r.filled_on.isoformat(),
+            "quantity": str(r.quantity.normalize()) if r.quantity is not None else "",
+            "batch_lot": r.lot_number,
+            "patient_id": r.patient_id,
+            "patient_name": f"{r.first_name} {r.last_name}",
+            "patient_date_of_birth": r.date_of_birth.isoformat(),
+            "patient_phone": r.patient_phone,
+            "patient_address": r.patient_address,
+            "prescriber_name": r.prescriber_name,
+            "prescriber_npi": r.npi,
+            "prescriber_phone": r.prescriber_phone,
+            "prescriber_address": r.prescriber_address,
+        }
+        for r in rows
+    ]
+
+
+def _cell(value: Any) -> Any:
+    """Neutralise spreadsheet formulas in text cells (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def recall_list_csv(actor: Actor, recall_id: int, *, today: date) -> str:
+    rows = recall_list_rows(actor, recall_id, today=today)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return out.getvalue()
