@@ -3,12 +3,14 @@ handling, the API, the web pages and the CLI together."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, redirect, request, session, url_for
 from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from pharmacy import audit
@@ -23,6 +25,8 @@ from pharmacy.config import TESTING, load_settings
 from pharmacy.db import Database
 from pharmacy.errors import Forbidden, Unauthorized, register_error_handlers
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 class DecimalJSONProvider(DefaultJSONProvider):
     """Decimals leave as JSON numbers (the API promises numbers, not strings)."""
@@ -32,6 +36,27 @@ class DecimalJSONProvider(DefaultJSONProvider):
         if isinstance(o, Decimal):
             return int(o) if o == o.to_integral_value() else float(o)
         return DefaultJSONProvider.default(o)
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse request JSON, refusing (as invalid JSON) what would break later: nesting
+        deep enough to exhaust the stack, and lone surrogates that no database can store."""
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError as error:
+            raise ValueError("JSON nested too deeply") from error
+        if _has_lone_surrogate(value):
+            raise ValueError("JSON text holds a lone surrogate")
+        return value
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return _SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
 
 
 class IdConverter(IntegerConverter):
@@ -54,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_database(app)
     register_error_handlers(app)
     register_access_control(app)
+    register_json_guard(app)
     register_security_headers(app)
     register_api(app)
     register_web(app)
@@ -105,6 +131,19 @@ def _record_denied(actor: audit.Actor, endpoint: str) -> None:
             endpoint,
             after={"method": request.method},
         )
+
+
+def register_json_guard(app: Flask) -> None:
+    """A JSON body is parsed once, strictly, before any view: malformed, too deeply nested
+    or not storable text is a 400 here instead of an error deeper in."""
+
+    @app.before_request
+    def _parse_json_body() -> None:
+        if request.is_json and request.content_length:
+            try:
+                request.get_json()
+            except BadRequest as error:
+                raise BadRequest("The request body is not valid JSON.") from error
 
 
 def register_access_control(app: Flask) -> None:
