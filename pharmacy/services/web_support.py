@@ -89,3 +89,11 @@ def update_pharmacy_details(
         before=before, after={name: data[name] for name in PHARMACY_FIELDS},
     )
     return row
+
+
+def label_stocks() -> list[tuple[str, str]]:
+    """The label stocks a print form offers (thermal labels first, the default first)."""
+    from labels.stocks import DEFAULT_STOCK, STOCKS
+
+    ordered = sorted(STOCKS.values(), key=lambda s: (s.code != DEFAULT_STOCK, s.kind != "thermal"))
+    return [(stock.code, stock.name) for stock in ordered]

@@ -21,12 +21,20 @@ login_manager = LoginManager()
 
 def register_web(app: Flask) -> None:
     # Import the view modules so their routes land on the blueprint (once per process).
+    from pharmacy.services.web_support import label_stocks
+    from pharmacy.web.printing_support import PRINTING
+
+    if PRINTING:
+        from pharmacy.web import printing_views  # noqa: F401
     from pharmacy.web import (  # noqa: F401
         admin,
         auth_views,
+        batches,
         pharmacist,
         prescriber,
         preview,
+        recall,
+        stock,
         technician,
     )
 
@@ -62,6 +70,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(bp)
     app.jinja_env.globals["nav_for"] = _nav_for
     app.jinja_env.filters["num"] = _num
+    app.jinja_env.globals["label_stocks"] = label_stocks
+    app.jinja_env.globals["web_endpoints"] = lambda: set(app.view_functions)
+    app.jinja_env.globals["printing_available"] = PRINTING
 
 
 def _num(value: object) -> str:

@@ -46,10 +46,10 @@ def phone_order() -> Response | tuple[str, int]:
 @bp.route("/prescriptions/<int:prescription_id>")
 @allow("prescriber", "pharmacist", "technician")
 def prescription(prescription_id: int) -> tuple[str, int]:
-    return _review(prescription_id)
+    return review_page(prescription_id)
 
 
-def _review(prescription_id: int, errors: FormErrors | None = None,
+def review_page(prescription_id: int, errors: FormErrors | None = None,
             action: str = "") -> tuple[str, int]:
     rx = prescriptions.get_prescription(g.actor, prescription_id)
     context = {
@@ -60,6 +60,7 @@ def _review(prescription_id: int, errors: FormErrors | None = None,
         "values": dict(request.form) if request.method == "POST" else {},
         "verify_meaning": prescriptions.VERIFY_MEANING,
         "extra": extras.prescription_extras(g.actor, rx),
+        "fill_values": dict(request.form) if action == "fill" else {},
     }
     return render_template("web/prescription.html", **context), 422 if errors else 200
 
@@ -77,7 +78,7 @@ def verify(prescription_id: int) -> Response | tuple[str, int]:
             acknowledge_warnings=data["acknowledge_warnings"],
         ))
     except FormErrors as errors:
-        return _review(prescription_id, errors, "verify")
+        return review_page(prescription_id, errors, "verify")
     flash(f"{rx.rx_number} verified and signed by {rx.signature_name}.", "success")
     return redirect(url_for("web.prescription", prescription_id=rx.id))
 
@@ -94,7 +95,7 @@ def _reason_action(prescription_id: int, action: str) -> Response | tuple[str, i
                 g.actor, prescription_id, reason=data["reason"]))
             flash(f"Hold on {rx.rx_number} overridden; it is ready to verify.", "success")
     except FormErrors as errors:
-        return _review(prescription_id, errors, action)
+        return review_page(prescription_id, errors, action)
     return redirect(url_for("web.prescription", prescription_id=rx.id))
 
 

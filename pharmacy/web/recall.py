@@ -1,0 +1,101 @@
+"""The recall screen: find an ingredient lot or a batch (typed or scanned), see everything
+downstream, recall it with a reason, and download the recall list."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Response, flash, g, redirect, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
+
+from pharmacy.auth import allow
+from pharmacy.services import batches, lots, trace
+from pharmacy.services import recall as recalls
+from pharmacy.web.blueprint import bp
+from pharmacy.web.forms import FormErrors, attempt, load, render_form
+from schema.stock import StockReasonIn
+
+
+def _find(ref: str) -> dict[str, Any]:
+    """What a typed or scanned reference names: a batch lot number, or a manufacturer lot."""
+    today = date.today()
+    found: dict[str, Any] = {"lots": [], "batch": None}
+    if not ref:
+        return found
+    try:
+        found["batch"] = attempt(lambda: batches.get_batch(g.actor, ref, today=today))
+    except FormErrors:
+        found["batch"] = None
+    found["lots"] = [lots.lot_view(lot, today) for lot in lots.list_lots(manufacturer_lot=ref)]
+    return found
+
+
+def _recall_page(errors: FormErrors | None = None) -> tuple[str, int]:
+    today = date.today()
+    ref = (request.values.get("ref") or request.values.get("manufacturer_lot") or "").strip()
+    found = _find(ref)
+    target = request.values.get("target", "")
+    traced = None
+    if target.startswith("lot:") and target[4:].isdigit():
+        traced = {"kind": "lot", "id": int(target[4:]),
+                  "trace": trace.trace_ingredient_lot(g.actor, int(target[4:]), today=today)}
+    elif target.startswith("batch:") and target[6:].isdigit():
+        traced = {"kind": "batch", "id": int(target[6:]),
+                  "trace": trace.trace_batch(g.actor, int(target[6:]), today=today)}
+    elif found["batch"] and not found["lots"]:
+        traced = {"kind": "batch", "id": found["batch"]["id"],
+                  "trace": trace.trace_batch(g.actor, found["batch"]["id"], today=today)}
+    elif len(found["lots"]) == 1 and not found["batch"]:
+        lot_id = found["lots"][0]["id"]
+        traced = {"kind": "lot", "id": lot_id,
+                  "trace": trace.trace_ingredient_lot(g.actor, lot_id, today=today)}
+    return render_form(
+        "web/recall.html", errors, ref=ref, found=found, traced=traced,
+        recalls=recalls.list_recalls(g.actor),
+    )
+
+
+@bp.route("/recall")
+@allow("pharmacist")
+def recall() -> tuple[str, int]:
+    return _recall_page()
+
+
+@bp.route("/recall", methods=["POST"])
+@allow("pharmacist")
+def recall_start() -> BaseResponse | tuple[str, int]:
+    today = date.today()
+    target = request.form.get("target", "")
+    try:
+        data = load(StockReasonIn(), {"reason": request.form.get("reason", "")})
+        if target.startswith("lot:") and target[4:].isdigit():
+            done = attempt(lambda: recalls.recall_ingredient_lot(
+                g.actor, int(target[4:]), reason=data["reason"], today=today))
+        elif target.startswith("batch:") and target[6:].isdigit():
+            done = attempt(lambda: recalls.recall_batch(
+                g.actor, int(target[6:]), reason=data["reason"], today=today))
+        else:
+            raise FormErrors({"target": ["Find and choose what to recall first."]})
+    except FormErrors as failed:
+        return _recall_page(failed)
+    flash(f"Recalled: {len(done['quarantined_batch_ids'])} batches quarantined, "
+          f"{len(done['affected_fill_ids'])} fills to contact.", "warning")
+    return redirect(url_for("web.recall_detail", recall_id=done["id"]))
+
+
+@bp.route("/recalls/<int:recall_id>")
+@allow("pharmacist")
+def recall_detail(recall_id: int) -> tuple[str, int]:
+    data = recalls.get_recall(g.actor, recall_id, today=date.today())
+    rows = recalls.recall_list_rows(g.actor, recall_id, today=date.today())
+    return render_form("web/recall_detail.html", None, recall=data, rows=rows)
+
+
+@bp.route("/recalls/<int:recall_id>/list.csv")
+@allow("pharmacist")
+def recall_csv(recall_id: int) -> Response:
+    body = recalls.recall_list_csv(g.actor, recall_id, today=date.today())
+    response = Response(body, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="recall-{recall_id}.csv"'
+    return response

@@ -1,0 +1,120 @@
+"""Ingredient lots: receive (typed or scanned), the pharmacist's release with a signature,
+reject, and the catalog the lots belong to."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import flash, g, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from pharmacy.auth import allow
+from pharmacy.services import catalog, lots
+from pharmacy.web.blueprint import bp
+from pharmacy.web.forms import FormErrors, attempt, compact, load, render_form, text
+from schema.stock import LOT_STATUSES, LotIn, LotPasswordIn, LotQuery, StockReasonIn
+
+PACK_STAT_SIZES = ("000", "00", "0", "1", "2", "3", "4", "5")
+
+
+def _lot_data() -> dict[str, Any]:
+    item_code = text("item_code")
+    data: dict[str, Any] = {
+        "item_code": item_code,
+        "supplier": text("supplier"),
+        "manufacturer": text("manufacturer"),
+        "manufacturer_lot": text("manufacturer_lot"),
+        "expiry": text("expiry"),
+        "quantity": text("quantity"),
+        "unit": text("unit"),
+        "tablet_powder_mg": text("tablet_powder_mg"),
+    }
+    coa = compact({
+        "assay_percent": text("coa.assay_percent"),
+        "assay_basis": text("coa.assay_basis"),
+        "water_percent": text("coa.water_percent"),
+        "form": text("coa.form"),
+    })
+    if coa.get("assay_percent") is not None:
+        data["coa"] = coa
+    stats = compact({size: text(f"pack_stats_mg.{size}") for size in PACK_STAT_SIZES})
+    if stats:
+        data["pack_stats_mg"] = stats
+    return compact(data)
+
+
+def _lots_page(errors: FormErrors | None = None) -> tuple[str, int]:
+    args = {k: v for k, v in request.args.items() if v}
+    try:
+        query = load(LotQuery(), args)
+    except FormErrors:
+        query = {}
+    today = date.today()
+    rows = [lots.lot_view(lot, today) for lot in lots.list_lots(**query)]
+    return render_form(
+        "web/lots.html", errors,
+        lots=rows, items=catalog.list_items(), query=query, statuses=LOT_STATUSES,
+        pack_sizes=PACK_STAT_SIZES,
+    )
+
+
+@bp.route("/lots", methods=["GET", "POST"], endpoint="lots")
+@allow("pharmacist", "technician")
+def lots_page() -> Response | tuple[str, int]:
+    if request.method == "GET":
+        return _lots_page()
+    try:
+        data = load(LotIn(), _lot_data())
+        lot = attempt(lambda: lots.receive_lot(g.actor, data, today=date.today()))
+    except FormErrors as errors:
+        return _lots_page(errors)
+    flash(f"Lot {lot.manufacturer_lot} received; it stays in quarantine until a pharmacist "
+          "releases it.", "success")
+    return redirect(url_for("web.lot", lot_id=lot.id))
+
+
+def _lot_page(lot_id: int, errors: FormErrors | None = None, action: str = "") -> tuple[str, int]:
+    lot = lots.lot_view(lots.get_lot(lot_id), date.today())
+    return render_form(
+        "web/lot.html", errors, lot=lot, failed_action=action, release_meaning=lots.RELEASE_MEANING,
+    )
+
+
+@bp.route("/lots/<int:lot_id>")
+@allow("pharmacist", "technician")
+def lot(lot_id: int) -> tuple[str, int]:
+    return _lot_page(lot_id)
+
+
+@bp.route("/lots/<int:lot_id>/release", methods=["POST"])
+@allow("pharmacist")
+def release_lot(lot_id: int) -> Response | tuple[str, int]:
+    try:
+        data = load(LotPasswordIn(), {"password": request.form.get("password", "")})
+        released = attempt(lambda: lots.release_lot(
+            g.actor, lot_id, password=data["password"], today=date.today()))
+    except FormErrors as errors:
+        return _lot_page(lot_id, errors, "release")
+    flash(f"Lot {released.manufacturer_lot} released for compounding.", "success")
+    return redirect(url_for("web.lot", lot_id=lot_id))
+
+
+@bp.route("/lots/<int:lot_id>/reject", methods=["POST"])
+@allow("pharmacist")
+def reject_lot(lot_id: int) -> Response | tuple[str, int]:
+    try:
+        data = load(StockReasonIn(), {"reason": request.form.get("reason", "")})
+        rejected = attempt(lambda: lots.reject_lot(g.actor, lot_id, reason=data["reason"]))
+    except FormErrors as errors:
+        return _lot_page(lot_id, errors, "reject")
+    flash(f"Lot {rejected.manufacturer_lot} rejected.", "success")
+    return redirect(url_for("web.lot", lot_id=lot_id))
+
+
+@bp.route("/admin/catalog")
+@allow("admin", "pharmacist")
+def admin_catalog() -> str:
+    return render_template(
+        "web/catalog.html", items=catalog.list_items(), formulas=catalog.list_formulas(),
+    )
