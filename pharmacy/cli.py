@@ -26,6 +26,11 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_group)
     app.cli.add_command(demo_command)
     app.cli.add_command(serve_command)
+    from pharmacy.backup import audit_group, backup_command, restore_command
+
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
+    app.cli.add_command(audit_group)
 
 
 @click.group("db", help="Database schema and reference data.")
