@@ -76,8 +76,8 @@ def table_snapshot(engine: Any) -> dict[str, list[tuple[Any, ...]]]:
     snapshot: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as conn:
         for name, table in sorted(meta.tables.items()):
-            rows = conn.execute(select(table).order_by(*table.columns)).all()
-            snapshot[name] = [tuple(row) for row in rows]
+            rows = conn.execute(select(table)).all()
+            snapshot[name] = sorted((tuple(row) for row in rows), key=repr)
     return snapshot
 
 
