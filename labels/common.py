@@ -1,0 +1,77 @@
+"""Shared drawing plumbing: deterministic canvases, date formats, positioned text ops."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped, unused-ignore]
+
+from labels import barcodes
+from labels.fonts import register_fonts
+
+CREATOR = "LDN pharmacy labels"
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def fmt_date(d: date | str) -> str:
+    """'Jan 5, 2026': unambiguous in any locale (no strftime, which follows the locale)."""
+    if isinstance(d, str):
+        return d
+    return f"{_MONTHS[d.month - 1]} {d.day}, {d.year}"
+
+
+def fmt_day(d: date) -> str:
+    """'Mon Jan 5' (calendar rows)."""
+    return f"{_DAYS[d.weekday()]} {_MONTHS[d.month - 1]} {d.day}"
+
+
+def new_canvas(buf: io.BytesIO, pagesize: tuple[float, float], title: str, subject: str = "") -> Any:
+    """A canvas whose output depends only on what is drawn (no timestamps, no random ids)."""
+    register_fonts()
+    canvas: Any = Canvas(buf, pagesize=pagesize, invariant=1, pageCompression=1)
+    set_metadata(canvas, title, subject)
+    return canvas
+
+
+def set_metadata(canvas: Any, title: str, subject: str = "") -> None:
+    canvas.setTitle(title)
+    canvas.setAuthor(CREATOR)
+    canvas.setCreator(CREATOR)
+    canvas.setSubject(subject)
+    canvas.setKeywords("")
+
+
+@dataclass
+class Ops:
+    """Drawing operations laid out in page coordinates, drawn in one pass."""
+
+    texts: list[tuple[str, float, float, float, str]] = field(default_factory=list)
+    rules: list[tuple[float, float, float, float]] = field(default_factory=list)
+    codes: list[tuple[barcodes.Code128, float, float, float, float]] = field(default_factory=list)
+
+    def text(self, font: str, size: float, x: float, y: float, s: str) -> None:
+        self.texts.append((font, size, x, y, s))
+
+    def rule(self, x1: float, y: float, x2: float, thickness: float = 0.5) -> None:
+        self.rules.append((x1, y, x2, thickness))
+
+    def code(self, code: barcodes.Code128, x: float, y: float, module: float, height: float) -> None:
+        self.codes.append((code, x, y, module, height))
+
+    def draw(self, canvas: Any) -> None:
+        current: tuple[str, float] | None = None
+        for font, size, x, y, s in self.texts:
+            if (font, size) != current:
+                canvas.setFont(font, size)
+                current = (font, size)
+            canvas.drawString(x, y, s)
+        for x1, y, x2, thickness in self.rules:
+            canvas.setLineWidth(thickness)
+            canvas.line(x1, y, x2, y)
+        for code, x, y, module, height in self.codes:
+            barcodes.draw(canvas, code, x, y, module, height)

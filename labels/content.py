@@ -1,0 +1,243 @@
+"""What the renderer prints: frozen dataclasses of plain values (str, int, date, Decimal).
+
+The renderer never looks anything up: every text that appears on a label, leaflet,
+worksheet or report arrives here. The ``DEFAULT_*`` texts are seeded defaults; callers
+(the services, from data the pharmacy can change) may pass their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
+
+# --- default texts (data, not rules: callers may pass their own) -------------------------
+
+DEFAULT_LDN_WARNINGS: tuple[str, ...] = (
+    "Do not use opioid medicines (for pain, cough or diarrhoea) while taking this "
+    "medicine: it may cause sudden opioid withdrawal.",
+    "Tell every doctor, dentist and emergency staff that you take naltrexone, and stop "
+    "it before surgery as instructed.",
+    "Vivid dreams or trouble sleeping may occur in the first weeks.",
+)
+
+SHAKE_WELL = "Shake well"
+PROTECT_FROM_LIGHT = "Protect from light"
+REFRIGERATE = "Refrigerate"
+
+#: Auxiliary texts for the oral liquid (add ``REFRIGERATE`` where the BUD assumes it).
+LIQUID_AUXILIARY: tuple[str, ...] = (SHAKE_WELL, PROTECT_FROM_LIGHT)
+#: Auxiliary texts for a refrigerated oral liquid.
+LIQUID_AUXILIARY_REFRIGERATED: tuple[str, ...] = (SHAKE_WELL, PROTECT_FROM_LIGHT, REFRIGERATE)
+
+TITRATION_ON_LEAFLET_TEXT = "See dosing schedule on your leaflet."
+
+DEFAULT_LEAFLET_ABOUT: tuple[str, ...] = (
+    "Low-dose naltrexone (LDN) is naltrexone hydrochloride taken in small doses, "
+    "usually 0.5 mg to 4.5 mg once a day. It was prepared (compounded) for you by "
+    "our pharmacy from your prescriber's prescription.",
+    "Naltrexone blocks the effect of opioid medicines. At low doses it is used for "
+    "other conditions; your prescriber has explained why it was prescribed for you.",
+)
+
+DEFAULT_HOW_TO_TAKE: tuple[str, ...] = (
+    "Take your dose by mouth once a day at bedtime, at about the same time each night.",
+    "Follow the dates in the schedule below: your dose may go up step by step. "
+    "Do not change your dose without talking to your prescriber or pharmacist.",
+    "If you miss a dose, skip it and take the next dose at the usual time. "
+    "Do not take two doses at once.",
+    "Use the last column to note how you slept and any symptoms; bring it to your "
+    "next appointment.",
+)
+
+DEFAULT_WASHOUT_TEXT: tuple[str, ...] = (
+    "If you have been taking opioid medicines, do not start LDN until you have stopped "
+    "them for long enough: about 7 to 10 days after short-acting opioids, 10 to 14 days "
+    "after methadone, and about 14 days after buprenorphine. Ask us if you are unsure.",
+    "Planned surgery or procedure: stop LDN about 72 hours (3 days) before, or as your "
+    "surgeon or prescriber instructs, and tell the team you take naltrexone.",
+    "In an emergency, tell the staff you take naltrexone: opioid pain medicines may not "
+    "work as expected.",
+)
+
+DEFAULT_SIDE_EFFECTS: tuple[str, ...] = (
+    "Vivid dreams or trouble sleeping, mostly in the first weeks. Taking the dose in the "
+    "morning instead may help: ask your prescriber.",
+    "Headache, nausea or tiredness, usually mild and short-lived.",
+)
+
+DEFAULT_CALL_US_WHEN: tuple[str, ...] = (
+    "You are prescribed or need an opioid medicine (for pain, cough or diarrhoea).",
+    "You have surgery or a procedure planned.",
+    "Side effects are bothering you or do not settle after the first weeks.",
+    "You have yellowing of the skin or eyes, dark urine or pain in the upper right of "
+    "your stomach.",
+    "You have any question about your medicine or your dosing schedule.",
+)
+
+
+# --- shared -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pharmacy:
+    name: str
+    address: str
+    phone: str
+
+
+# --- patient label ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PatientLabelContent:
+    """Everything on a patient (dispensing) label.
+
+    ``directions``: one line for a fixed dose, dated step lines for a titration.
+    """
+
+    patient_name: str
+    drug_line: str
+    directions: Sequence[str]
+    bud: date
+    storage: str
+    lot_number: str
+    rx_number: str
+    quantity: str
+    refills_remaining: int
+    fill_date: date
+    prescriber: str
+    pharmacy: Pharmacy
+    warnings: tuple[str, ...] = DEFAULT_LDN_WARNINGS
+    auxiliary: tuple[str, ...] = ()
+    titration_schedule_on_leaflet_text: str = TITRATION_ON_LEAFLET_TEXT
+
+
+# --- batch (stock) label --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchLabelContent:
+    preparation: str
+    strength: str
+    form: str
+    quantity_per_container: str
+    lot_number: str
+    bud: date
+    storage: str
+    compounded_on: date
+    pharmacy: Pharmacy
+    containers: int = 1
+
+
+# --- compounding worksheet ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorksheetComponent:
+    item_name: str
+    manufacturer: str
+    manufacturer_lot: str
+    expiry: date
+    theoretical: str
+    actual: str | None
+    unit: str
+
+
+@dataclass(frozen=True)
+class WeightCheck:
+    """Capsule weight check: ``sample`` capsules weighed one by one (mg)."""
+
+    sample: int
+    low_mg: Decimal | str
+    high_mg: Decimal | str
+    weights: Sequence[Decimal | str]
+    out_of_tolerance: Sequence[int] = ()  # 0-based indexes into ``weights``
+    target_mg: Decimal | str | None = None
+
+
+@dataclass(frozen=True)
+class WorksheetContent:
+    lot_number: str
+    formula_code: str
+    formula_name: str
+    formula_version: str | int
+    strength: str
+    dosage_form: str
+    quantity_to_make: str
+    compounded_at: str
+    compounded_by: str | None
+    checked_by: str | None
+    steps: Sequence[str]
+    components: Sequence[WorksheetComponent]
+    weight_check: WeightCheck | None
+    bud: date
+    bud_basis: str
+    storage: str
+    deviations: Sequence[str]
+    qc_results: Sequence[str]
+    status: str
+    pharmacy: Pharmacy
+
+
+# --- patient leaflet ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    start: date
+    end: date
+    dose: str  # "1.5 mg"
+    amount: str  # "1 capsule" / "1.5 mL"
+
+
+@dataclass(frozen=True)
+class LeafletContent:
+    patient_name: str
+    drug_line: str
+    directions: Sequence[str]
+    schedule: Sequence[ScheduleRow]
+    pharmacy: Pharmacy
+    warnings: tuple[str, ...] = DEFAULT_LDN_WARNINGS
+    washout_text: Sequence[str] = DEFAULT_WASHOUT_TEXT
+    side_effects: Sequence[str] = DEFAULT_SIDE_EFFECTS
+    call_us_when: Sequence[str] = DEFAULT_CALL_US_WHEN
+    rx_number: str = ""
+    about: Sequence[str] = DEFAULT_LEAFLET_ABOUT
+    how_to_take: Sequence[str] = DEFAULT_HOW_TO_TAKE
+
+
+# --- recall report --------------------------------------------------------------------------
+
+
+class RecallBatch(NamedTuple):
+    lot_number: str
+    preparation: str
+    status: str
+
+
+@dataclass(frozen=True)
+class RecallRow:
+    patient_name: str
+    patient_phone: str
+    patient_address: str
+    rx_number: str
+    fill_date: date | str
+    quantity: str
+    batch_lot: str
+    prescriber_name: str
+    prescriber_phone: str
+
+
+@dataclass(frozen=True)
+class RecallReportContent:
+    title: str
+    subject: str  # what was recalled: ingredient lot + item, or a batch
+    recalled_at: str
+    recalled_by: str
+    reason: str
+    batches: Sequence[tuple[str, str, str]]  # (lot_number, preparation, status); RecallBatch fits
+    rows: Sequence[RecallRow]
+    pharmacy: Pharmacy

@@ -1,0 +1,225 @@
+"""Patient (dispensing) label: critical cluster on top, details, barcode of the Rx number."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from labels import barcodes
+from labels.common import Ops, fmt_date, new_canvas
+from labels.content import PatientLabelContent
+from labels.errors import LabelDoesNotFit
+from labels.fonts import COND, COND_BOLD, SANS, SANS_BOLD
+from labels.layout import LEADING, baseline, para
+from labels.stocks import LabelStock
+from labels.text import TooNarrow
+
+#: Smallest size of the critical cluster (patient name, drug line, directions).
+MIN_CRITICAL_PT = 11.0
+#: Smallest size of any other text on a label.
+MIN_SMALL_PT = 6.0
+
+
+@dataclass(frozen=True)
+class _Scale:
+    name: float
+    drug: float
+    dirs: float
+    small: float
+    bar_h: float  # bar height in points
+
+
+# From preferred down to minimum sizes; the first that fits is used.
+_SCALES: tuple[_Scale, ...] = (
+    _Scale(14, 13, 12.5, 8, 0.32 * 72),
+    _Scale(13.5, 12.5, 12, 7.5, 0.30 * 72),
+    _Scale(13, 12, 12, 7, 0.28 * 72),
+    _Scale(12.5, 12, 11.5, 6.5, 0.26 * 72),
+    _Scale(12, 11.5, 11, 6.5, 0.25 * 72),
+    _Scale(11.5, 11, 11, 6, 0.24 * 72),
+    _Scale(11, 11, 11, 6, 0.22 * 72),
+)
+assert all(s.name >= MIN_CRITICAL_PT and s.dirs >= MIN_CRITICAL_PT for s in _SCALES)
+assert all(s.small >= MIN_SMALL_PT for s in _SCALES)
+
+_SEP = " · "
+
+
+def _critical(ops: Ops | None, c: PatientLabelContent, directions: Sequence[str], s: _Scale,
+              x: float, top: float, w: float) -> float:
+    y = top
+    y -= para(ops, c.patient_name, SANS_BOLD, s.name, x, y, w)
+    y -= para(ops, c.drug_line, SANS_BOLD, s.drug, x, y, w)
+    for line in directions:
+        y -= para(ops, line, SANS, s.dirs, x, y, w, hang=s.dirs * 0.8 if len(directions) > 1 else 0.0)
+    return top - y
+
+
+def _warnings(ops: Ops | None, auxiliary: Sequence[str], warnings: Sequence[str], size: float,
+              x: float, top: float, w: float) -> float:
+    y = top
+    if auxiliary:
+        y -= para(ops, _SEP.join(a.strip() for a in auxiliary), COND_BOLD, size, x, y, w)
+    for warning in warnings:
+        y -= para(ops, warning, COND, size, x, y, w, hang=-1, prefix="\u25b2", prefix_font=COND_BOLD)
+    return top - y
+
+
+def _layout(c: PatientLabelContent, stock: LabelStock, s: _Scale, directions: Sequence[str],
+            warnings_on_label: bool) -> Ops | None:
+    """Lay the label out at scale ``s``; ``None`` when it does not fit the stock."""
+    m = stock.margin_pt
+    x, w = m, stock.width_pt - 2 * m
+    top, bottom = stock.height_pt - m, m
+    small = s.small
+    lead = small * LEADING
+    gap = small * 0.45
+    ops = Ops()
+
+    # Bottom zone: pharmacy (left) and the Rx barcode with its human-readable line (right).
+    code = barcodes.code128(c.rx_number)
+    module = barcodes.choose_module(code, w * 0.5, stock.code, "Rx number")
+    bw = code.modules * module
+    pw = w - bw - gap
+    ph = para(None, c.pharmacy.name, COND_BOLD, small, x, 0, pw)
+    ph += para(None, c.pharmacy.address, COND, small, x, 0, pw)
+    ph += para(None, c.pharmacy.phone, COND, small, x, 0, pw, hang=-1, prefix="Tel")
+    bh = s.bar_h + lead
+    zone = max(ph, bh)
+    if zone > top - bottom:
+        return None
+    zone_top = bottom + zone
+    y = zone_top
+    y -= para(ops, c.pharmacy.name, COND_BOLD, small, x, y, pw)
+    y -= para(ops, c.pharmacy.address, COND, small, x, y, pw)
+    para(ops, c.pharmacy.phone, COND, small, x, y, pw, hang=-1, prefix="Tel")
+    bx = x + w - bw
+    ops.code(code, bx, zone_top - s.bar_h, module, s.bar_h)
+    hr = f"Rx {c.rx_number}"
+    ops.text(COND, small, bx + barcodes.QUIET_MODULES * module, baseline(zone_top - s.bar_h, small, lead), hr)
+
+    # Top flow.
+    y = top
+    y -= _critical(ops, c, directions, s, x, y, w)
+    y -= gap
+    ops.rule(x, y, x + w, 0.6)
+    y -= gap
+    y -= para(ops, "Compounded preparation", COND_BOLD, small, x, y, w)
+    col = (w - gap) / 2
+    x2 = x + col + gap
+    rows = (
+        (("Rx", c.rx_number), ("Lot", c.lot_number)),
+        (("Filled", fmt_date(c.fill_date)), ("Use by (BUD)", fmt_date(c.bud))),
+        (("Qty", c.quantity), ("Refills", str(c.refills_remaining))),
+    )
+    for (l1, v1), (l2, v2) in rows:
+        h1 = para(ops, v1, COND, small, x, y, col, hang=-1, prefix=l1 + ":", prefix_font=COND_BOLD)
+        h2 = para(ops, v2, COND, small, x2, y, col, hang=-1, prefix=l2 + ":", prefix_font=COND_BOLD)
+        y -= max(h1, h2)
+    y -= para(ops, c.storage, COND, small, x, y, w, hang=-1, prefix="Storage:", prefix_font=COND_BOLD)
+    y -= para(ops, c.prescriber, COND, small, x, y, w, hang=-1, prefix="Prescriber:", prefix_font=COND_BOLD)
+    if warnings_on_label and (c.warnings or c.auxiliary):
+        y -= gap
+        y -= _warnings(ops, c.auxiliary, c.warnings, small, x, y, w)
+    if y < zone_top + gap:
+        return None
+    return ops
+
+
+def _warning_pages(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
+    """Auxiliary warning label(s) for the same stock, when the warnings are not on the label."""
+    m = stock.margin_pt
+    x, w = m, stock.width_pt - 2 * m
+    top, bottom = stock.height_pt - m, m
+    header = f"Rx {c.rx_number} \u2014 {c.patient_name}"
+    for size in (11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0, 7.5, 7.0, 6.5, 6.0):
+        head = para(None, header, COND_BOLD, size, x, top, w) + size * 0.5
+        body = _warnings(None, c.auxiliary, c.warnings, size, x, top, w)
+        if head + body <= top - bottom:
+            ops = Ops()
+            y = top - para(ops, header, COND_BOLD, size, x, top, w)
+            y -= size * 0.25
+            ops.rule(x, y, x + w, 0.6)
+            y -= size * 0.25
+            _warnings(ops, c.auxiliary, c.warnings, size, x, y, w)
+            return [ops]
+    # Too much for one label even at the minimum size: continue on further labels,
+    # one warning at a time, each page repeating the header.
+    size = MIN_SMALL_PT
+    pages: list[Ops] = []
+    items: list[tuple[Sequence[str], Sequence[str]]] = []
+    if c.auxiliary:
+        items.append((c.auxiliary, ()))
+    items.extend(((), (wn,)) for wn in c.warnings)
+    head_h = para(None, header + " (continued)", COND_BOLD, size, x, top, w) + size * 0.5
+    ops, y = None, bottom
+    for aux, warns in items:
+        h = _warnings(None, aux, warns, size, x, top, w)
+        if head_h + h > top - bottom:
+            raise LabelDoesNotFit(stock.code, "a single warning text is too long for one label even at 6 pt")
+        if ops is None or y - h < bottom:
+            ops = Ops()
+            pages.append(ops)
+            title = header if len(pages) == 1 else header + " (continued)"
+            y = top - para(ops, title, COND_BOLD, size, x, top, w) - size * 0.25
+            ops.rule(x, y, x + w, 0.6)
+            y -= size * 0.25
+        y -= _warnings(ops, aux, warns, size, x, y, w)
+    return pages
+
+
+def layout_patient_label(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
+    """Pages (label first, then any auxiliary warning labels) for one patient label."""
+    directions = tuple(c.directions)
+    if not directions or not any(d.strip() for d in directions):
+        raise ValueError("a patient label needs directions")
+    variants: list[tuple[str, ...]] = [directions]
+    if len(directions) > 1:
+        leaflet = c.titration_schedule_on_leaflet_text
+        variants.append((directions[0], leaflet))
+        variants.append((leaflet,))
+    try:
+        for dirs in variants:
+            for on_label in (True, False):
+                for s in _SCALES:
+                    ops = _layout(c, stock, s, dirs, on_label)
+                    if ops is not None:
+                        if on_label or not (c.warnings or c.auxiliary):
+                            return [ops]
+                        return [ops, *_warning_pages(c, stock)]
+    except TooNarrow as exc:
+        raise LabelDoesNotFit(stock.code, f"text cannot be wrapped: {exc}") from None
+    s = _SCALES[-1]
+    m = stock.margin_pt
+    need = _critical(None, c, variants[-1], s, m, 0, stock.width_pt - 2 * m)
+    raise LabelDoesNotFit(
+        stock.code,
+        f"patient label for Rx {c.rx_number}: the patient name, drug line, directions and "
+        f"required details do not fit {stock.name} even at {MIN_CRITICAL_PT:g} pt / "
+        f"{MIN_SMALL_PT:g} pt (the critical cluster alone needs {need / 72:.2f} in of "
+        f"{(stock.height_pt - 2 * m) / 72:.2f} in); use a larger stock or shorter text",
+    )
+
+
+def render_patient_labels(contents: Sequence[PatientLabelContent], stock: LabelStock) -> bytes:
+    """One PDF, one page per label (plus auxiliary warning labels where needed), in order."""
+    if not contents:
+        raise ValueError("no labels to render")
+    pages = [page for c in contents for page in layout_patient_label(c, stock)]
+    buf = io.BytesIO()
+    title = (
+        f"Patient label Rx {contents[0].rx_number}" if len(contents) == 1
+        else f"Patient labels ({len(contents)})"
+    )
+    canvas = new_canvas(buf, stock.pagesize, title, f"stock {stock.code}")
+    for ops in pages:
+        ops.draw(canvas)
+        canvas.showPage()
+    canvas.save()
+    return buf.getvalue()
+
+
+def render_patient_label(content: PatientLabelContent, stock: LabelStock) -> bytes:
+    """One patient label as a PDF (a second page holds the warnings if they need one)."""
+    return render_patient_labels((content,), stock)
