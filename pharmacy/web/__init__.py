@@ -73,6 +73,32 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["label_stocks"] = label_stocks
     app.jinja_env.globals["web_endpoints"] = lambda: set(app.view_functions)
     app.jinja_env.globals["printing_available"] = PRINTING
+    app.jinja_env.globals["filler_name"] = _filler_name
+    app.jinja_env.filters["units"] = _units
+    app.jinja_env.filters["role_name"] = _role_name
+
+
+ROLE_NAMES = {"api": "Naltrexone (API)", "capsule_shell": "Capsule shells"}
+
+
+def _role_name(role: str) -> str:
+    return ROLE_NAMES.get(role, role.replace("_", " ").capitalize())
+
+
+def _units(amount: object, unit: str) -> str:
+    """`146 capsules`, `1 capsule`, `12919 mg`."""
+    text = _num(amount)
+    if unit in ("capsule", "tablet") and text != "1":
+        unit += "s"
+    return f"{text} {unit}"
+
+
+def _filler_name(code: str) -> str:
+    from pharmacy.compounding.fillers import find_filler
+    from pharmacy.services.web_support import rules_in_force
+
+    filler = find_filler(code, rules_in_force())
+    return filler.name if filler else code
 
 
 def _num(value: object) -> str:
