@@ -4,6 +4,7 @@ tables (BUD categories, overage, balance MWQ, label stocks…)."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import flash, g, redirect, render_template, request, url_for
@@ -109,12 +110,34 @@ def _is_table(value: Any) -> bool:
     return isinstance(value, (dict, list))
 
 
+RULE_SECTIONS = {
+    "1": "Doses and molecular weights",
+    "2": "Ingredient potency",
+    "3": "Capsules: sizes, fillers, overage, weight check",
+    "4": "Weighing: balance minimum (MWQ)",
+    "5": "Oral liquids",
+    "6": "Beyond-use dates",
+    "7": "Titration plans and directions",
+    "8": "Opioid screening",
+}
+OTHER_RULES = "Other"
+
+
+def _section(source: str) -> str:
+    match = re.search(r"§(\d+)", source or "")
+    return RULE_SECTIONS.get(match.group(1), OTHER_RULES) if match else OTHER_RULES
+
+
 @bp.route("/admin/rules")
 @allow("admin")
 def admin_rules() -> str:
-    rows = web_support.rule_rows()
+    grouped: dict[str, list[Any]] = {title: [] for title in RULE_SECTIONS.values()}
+    grouped[OTHER_RULES] = []
+    for row in web_support.rule_rows():
+        grouped[_section(row.source)].append(row)
     return render_template(
-        "web/admin_rules.html", rows=rows, shown=_shown_value, is_table=_is_table,
+        "web/admin_rules.html", groups=[(t, rows) for t, rows in grouped.items() if rows],
+        shown=_shown_value, is_table=_is_table, stocks=web_support.label_stocks(),
     )
 
 
