@@ -208,7 +208,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('prescription_id', 'fill_number', name='uq_fills_rx_number')
     )
     with op.batch_alter_table('fills', schema=None) as batch_op:
-        batch_op.create_index('ix_fills_batch_trace', ['batch_id', 'id', 'prescription_id'], unique=False)
+        batch_op.create_index('ix_fills_batch_trace', ['batch_id', 'id', 'prescription_id', 'quantity', 'filled_on', 'fill_number'], unique=False)
 
     op.create_table('recalls',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -18,9 +18,9 @@ from schema.stock import (
     BatchTraceOut,
     FillIn,
     FillOut,
-    StockReasonIn,
     RecallOut,
     RecordIn,
+    StockReasonIn,
     SuggestOut,
     SuggestQuery,
 )

@@ -16,11 +16,11 @@ from schema.stock import (
     ItemQuery,
     LotIn,
     LotOut,
+    LotPasswordIn,
     LotQuery,
     LotTraceOut,
-    LotPasswordIn,
-    StockReasonIn,
     RecallOut,
+    StockReasonIn,
 )
 
 items_blp = Blueprint("items", __name__, url_prefix="/api/v1/items", description="Catalog")

@@ -82,8 +82,12 @@ def _quarantine(
     return changed
 
 
+def _in_closure(closure: Any) -> Any:
+    return lambda column: column.in_(select(closure.c.batch_id))
+
+
 def _fill_ids(session: Session, closure: Any) -> list[int]:
-    return [row.id for row in session.execute(fills_query(closure, False)).all()]
+    return [row.id for row in session.execute(fills_query(_in_closure(closure), False)).all()]
 
 
 def _name(session: Session, actor: Actor) -> str:
@@ -240,7 +244,7 @@ def recall_list_rows(
         closure = downstream_cte(lot_id=recall.ingredient_lot_id)
     else:
         closure = downstream_cte(batch_id=recall.batch_id)
-    rows = session.execute(fills_query(closure, True)).all()
+    rows = session.execute(fills_query(_in_closure(closure), True)).all()
     return [
         {
             "recall_id": recall.id,

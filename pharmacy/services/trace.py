@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, literal, select
+from sqlalchemy import Select, any_, func, literal, select
 from sqlalchemy.orm import Session
 
 from pharmacy.audit import Actor
@@ -68,7 +68,27 @@ def downstream_batch_ids(
     return sorted(session.execute(select(closure.c.batch_id)).scalars())
 
 
-def _batches(session: Session, closure: Any, today: date) -> list[dict[str, Any]]:
+SQLITE_MAX_LIST = 900
+
+
+def batch_filter(session: Session, closure: Any) -> Any:
+    """A filter `column -> clause` for the batches of a closure.
+
+    PostgreSQL: `column = ANY(ARRAY(SELECT batch_id FROM closure))`: the closure runs once
+    as an init plan and its array is a parameter of the plan, so the planner walks the
+    indexes for the few batches (a join to a recursive CTE would be estimated at many
+    thousands of rows and planned as whole-table hash joins). SQLite: the ids are read
+    first and given as an IN list."""
+    if session.get_bind().dialect.name == "postgresql":
+        array = func.array(select(closure.c.batch_id).scalar_subquery())
+        return lambda column: column == any_(array)
+    ids = sorted(session.execute(select(closure.c.batch_id)).scalars())
+    if len(ids) <= SQLITE_MAX_LIST:
+        return lambda column: column.in_(ids)
+    return lambda column: column.in_(select(closure.c.batch_id))
+
+
+def _batches(session: Session, where: Any, today: date) -> list[dict[str, Any]]:
     rows = session.execute(
         select(
             batches_t.c.id,
@@ -85,7 +105,7 @@ def _batches(session: Session, closure: Any, today: date) -> list[dict[str, Any]
             Formula.__table__.c.code,
         )
         .join(Formula.__table__, Formula.__table__.c.id == batches_t.c.formula_id)
-        .where(batches_t.c.id.in_(select(closure.c.batch_id)))
+        .where(where(batches_t.c.id))
         .order_by(batches_t.c.id)
     ).all()
     return [
@@ -107,7 +127,8 @@ def _batches(session: Session, closure: Any, today: date) -> list[dict[str, Any]
     ]
 
 
-def fills_query(closure: Any, with_people: bool) -> Select[Any]:
+def fills_query(where: Any, with_people: bool) -> Select[Any]:
+    """Fills of the batches `where(column)` selects, with prescription (and people)."""
     columns = [
         fills_t.c.id,
         fills_t.c.batch_id,
@@ -142,48 +163,64 @@ def fills_query(closure: Any, with_people: bool) -> Select[Any]:
             .join(patients_t, patients_t.c.id == rx_t.c.patient_id)
             .join(prescribers_t, prescribers_t.c.id == rx_t.c.prescriber_id)
         )
-    return stmt.where(fills_t.c.batch_id.in_(select(closure.c.batch_id))).order_by(fills_t.c.id)
+    return stmt.where(where(fills_t.c.batch_id)).order_by(fills_t.c.id)
 
 
-def _fills_and_people(session: Session, closure: Any, with_people: bool) -> dict[str, Any]:
-    rows = session.execute(fills_query(closure, with_people)).all()
+def _fills_and_people(session: Session, where: Any, with_people: bool) -> dict[str, Any]:
+    rows = session.execute(fills_query(where, with_people)).all()
     fills = []
     patients: dict[int, dict[str, Any]] = {}
     prescribers: dict[int, dict[str, Any]] = {}
-    for r in rows:
+    # Plain tuple unpacking: thousands of rows, so no per-row attribute look-ups.
+    for row in rows:
+        (
+            fill_id,
+            batch_id,
+            quantity,
+            filled_on,
+            number,
+            rx_id,
+            rx_number,
+            patient_id,
+            prescriber_id,
+            lot_number,
+        ) = row[:10]
         fills.append(
             {
-                "id": r.id,
-                "batch_id": r.batch_id,
-                "lot_number": r.lot_number,
-                "quantity": r.quantity,
-                "filled_on": r.filled_on,
-                "fill_number": r.fill_number,
-                "prescription_id": r.prescription_id,
-                "rx_number": r.rx_number,
-                "patient_id": r.patient_id if with_people else None,
-                "prescriber_id": r.prescriber_id,
+                "id": fill_id,
+                "batch_id": batch_id,
+                "lot_number": lot_number,
+                "quantity": quantity,
+                "filled_on": filled_on,
+                "fill_number": number,
+                "prescription_id": rx_id,
+                "rx_number": rx_number,
+                "patient_id": patient_id if with_people else None,
+                "prescriber_id": prescriber_id,
             }
         )
-        if with_people:
-            if r.patient_id not in patients:
-                patients[r.patient_id] = {
-                    "id": r.patient_id,
-                    "name": f"{r.first_name} {r.last_name}",
-                    "first_name": r.first_name,
-                    "last_name": r.last_name,
-                    "date_of_birth": r.date_of_birth,
-                    "phone": r.patient_phone,
-                    "address": r.patient_address,
-                }
-            if r.prescriber_id not in prescribers:
-                prescribers[r.prescriber_id] = {
-                    "id": r.prescriber_id,
-                    "name": r.prescriber_name,
-                    "npi": r.npi,
-                    "phone": r.prescriber_phone,
-                    "address": r.prescriber_address,
-                }
+        if not with_people:
+            continue
+        if patient_id not in patients:
+            first, last, born, phone, address = row[10:15]
+            patients[patient_id] = {
+                "id": patient_id,
+                "name": f"{first} {last}",
+                "first_name": first,
+                "last_name": last,
+                "date_of_birth": born,
+                "phone": phone,
+                "address": address,
+            }
+        if prescriber_id not in prescribers:
+            name, npi, phone, address = row[15:19]
+            prescribers[prescriber_id] = {
+                "id": prescriber_id,
+                "name": name,
+                "npi": npi,
+                "phone": phone,
+                "address": address,
+            }
     return {
         "fills": fills,
         "patients": sorted(patients.values(), key=lambda p: p["id"]),
@@ -214,7 +251,7 @@ def trace_lot_in_session(
     ).first()
     if lot is None:
         raise NotFound("No such ingredient lot.")
-    closure = downstream_cte(lot_id=lot_id)
+    where = batch_filter(session, downstream_cte(lot_id=lot_id))
     return {
         "ingredient_lot": {
             "id": lot.id,
@@ -225,8 +262,8 @@ def trace_lot_in_session(
             "expiry": lot.expiry,
             "status": lot.status,
         },
-        "batches": _batches(session, closure, today),
-        **_fills_and_people(session, closure, sees_patients(actor)),
+        "batches": _batches(session, where, today),
+        **_fills_and_people(session, where, sees_patients(actor)),
     }
 
 
@@ -290,8 +327,8 @@ def trace_batch(
                 "expiry": c.expiry,
                 "status": c.status,
             }
-    down = downstream_cte(batch_id=batch_id)
-    upstream = _batches(session, up, today)
+    down = batch_filter(session, downstream_cte(batch_id=batch_id))
+    upstream = _batches(session, batch_filter(session, up), today)
     this = next(b for b in upstream if b["id"] == batch_id)
     return {
         "batch": this,
