@@ -3,6 +3,7 @@ registers every table on `Base.metadata`."""
 
 from pharmacy.models.accounts import ROLES, ApiToken, LoginFailure, User, WebSession
 from pharmacy.models.people import Patient, Prescriber
+from pharmacy.models.printing import DOCUMENTS, PrintLog
 from pharmacy.models.prescriptions import Prescription, PrescriptionStep
 from pharmacy.models.records import (
     AuditChainHead,
@@ -22,6 +23,8 @@ from pharmacy.models.stock import (
 )
 
 __all__ = [
+    "DOCUMENTS",
+    "PrintLog",
     "ROLES",
     "ApiToken",
     "AuditChainHead",
