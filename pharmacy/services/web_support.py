@@ -4,6 +4,7 @@ labels. Each owns its transaction and writes its audit event like every use case
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -97,3 +98,25 @@ def label_stocks() -> list[tuple[str, str]]:
 
     ordered = sorted(STOCKS.values(), key=lambda s: (s.code != DEFAULT_STOCK, s.kind != "thermal"))
     return [(stock.code, stock.name) for stock in ordered]
+
+
+@query
+def fillable_batches(
+    session: Session, actor: Actor, prescription_id: int, *, today: date
+) -> list[dict[str, Any]]:
+    """Released, in-date batches with stock that `fills.create_fill` would accept for this
+    prescription (its own matching rule, so the page offers only what will work)."""
+    from pharmacy.models import Batch, Prescription
+    from pharmacy.services.batches import batch_data
+    from pharmacy.services.fills import _matches
+
+    rx = session.get(Prescription, prescription_id)
+    if rx is None:
+        raise NotFound("No such prescription.")
+    rows = session.execute(
+        select(Batch)
+        .where(Batch.status == "released", Batch.bud >= today, Batch.quantity_on_hand > 0)
+        .order_by(Batch.bud, Batch.id)
+        .limit(100)
+    ).scalars()
+    return [batch_data(session, b, today) for b in rows if _matches(rx, b) is None]

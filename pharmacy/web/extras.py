@@ -14,6 +14,7 @@ from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.units import plain
 from pharmacy.errors import DomainError
 from pharmacy.services import batches, fills, formulations, lots
+from pharmacy.services.web_support import fillable_batches
 from pharmacy.web.printing_support import print_queue
 from schema.formulations import QuoteIn
 
@@ -74,16 +75,6 @@ def quote_for(rx: Any) -> dict[str, Any]:
     return {"result": result.as_dict()}
 
 
-def _matching(rx: Any, batch: dict[str, Any]) -> bool:
-    if batch["dosage_form"] != rx.dosage_form or batch["dose_basis"] != rx.dose_basis:
-        return False
-    if batch["prescription_id"] not in (None, rx.id):
-        return False
-    if rx.dosage_form == "capsule":
-        return bool(batch["strength_mg"] == rx.strength_mg)
-    return bool(batch["concentration_mg_per_ml"] == rx.concentration_mg_per_ml)
-
-
 def prescription_extras(actor: Actor, rx: Any) -> dict[str, Any]:
     if actor.role not in ("pharmacist", "technician"):
         return {}
@@ -92,7 +83,6 @@ def prescription_extras(actor: Actor, rx: Any) -> dict[str, Any]:
     if actor.role == "pharmacist" and rx.status in ("submitted", "on_hold", "verified"):
         extra["quote"] = quote_for(rx)
     if rx.status in ("verified", "filled"):
-        released = batches.list_batches(actor, today=today, status="released")
-        extra["batches"] = [b for b in released if _matching(rx, b) and b["quantity_on_hand"] > 0]
+        extra["batches"] = fillable_batches(actor, rx.id, today=today)
         extra["fills"] = fills.list_fills(actor, rx.id, today=today)
     return extra
