@@ -89,7 +89,12 @@ def recall_start() -> BaseResponse | tuple[str, int]:
 def recall_detail(recall_id: int) -> tuple[str, int]:
     data = recalls.get_recall(g.actor, recall_id, today=date.today())
     rows = recalls.recall_list_rows(g.actor, recall_id, today=date.today())
-    return render_form("web/recall_detail.html", None, recall=data, rows=rows)
+    from pharmacy.web.printing_support import print_history
+
+    return render_form(
+        "web/recall_detail.html", None, recall=data, rows=rows,
+        printed=print_history("recall_report", recall_id),
+    )
 
 
 @bp.route("/recalls/<int:recall_id>/list.csv")
@@ -99,3 +104,19 @@ def recall_csv(recall_id: int) -> Response:
     response = Response(body, mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="recall-{recall_id}.csv"'
     return response
+
+
+@bp.route("/recalls/<int:recall_id>/report", methods=["POST"])
+@allow("pharmacist")
+def recall_pdf(recall_id: int) -> BaseResponse:
+    from pharmacy.services.web_support import recall_report
+    from pharmacy.web.printing_views import pdf_download
+
+    back = url_for("web.recall_detail", recall_id=recall_id)
+    reason = (request.form.get("reason") or "").strip() or None
+    try:
+        data = attempt(lambda: recall_report(g.actor, recall_id, reason=reason, today=date.today()))
+    except FormErrors as failed:
+        flash("Not printed: " + " ".join(m for ms in failed.errors.values() for m in ms), "error")
+        return redirect(back)
+    return pdf_download(data, f"recall-{recall_id}.pdf")

@@ -35,6 +35,11 @@ def receive_and_release(tech: Any, pharm: Any) -> list[int]:
     return ids
 
 
+def lot_number_of(html: str) -> str | None:
+    match = re.search(r"\d{6}-C-\d{3}", html)
+    return match.group(0) if match else None
+
+
 def verified_rx(browser_for: Any, **changes: str) -> int:
     rid = rx_id(browser_for("drA").post("/prescriptions/new", {**GOOD, **changes}))
     pharm = browser_for("pharm")
@@ -123,6 +128,28 @@ def test_compound_release_fill_through_the_pages(browser_for: Any) -> None:
     assert "Ada Lovelace" in fill_page
     assert "by mouth at bedtime" in fill_page
 
+    # The label prints as a PDF download; a second print needs a reason.
+    fill_path = filled.headers["Location"]
+    label = tech.post(fill_path + "/label", {"stock": "4x2.5"})
+    assert label.status_code == 200, tech.text(label)
+    assert label.mimetype == "application/pdf"
+    assert label.headers["Content-Disposition"].startswith("attachment;")
+    assert tech.post(fill_path + "/label", {"stock": "4x2.5"}).status_code == 302
+    assert "a reprint needs a reason" in tech.text(tech.get(fill_path))
+    assert tech.post(fill_path + "/label", {"reason": "smudged"}).status_code == 200
+    assert tech.post(f"/batches/{batch_id}/worksheet").status_code == 200
+
+    # Recalling the API lot reaches the patient and the prescriber.
+    search = pharm.text(pharm.get("/recall?ref=NTX-2291"))
+    assert lot_number_of(search) and "Ada Lovelace" in search
+    target = re.search(r'name="target" value="(lot:\d+)"', search).group(1)
+    done = pharm.post("/recall", {"target": target, "reason": "Supplier recall of NTX-2291"})
+    assert done.status_code == 302
+    detail = pharm.text(pharm.get(done.headers["Location"]))
+    assert "Ada Lovelace" in detail and "quarantined" in detail
+    csv = pharm.text(pharm.get(done.headers["Location"] + "/list.csv"))
+    assert "Ada" in csv and "Dr. Dra" in csv
+
 
 def test_fill_errors_stay_on_the_prescription_page(browser_for: Any) -> None:
     rid = verified_rx(browser_for)
@@ -147,6 +174,13 @@ def test_recall_page_finds_a_lot_and_recalls_it(browser_for: Any) -> None:
     csv = pharm.get(done.headers["Location"] + "/list.csv")
     assert csv.status_code == 200 and csv.mimetype == "text/csv"
     assert tech.get("/recall").status_code == 403
+    report = pharm.post(done.headers["Location"] + "/report")
+    assert report.status_code == 200 and report.mimetype == "application/pdf"
+    assert report.headers["Cache-Control"] == "no-store"
+    again = pharm.post(done.headers["Location"] + "/report")
+    assert again.status_code == 302  # a reprint needs a reason
+    again = pharm.post(done.headers["Location"] + "/report", {"reason": "second copy for QA"})
+    assert again.status_code == 200
 
 
 @pytest.mark.parametrize("path", ["/admin/users", "/admin/pharmacy", "/admin/rules",
