@@ -43,15 +43,22 @@ def _layout(c: BatchLabelContent, stock: LabelStock, s: _Scale, index: int) -> O
     small = s.small
     gap = small * 0.45
     ops = Ops()
+    foot = Ops()  # bottom zone: drawn after the top flow (reading order)
     code = barcodes.code128(c.lot_number)
     module = barcodes.choose_module(code, w, stock.code, "lot number")
     bw = code.modules * module
     lead = small * LEADING
     zone_top = bottom + s.bar_h + lead
     bx = x + (w - bw) / 2
-    ops.code(code, bx, zone_top - s.bar_h, module, s.bar_h)
+    foot.code(code, bx, zone_top - s.bar_h, module, s.bar_h)
     hr = f"Lot {c.lot_number}"
-    ops.text(COND, small, bx + barcodes.QUIET_MODULES * module, baseline(zone_top - s.bar_h, small, lead), hr)
+    foot.text(
+        COND,
+        small,
+        bx + barcodes.QUIET_MODULES * module,
+        baseline(zone_top - s.bar_h, small, lead),
+        hr,
+    )
 
     y = top
     y -= para(ops, c.preparation, SANS_BOLD, s.key, x, y, w)
@@ -69,13 +76,29 @@ def _layout(c: BatchLabelContent, stock: LabelStock, s: _Scale, index: int) -> O
         h1 = para(ops, v1, COND, small, x, y, col, hang=-1, prefix=l1 + ":", prefix_font=COND_BOLD)
         h2 = para(ops, v2, COND, small, x2, y, col, hang=-1, prefix=l2 + ":", prefix_font=COND_BOLD)
         y -= max(h1, h2)
-    y -= para(ops, c.quantity_per_container, COND, small, x, y, w, hang=-1,
-              prefix="Quantity:", prefix_font=COND_BOLD)
-    y -= para(ops, c.storage, COND, small, x, y, w, hang=-1, prefix="Storage:", prefix_font=COND_BOLD)
-    footer = f"Compounded preparation \u00b7 {c.pharmacy.name} \u00b7 Container {index} of {c.containers}"
+    y -= para(
+        ops,
+        c.quantity_per_container,
+        COND,
+        small,
+        x,
+        y,
+        w,
+        hang=-1,
+        prefix="Quantity:",
+        prefix_font=COND_BOLD,
+    )
+    y -= para(
+        ops, c.storage, COND, small, x, y, w, hang=-1, prefix="Storage:", prefix_font=COND_BOLD
+    )
+    footer = (
+        f"Compounded preparation \u00b7 {c.pharmacy.name} \u00b7 "
+        f"Container {index} of {c.containers}"
+    )
     y -= para(ops, footer, COND, small, x, y, w)
     if y < zone_top + gap:
         return None
+    ops.extend(foot)
     return ops
 
 
@@ -99,7 +122,9 @@ def render_batch_labels(content: BatchLabelContent, stock: LabelStock) -> bytes:
     if content.containers < 1:
         raise ValueError("containers must be at least 1")
     buf = io.BytesIO()
-    canvas = new_canvas(buf, stock.pagesize, f"Batch labels lot {content.lot_number}", f"stock {stock.code}")
+    canvas = new_canvas(
+        buf, stock.pagesize, f"Batch labels lot {content.lot_number}", f"stock {stock.code}"
+    )
     # The layout differs between pages only by the container number; each page is laid
     # out on its own so that a longer number still gets measured.
     for i in range(1, content.containers + 1):

@@ -10,7 +10,7 @@ from typing import Any
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped, unused-ignore]
 
 from labels import barcodes
-from labels.fonts import register_fonts
+from labels.fonts import SANS, register_fonts
 
 CREATOR = "LDN pharmacy labels"
 
@@ -30,10 +30,14 @@ def fmt_day(d: date) -> str:
     return f"{_DAYS[d.weekday()]} {_MONTHS[d.month - 1]} {d.day}"
 
 
-def new_canvas(buf: io.BytesIO, pagesize: tuple[float, float], title: str, subject: str = "") -> Any:
+def new_canvas(
+    buf: io.BytesIO, pagesize: tuple[float, float], title: str, subject: str = ""
+) -> Any:
     """A canvas whose output depends only on what is drawn (no timestamps, no random ids)."""
     register_fonts()
-    canvas: Any = Canvas(buf, pagesize=pagesize, invariant=1, pageCompression=1)
+    canvas: Any = Canvas(
+        buf, pagesize=pagesize, invariant=1, pageCompression=1, initialFontName=SANS
+    )
     set_metadata(canvas, title, subject)
     return canvas
 
@@ -60,8 +64,15 @@ class Ops:
     def rule(self, x1: float, y: float, x2: float, thickness: float = 0.5) -> None:
         self.rules.append((x1, y, x2, thickness))
 
-    def code(self, code: barcodes.Code128, x: float, y: float, module: float, height: float) -> None:
+    def code(
+        self, code: barcodes.Code128, x: float, y: float, module: float, height: float
+    ) -> None:
         self.codes.append((code, x, y, module, height))
+
+    def extend(self, other: Ops) -> None:
+        self.texts.extend(other.texts)
+        self.rules.extend(other.rules)
+        self.codes.extend(other.codes)
 
     def draw(self, canvas: Any) -> None:
         current: tuple[str, float] | None = None

@@ -13,9 +13,7 @@ class UnknownStock(LabelError):
     def __init__(self, code: str, allowed: tuple[str, ...]) -> None:
         self.code = code
         self.allowed = allowed
-        super().__init__(
-            f"unknown label stock {code!r}; allowed stocks: {', '.join(allowed)}"
-        )
+        super().__init__(f"unknown label stock {code!r}; allowed stocks: {', '.join(allowed)}")
 
 
 class LabelDoesNotFit(LabelError):
@@ -27,9 +25,7 @@ class LabelDoesNotFit(LabelError):
     def __init__(self, stock_code: str, what: str) -> None:
         self.stock_code = stock_code
         self.what = what
-        super().__init__(
-            f"content does not fit on label stock {stock_code!r}: {what}"
-        )
+        super().__init__(f"content does not fit on label stock {stock_code!r}: {what}")
 
 
 class UnsupportedCharacters(LabelError):

@@ -57,14 +57,11 @@ def register_fonts() -> None:
             widths[-1] = default
             _char_widths[name] = widths
         # so that platypus <b> inside paragraphs picks the bold face
+        # (no italic faces: the documents never use italics)
         addMapping(SANS, 0, 0, SANS)
         addMapping(SANS, 1, 0, SANS_BOLD)
-        addMapping(SANS, 0, 1, SANS)
-        addMapping(SANS, 1, 1, SANS_BOLD)
         addMapping(COND, 0, 0, COND)
         addMapping(COND, 1, 0, COND_BOLD)
-        addMapping(COND, 0, 1, COND)
-        addMapping(COND, 1, 1, COND_BOLD)
         _registered = True
 
 

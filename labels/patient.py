@@ -28,6 +28,7 @@ class _Scale:
     dirs: float
     small: float
     bar_h: float  # bar height in points
+    condensed: bool = False  # critical cluster in the condensed face (still sans-serif)
 
 
 # From preferred down to minimum sizes; the first that fits is used.
@@ -39,6 +40,8 @@ _SCALES: tuple[_Scale, ...] = (
     _Scale(12, 11.5, 11, 6.5, 0.25 * 72),
     _Scale(11.5, 11, 11, 6, 0.24 * 72),
     _Scale(11, 11, 11, 6, 0.22 * 72),
+    _Scale(12, 11.5, 11.5, 6, 0.22 * 72, condensed=True),
+    _Scale(11, 11, 11, 6, 0.20 * 72, condensed=True),
 )
 assert all(s.name >= MIN_CRITICAL_PT and s.dirs >= MIN_CRITICAL_PT for s in _SCALES)
 assert all(s.small >= MIN_SMALL_PT for s in _SCALES)
@@ -46,28 +49,53 @@ assert all(s.small >= MIN_SMALL_PT for s in _SCALES)
 _SEP = " · "
 
 
-def _critical(ops: Ops | None, c: PatientLabelContent, directions: Sequence[str], s: _Scale,
-              x: float, top: float, w: float) -> float:
+def _critical(
+    ops: Ops | None,
+    c: PatientLabelContent,
+    directions: Sequence[str],
+    s: _Scale,
+    x: float,
+    top: float,
+    w: float,
+) -> float:
     y = top
-    y -= para(ops, c.patient_name, SANS_BOLD, s.name, x, y, w)
-    y -= para(ops, c.drug_line, SANS_BOLD, s.drug, x, y, w)
+    bold, regular = (COND_BOLD, COND) if s.condensed else (SANS_BOLD, SANS)
+    y -= para(ops, c.patient_name, bold, s.name, x, y, w)
+    y -= para(ops, c.drug_line, bold, s.drug, x, y, w)
     for line in directions:
-        y -= para(ops, line, SANS, s.dirs, x, y, w, hang=s.dirs * 0.8 if len(directions) > 1 else 0.0)
+        y -= para(
+            ops, line, regular, s.dirs, x, y, w, hang=s.dirs * 0.8 if len(directions) > 1 else 0.0
+        )
     return top - y
 
 
-def _warnings(ops: Ops | None, auxiliary: Sequence[str], warnings: Sequence[str], size: float,
-              x: float, top: float, w: float) -> float:
+def _warnings(
+    ops: Ops | None,
+    auxiliary: Sequence[str],
+    warnings: Sequence[str],
+    size: float,
+    x: float,
+    top: float,
+    w: float,
+) -> float:
     y = top
     if auxiliary:
         y -= para(ops, _SEP.join(a.strip() for a in auxiliary), COND_BOLD, size, x, y, w)
     for warning in warnings:
-        y -= para(ops, warning, COND, size, x, y, w, hang=-1, prefix="\u25b2", prefix_font=COND_BOLD)
+        y -= para(
+            ops, warning, COND, size, x, y, w, hang=-1, prefix="\u25b2", prefix_font=COND_BOLD
+        )
     return top - y
 
 
-def _layout(c: PatientLabelContent, stock: LabelStock, s: _Scale, directions: Sequence[str],
-            warnings_on_label: bool) -> Ops | None:
+def _layout(
+    c: PatientLabelContent,
+    stock: LabelStock,
+    s: _Scale,
+    directions: Sequence[str],
+    warnings_on_label: bool,
+    pharmacy_beside: bool = True,
+) -> Ops | None:
     """Lay the label out at scale ``s``; ``None`` when it does not fit the stock."""
     m = stock.margin_pt
     x, w = m, stock.width_pt - 2 * m
@@ -76,28 +104,44 @@ def _layout(c: PatientLabelContent, stock: LabelStock, s: _Scale, directions: Se
     lead = small * LEADING
     gap = small * 0.45
     ops = Ops()
+    foot = Ops()  # bottom zone: drawn after the top flow (reading order)
 
-    # Bottom zone: pharmacy (left) and the Rx barcode with its human-readable line (right).
+    # Bottom zone: the Rx barcode with its human-readable line (right) and, when there is
+    # room beside it, the pharmacy (left); otherwise the pharmacy ends the top flow.
     code = barcodes.code128(c.rx_number)
-    module = barcodes.choose_module(code, w * 0.5, stock.code, "Rx number")
+    if pharmacy_beside:
+        if code.modules * barcodes.MIN_MODULE_PT > w * 0.5:
+            return None
+        module = barcodes.choose_module(code, w * 0.5, stock.code, "Rx number")
+    else:
+        module = barcodes.choose_module(code, w, stock.code, "Rx number")
     bw = code.modules * module
     pw = w - bw - gap
-    ph = para(None, c.pharmacy.name, COND_BOLD, small, x, 0, pw)
-    ph += para(None, c.pharmacy.address, COND, small, x, 0, pw)
-    ph += para(None, c.pharmacy.phone, COND, small, x, 0, pw, hang=-1, prefix="Tel")
     bh = s.bar_h + lead
-    zone = max(ph, bh)
+    zone = bh
+    if pharmacy_beside:
+        ph = para(None, c.pharmacy.name, COND_BOLD, small, x, 0, pw)
+        ph += para(None, c.pharmacy.address, COND, small, x, 0, pw)
+        ph += para(None, c.pharmacy.phone, COND, small, x, 0, pw, hang=-1, prefix="Tel")
+        zone = max(ph, bh)
     if zone > top - bottom:
         return None
     zone_top = bottom + zone
-    y = zone_top
-    y -= para(ops, c.pharmacy.name, COND_BOLD, small, x, y, pw)
-    y -= para(ops, c.pharmacy.address, COND, small, x, y, pw)
-    para(ops, c.pharmacy.phone, COND, small, x, y, pw, hang=-1, prefix="Tel")
+    if pharmacy_beside:
+        y = zone_top
+        y -= para(foot, c.pharmacy.name, COND_BOLD, small, x, y, pw)
+        y -= para(foot, c.pharmacy.address, COND, small, x, y, pw)
+        para(foot, c.pharmacy.phone, COND, small, x, y, pw, hang=-1, prefix="Tel")
     bx = x + w - bw
-    ops.code(code, bx, zone_top - s.bar_h, module, s.bar_h)
+    foot.code(code, bx, zone_top - s.bar_h, module, s.bar_h)
     hr = f"Rx {c.rx_number}"
-    ops.text(COND, small, bx + barcodes.QUIET_MODULES * module, baseline(zone_top - s.bar_h, small, lead), hr)
+    foot.text(
+        COND,
+        small,
+        bx + barcodes.QUIET_MODULES * module,
+        baseline(zone_top - s.bar_h, small, lead),
+        hr,
+    )
 
     # Top flow.
     y = top
@@ -117,13 +161,32 @@ def _layout(c: PatientLabelContent, stock: LabelStock, s: _Scale, directions: Se
         h1 = para(ops, v1, COND, small, x, y, col, hang=-1, prefix=l1 + ":", prefix_font=COND_BOLD)
         h2 = para(ops, v2, COND, small, x2, y, col, hang=-1, prefix=l2 + ":", prefix_font=COND_BOLD)
         y -= max(h1, h2)
-    y -= para(ops, c.storage, COND, small, x, y, w, hang=-1, prefix="Storage:", prefix_font=COND_BOLD)
-    y -= para(ops, c.prescriber, COND, small, x, y, w, hang=-1, prefix="Prescriber:", prefix_font=COND_BOLD)
+    y -= para(
+        ops, c.storage, COND, small, x, y, w, hang=-1, prefix="Storage:", prefix_font=COND_BOLD
+    )
+    y -= para(
+        ops,
+        c.prescriber,
+        COND,
+        small,
+        x,
+        y,
+        w,
+        hang=-1,
+        prefix="Prescriber:",
+        prefix_font=COND_BOLD,
+    )
+    if not pharmacy_beside:
+        where = f"{c.pharmacy.address} \u00b7 Tel {c.pharmacy.phone}"
+        y -= para(
+            ops, where, COND, small, x, y, w, hang=-1, prefix=c.pharmacy.name, prefix_font=COND_BOLD
+        )
     if warnings_on_label and (c.warnings or c.auxiliary):
         y -= gap
         y -= _warnings(ops, c.auxiliary, c.warnings, small, x, y, w)
     if y < zone_top + gap:
         return None
+    ops.extend(foot)
     return ops
 
 
@@ -137,13 +200,13 @@ def _warning_pages(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
         head = para(None, header, COND_BOLD, size, x, top, w) + size * 0.5
         body = _warnings(None, c.auxiliary, c.warnings, size, x, top, w)
         if head + body <= top - bottom:
-            ops = Ops()
-            y = top - para(ops, header, COND_BOLD, size, x, top, w)
+            one = Ops()
+            y = top - para(one, header, COND_BOLD, size, x, top, w)
             y -= size * 0.25
-            ops.rule(x, y, x + w, 0.6)
+            one.rule(x, y, x + w, 0.6)
             y -= size * 0.25
-            _warnings(ops, c.auxiliary, c.warnings, size, x, y, w)
-            return [ops]
+            _warnings(one, c.auxiliary, c.warnings, size, x, y, w)
+            return [one]
     # Too much for one label even at the minimum size: continue on further labels,
     # one warning at a time, each page repeating the header.
     size = MIN_SMALL_PT
@@ -153,11 +216,14 @@ def _warning_pages(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
         items.append((c.auxiliary, ()))
     items.extend(((), (wn,)) for wn in c.warnings)
     head_h = para(None, header + " (continued)", COND_BOLD, size, x, top, w) + size * 0.5
-    ops, y = None, bottom
+    ops: Ops | None = None
+    y = bottom
     for aux, warns in items:
         h = _warnings(None, aux, warns, size, x, top, w)
         if head_h + h > top - bottom:
-            raise LabelDoesNotFit(stock.code, "a single warning text is too long for one label even at 6 pt")
+            raise LabelDoesNotFit(
+                stock.code, "a single warning text is too long for one label even at 6 pt"
+            )
         if ops is None or y - h < bottom:
             ops = Ops()
             pages.append(ops)
@@ -183,7 +249,9 @@ def layout_patient_label(c: PatientLabelContent, stock: LabelStock) -> list[Ops]
         for dirs in variants:
             for on_label in (True, False):
                 for s in _SCALES:
-                    ops = _layout(c, stock, s, dirs, on_label)
+                    ops = _layout(c, stock, s, dirs, on_label, True) or _layout(
+                        c, stock, s, dirs, on_label, False
+                    )
                     if ops is not None:
                         if on_label or not (c.warnings or c.auxiliary):
                             return [ops]
@@ -209,7 +277,8 @@ def render_patient_labels(contents: Sequence[PatientLabelContent], stock: LabelS
     pages = [page for c in contents for page in layout_patient_label(c, stock)]
     buf = io.BytesIO()
     title = (
-        f"Patient label Rx {contents[0].rx_number}" if len(contents) == 1
+        f"Patient label Rx {contents[0].rx_number}"
+        if len(contents) == 1
         else f"Patient labels ({len(contents)})"
     )
     canvas = new_canvas(buf, stock.pagesize, title, f"stock {stock.code}")

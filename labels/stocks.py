@@ -43,11 +43,19 @@ DEFAULT_STOCK = "4x2.5"
 STOCKS: dict[str, LabelStock] = {
     s.code: s
     for s in (
-        LabelStock("4x2.5", "4 × 2.5 in thermal label", Decimal("4"), Decimal("2.5"), Decimal("0.1")),
-        LabelStock("4x3.5", "4 × 3.5 in thermal label", Decimal("4"), Decimal("3.5"), Decimal("0.1")),
+        LabelStock(
+            "4x2.5", "4 × 2.5 in thermal label", Decimal("4"), Decimal("2.5"), Decimal("0.1")
+        ),
+        LabelStock(
+            "4x3.5", "4 × 3.5 in thermal label", Decimal("4"), Decimal("3.5"), Decimal("0.1")
+        ),
         LabelStock("3x2", "3 × 2 in thermal label", Decimal("3"), Decimal("2"), Decimal("0.08")),
         LabelStock(
-            "letter", "US letter paper (8.5 × 11 in)", Decimal("8.5"), Decimal("11"), Decimal("0.5"),
+            "letter",
+            "US letter paper (8.5 × 11 in)",
+            Decimal("8.5"),
+            Decimal("11"),
+            Decimal("0.5"),
             kind="sheet",
         ),
     )

@@ -54,7 +54,9 @@ def _break_word(word: str, font: str, size: float, avail: float) -> list[str]:
 
 
 @lru_cache(maxsize=16384)
-def wrap(text: str, font: str, size: float, avail: float, first_avail: float | None = None) -> tuple[str, ...]:
+def wrap(
+    text: str, font: str, size: float, avail: float, first_avail: float | None = None
+) -> tuple[str, ...]:
     """Wrap ``text`` into lines no wider than ``avail`` points (``first_avail`` for line 1).
 
     Returns at least one line (possibly empty). Raises ``UnsupportedCharacters`` when the
@@ -89,11 +91,7 @@ def wrap(text: str, font: str, size: float, avail: float, first_avail: float | N
         for piece in pieces[:-1]:
             lines.append(piece)
             limit = avail
-        if len(pieces) > 1:
-            # re-split the remainder against the normal width (it may differ from first)
-            line = pieces[-1]
-        else:
-            line = pieces[0]
+        line = pieces[-1]
         line_w = width(line, font, size)
         if line_w > limit:
             more = _break_word(line, font, size, limit)

@@ -1,0 +1,82 @@
+"""PDF rendering for the LDN pharmacy: frozen dataclasses in, PDF bytes out.
+
+Imports only reportlab, python-barcode and the standard library. The same input always
+gives byte-identical output. Text is never truncated: content that cannot fit its stock
+raises ``LabelDoesNotFit``.
+"""
+
+from labels.content import (
+    DEFAULT_CALL_US_WHEN,
+    DEFAULT_HOW_TO_TAKE,
+    DEFAULT_LDN_WARNINGS,
+    DEFAULT_LEAFLET_ABOUT,
+    DEFAULT_SIDE_EFFECTS,
+    DEFAULT_WASHOUT_TEXT,
+    LIQUID_AUXILIARY,
+    LIQUID_AUXILIARY_REFRIGERATED,
+    PROTECT_FROM_LIGHT,
+    REFRIGERATE,
+    SHAKE_WELL,
+    TITRATION_ON_LEAFLET_TEXT,
+    BatchLabelContent,
+    LeafletContent,
+    PatientLabelContent,
+    Pharmacy,
+    RecallBatch,
+    RecallReportContent,
+    RecallRow,
+    ScheduleRow,
+    WeightCheck,
+    WorksheetComponent,
+    WorksheetContent,
+)
+from labels.errors import LabelDoesNotFit, LabelError, UnknownStock, UnsupportedCharacters
+from labels.render import (
+    render_batch_labels,
+    render_leaflet,
+    render_patient_label,
+    render_patient_labels,
+    render_recall_report,
+    render_worksheet,
+)
+from labels.stocks import DEFAULT_STOCK, STOCKS, LabelStock, get_stock
+
+__all__ = [
+    "DEFAULT_CALL_US_WHEN",
+    "DEFAULT_HOW_TO_TAKE",
+    "DEFAULT_LDN_WARNINGS",
+    "DEFAULT_LEAFLET_ABOUT",
+    "DEFAULT_SIDE_EFFECTS",
+    "DEFAULT_STOCK",
+    "DEFAULT_WASHOUT_TEXT",
+    "LIQUID_AUXILIARY",
+    "LIQUID_AUXILIARY_REFRIGERATED",
+    "PROTECT_FROM_LIGHT",
+    "REFRIGERATE",
+    "SHAKE_WELL",
+    "STOCKS",
+    "TITRATION_ON_LEAFLET_TEXT",
+    "BatchLabelContent",
+    "LabelDoesNotFit",
+    "LabelError",
+    "LabelStock",
+    "LeafletContent",
+    "PatientLabelContent",
+    "Pharmacy",
+    "RecallBatch",
+    "RecallReportContent",
+    "RecallRow",
+    "ScheduleRow",
+    "UnknownStock",
+    "UnsupportedCharacters",
+    "WeightCheck",
+    "WorksheetComponent",
+    "WorksheetContent",
+    "get_stock",
+    "render_batch_labels",
+    "render_leaflet",
+    "render_patient_label",
+    "render_patient_labels",
+    "render_recall_report",
+    "render_worksheet",
+]
