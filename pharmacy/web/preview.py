@@ -22,9 +22,14 @@ from schema.prescriptions import PrescriptionIn
 PLAN_FIELDS = ("dosage_form", "strength_mg", "concentration_mg_per_ml", "dose_mg", "titration")
 
 
-def _plan_errors(messages: Any) -> dict[str, list[str]]:
+def _plan_errors(messages: Any, data: dict[str, Any]) -> dict[str, list[str]]:
+    """Errors on the plan fields the prescriber has filled in: a field not typed yet is
+    not an error while they are still typing (the submit says what is missing)."""
     flat = _flatten(messages)
-    return {k: v for k, v in flat.items() if k.split(".")[0] in PLAN_FIELDS}
+    return {
+        k: v for k, v in flat.items()
+        if k.split(".")[0] in PLAN_FIELDS and k.split(".")[0] in data
+    }
 
 
 @bp.route("/preview/directions")
@@ -37,7 +42,7 @@ def preview_directions() -> Response:
         errors: dict[str, list[str]] = {}
     except ValidationError as error:
         loaded = error.valid_data if isinstance(error.valid_data, dict) else {}
-        errors = _plan_errors(error.messages)
+        errors = _plan_errors(error.messages, data)
     form = loaded.get("dosage_form")
     per_unit = loaded.get("strength_mg" if form == "capsule" else "concentration_mg_per_ml")
     if errors or form is None or per_unit is None:

@@ -46,7 +46,15 @@ def test_recall_page_and_tablet_bench(page: Any, live_server: Any) -> None:
     screenshot(page, "16-bench-tablet")
     page.goto(live_server.path("/pharmacist/orders/new"))
     screenshot(page, "17-phone-order-tablet")
-    # On a tablet the preview sits under the form, not beside it.
-    form_box = page.locator(".rx-main").bounding_box()
+    # On a tablet the preview sits right under the dose plan, not beside the form.
+    plan_box = page.locator("#plan").bounding_box()
     preview_box = page.locator(".rx-preview").bounding_box()
-    assert preview_box["y"] > form_box["y"] + form_box["height"] - 1
+    supply_box = page.locator("#quantity").bounding_box()
+    assert plan_box["y"] < preview_box["y"] < supply_box["y"]
+    # Nothing typed yet: the preview explains instead of showing errors.
+    assert page.is_visible("#preview-empty")
+    assert not page.is_visible("#preview-errors")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    preview_box = page.locator(".rx-preview").bounding_box()
+    plan_box = page.locator("#plan").bounding_box()
+    assert preview_box["x"] > plan_box["x"] + plan_box["width"]
