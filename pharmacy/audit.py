@@ -70,17 +70,28 @@ def hashed_fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
+_HEAD_KEY = "pharmacy.audit.locked_head"
+
+
 def _lock_head(session: Session) -> AuditChainHead:
-    session.execute(
-        text(
-            "INSERT INTO audit_chain_head (id, last_hash) VALUES (1, :genesis) "
-            "ON CONFLICT (id) DO NOTHING"
-        ),
-        {"genesis": GENESIS_HASH},
-    )
-    head = session.execute(
-        select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one()
+    """The chain head, locked until the transaction ends. Locked once per transaction (a
+    second event in the same transaction reuses it); created on first use."""
+    transaction = session.get_transaction()
+    cached = session.info.get(_HEAD_KEY)
+    if cached is not None and cached[0] is transaction and cached[1] in session:
+        return cached[1]  # type: ignore[no-any-return]
+    locked = select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+    head = session.execute(locked).scalar_one_or_none()
+    if head is None:
+        session.execute(
+            text(
+                "INSERT INTO audit_chain_head (id, last_hash) VALUES (1, :genesis) "
+                "ON CONFLICT (id) DO NOTHING"
+            ),
+            {"genesis": GENESIS_HASH},
+        )
+        head = session.execute(locked).scalar_one()
+    session.info[_HEAD_KEY] = (transaction, head)
     return head
 
 
