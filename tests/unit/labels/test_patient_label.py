@@ -82,13 +82,8 @@ def test_text_stays_inside_the_label(sample: str, stock: str) -> None:
     for page in range(page_count(pdf)):
         assert page_size(pdf, page) == pytest.approx(st.pagesize)
         for r in runs(pdf, page):
-            font_guess = max(
-                width(r.text, f, r.size)
-                for f in ("LabelSans", "LabelSans-Bold", "LabelSansCond", "LabelSansCond-Bold")
-            )
             m = st.margin_pt - 0.01
             assert r.x >= m, r
-            assert r.x + font_guess <= st.width_pt - m + 0.5 or True  # width checked below
             assert r.y - 0.24 * r.size >= m, r
             assert r.y + 0.76 * r.size <= st.height_pt - m, r
 
@@ -136,10 +131,10 @@ def test_same_input_same_bytes(stock: str) -> None:
 def test_same_bytes_in_a_fresh_process() -> None:
     root = Path(__file__).resolve().parents[3]
     code = (
-        "import hashlib, sys; sys.path.insert(0, %r);"
+        f"import hashlib, sys; sys.path.insert(0, {str(root)!r});"
         "from tests.unit.labels.label_samples import FIXED;"
         "from labels import render_patient_label, get_stock;"
-        "print(hashlib.sha256(render_patient_label(FIXED, get_stock())).hexdigest())" % str(root)
+        "print(hashlib.sha256(render_patient_label(FIXED, get_stock())).hexdigest())"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     here = hashlib.sha256(render_patient_label(FIXED, get_stock())).hexdigest()
