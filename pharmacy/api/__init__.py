@@ -6,7 +6,7 @@ from flask import Flask, Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from pharmacy.api import auth, batches, formulations, prescriptions, stock, trace
+from pharmacy.api import auth, batches, formulations, prescriptions, printing, stock, trace
 from pharmacy.errors import http_error_response
 
 BLUEPRINTS = [
@@ -20,6 +20,7 @@ BLUEPRINTS = [
     batches.blp,
     batches.fills_blp,
     trace.blp,
+    printing.blp,
 ]
 
 

@@ -1,0 +1,538 @@
+"""Printing: patient labels, batch labels, worksheets, leaflets and recall reports.
+
+Each function gathers plain data from the records, hands it to the pure renderer in
+`labels/`, and writes the print log (and its audit event) in the same transaction, so a
+document exists in the log exactly when it was produced. A second print of the same
+document for the same record is a reprint and needs a reason.
+
+- `patient_label(actor, fill_id, stock_code, reason, today) -> bytes`
+- `leaflet(actor, fill_id, reason, today) -> bytes`
+- `batch_labels(actor, batch_id, stock_code, containers, quantity_per_container, reason, today)`
+- `worksheet(actor, batch_id, reason, today) -> bytes`
+- `print_queue(actor, today) -> list[dict]`; `print_queued_labels(actor, fill_ids, stock_code, today)`
+- `recall_report(actor, recall_id, reason, today) -> bytes` (the PDF twin of the recall CSV)
+- `print_history(document, entity_id) -> list[dict]`
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from labels import (
+    BatchLabelContent,
+    LeafletContent,
+    PatientLabelContent,
+    Pharmacy,
+    RecallReportContent,
+    RecallRow,
+    ScheduleRow,
+    WeightCheck,
+    WorksheetComponent,
+    WorksheetContent,
+    get_stock,
+    render_batch_labels,
+    render_leaflet,
+    render_patient_label,
+    render_patient_labels,
+    render_recall_report,
+    render_worksheet,
+)
+from labels.content import (
+    DEFAULT_LDN_WARNINGS,
+    LIQUID_AUXILIARY,
+    LIQUID_AUXILIARY_REFRIGERATED,
+)
+from labels.errors import LabelError
+from pharmacy import audit
+from pharmacy.audit import Actor
+from pharmacy.compounding.directions import titration_directions
+from pharmacy.compounding.titration import TitrationStep, dated_schedule, units_per_dose
+from pharmacy.compounding.units import format_ml, plain
+from pharmacy.errors import Conflict, Invalid, NotFound
+from pharmacy.models import (
+    Batch,
+    Fill,
+    IngredientLot,
+    PharmacyDetails,
+    Prescription,
+    PrintLog,
+    User,
+)
+from pharmacy.services.batches import batch_worksheet_data
+from pharmacy.services.fills import fill_data
+from pharmacy.services.recall import get_recall, recall_list_rows
+from pharmacy.services.uow import query, use_case
+
+LABELLABLE_PRESCRIPTION_STATUSES = ("verified", "filled")
+
+
+def _pharmacy(session: Session) -> Pharmacy:
+    row = session.execute(select(PharmacyDetails)).scalars().first()
+    if row is None:
+        raise Conflict("Set the pharmacy's name, address and phone before printing labels.")
+    return Pharmacy(name=row.name, address=row.address, phone=row.phone)
+
+
+def _render(render: Any, *args: Any) -> bytes:
+    """Render, turning the renderer's refusal (text that cannot fit, an unknown stock)
+    into a 422 naming the stock."""
+    try:
+        return bytes(render(*args))
+    except LabelError as error:
+        raise Invalid("stock", str(error)) from error
+
+
+def _stock(code: str | None) -> Any:
+    try:
+        return get_stock(code)
+    except LabelError as error:
+        raise Invalid("stock", str(error)) from error
+
+
+def _log(
+    session: Session,
+    actor: Actor,
+    document: str,
+    entity_id: int,
+    *,
+    stock: str,
+    copies: int = 1,
+    reason: str | None,
+) -> PrintLog:
+    printed_before = session.execute(
+        select(exists().where(PrintLog.document == document, PrintLog.entity_id == entity_id))
+    ).scalar_one()
+    if printed_before and not (reason and reason.strip()):
+        raise Invalid("reason", "this was printed before: a reprint needs a reason")
+    entry = PrintLog(
+        document=document,
+        entity_id=entity_id,
+        copies=copies,
+        stock=stock,
+        is_reprint=bool(printed_before),
+        reason=reason.strip() if reason else None,
+        printed_by_user_id=actor.user_id,
+    )
+    session.add(entry)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        "document.reprinted" if printed_before else "document.printed",
+        document,
+        entity_id,
+        after={"copies": copies, "stock": stock, "print_log_id": entry.id},
+        reason=entry.reason,
+    )
+    return entry
+
+
+def _labellable_fill(session: Session, fill_id: int, today: date) -> Fill:
+    fill = session.get(Fill, fill_id)
+    if fill is None:
+        raise NotFound("No such fill.")
+    rx: Prescription = fill.prescription
+    batch: Batch = fill.batch
+    if rx.status not in LABELLABLE_PRESCRIPTION_STATUSES:
+        raise Conflict(
+            f"The prescription is {rx.status}; only a verified prescription is labelled."
+        )
+    if batch.status != "released":
+        raise Conflict(
+            f"Batch {batch.lot_number} is {batch.status}; only a released batch is labelled."
+        )
+    return fill
+
+
+def _schedule_start(session: Session, fill: Fill) -> date:
+    """A titration runs from the first fill of its prescription."""
+    first = session.execute(
+        select(Fill.filled_on)
+        .where(Fill.prescription_id == fill.prescription_id)
+        .order_by(Fill.fill_number, Fill.id)
+        .limit(1)
+    ).scalar_one()
+    return first
+
+
+def _steps(rx: Prescription) -> list[TitrationStep]:
+    return [TitrationStep(dose_mg=s.dose_mg, days=s.days) for s in rx.steps]
+
+
+def _per_unit(rx: Prescription) -> Decimal:
+    return rx.strength_mg if rx.dosage_form == "capsule" else rx.concentration_mg_per_ml  # type: ignore[return-value]
+
+
+def _directions(session: Session, fill: Fill) -> list[str]:
+    rx = fill.prescription
+    if not rx.steps:
+        return [rx.directions]
+    return titration_directions(
+        rx.dosage_form, _steps(rx), _per_unit(rx), _schedule_start(session, fill)
+    )
+
+
+def _amount(rx: Prescription, dose: Decimal) -> str:
+    if rx.dosage_form == "capsule":
+        count = units_per_dose(dose, _per_unit(rx))
+        return f"{count} capsule" + ("" if count == 1 else "s")
+    return f"{format_ml(dose / _per_unit(rx))} mL"
+
+
+def _auxiliary(rx: Prescription, storage: str) -> tuple[str, ...]:
+    if rx.dosage_form != "liquid":
+        return ()
+    return LIQUID_AUXILIARY_REFRIGERATED if "refrigerat" in storage.lower() else LIQUID_AUXILIARY
+
+
+def patient_label_content(session: Session, fill: Fill, today: date) -> PatientLabelContent:
+    data = fill_data(session, fill, today)
+    rx = fill.prescription
+    return PatientLabelContent(
+        patient_name=data["patient"]["name"],
+        drug_line=data["drug"],
+        directions=_directions(session, fill),
+        bud=data["bud"],
+        storage=data["storage"],
+        lot_number=data["lot_number"],
+        rx_number=data["rx_number"],
+        quantity=data["quantity_text"],
+        refills_remaining=data["refills_remaining"],
+        fill_date=data["filled_on"],
+        prescriber=data["prescriber"]["name"],
+        pharmacy=_pharmacy(session),
+        warnings=DEFAULT_LDN_WARNINGS,
+        auxiliary=_auxiliary(rx, data["storage"]),
+    )
+
+
+@use_case
+def patient_label(
+    session: Session,
+    actor: Actor,
+    fill_id: int,
+    *,
+    stock_code: str | None,
+    reason: str | None,
+    today: date,
+) -> bytes:
+    fill = _labellable_fill(session, fill_id, today)
+    stock = _stock(stock_code)
+    pdf = _render(render_patient_label, patient_label_content(session, fill, today), stock)
+    _log(session, actor, "patient_label", fill.id, stock=stock.code, reason=reason)
+    return pdf
+
+
+@use_case
+def leaflet(
+    session: Session, actor: Actor, fill_id: int, *, reason: str | None, today: date
+) -> bytes:
+    fill = _labellable_fill(session, fill_id, today)
+    rx = fill.prescription
+    label = patient_label_content(session, fill, today)
+    if rx.steps:
+        entries = dated_schedule(_steps(rx), _schedule_start(session, fill))
+        schedule = [
+            ScheduleRow(e.start, e.end, f"{plain(e.dose_mg)} mg", _amount(rx, e.dose_mg))
+            for e in entries
+        ]
+    else:
+        days = fill.days_supply or rx.days_supply or 30
+        dose = rx.dose_mg or _per_unit(rx)
+        entries = dated_schedule([TitrationStep(dose_mg=dose, days=days)], fill.filled_on)
+        schedule = [
+            ScheduleRow(e.start, e.end, f"{plain(e.dose_mg)} mg", _amount(rx, e.dose_mg))
+            for e in entries
+        ]
+    content = LeafletContent(
+        patient_name=label.patient_name,
+        drug_line=label.drug_line,
+        directions=label.directions,
+        schedule=schedule,
+        pharmacy=label.pharmacy,
+        rx_number=label.rx_number,
+    )
+    pdf = _render(render_leaflet, content)
+    _log(session, actor, "leaflet", fill.id, stock="letter", reason=reason)
+    return pdf
+
+
+def _released_batch(session: Session, batch_id: int, today: date) -> Batch:
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise NotFound("No such batch.")
+    if batch.status != "released":
+        raise Conflict(
+            f"Batch {batch.lot_number} is {batch.status}; only a released batch is labelled."
+        )
+    if batch.bud < today:
+        raise Conflict(f"Batch {batch.lot_number} is past its beyond-use date.")
+    return batch
+
+
+@use_case
+def batch_labels(
+    session: Session,
+    actor: Actor,
+    batch_id: int,
+    *,
+    stock_code: str | None,
+    containers: int,
+    quantity_per_container: Decimal | None,
+    reason: str | None,
+    today: date,
+) -> bytes:
+    batch = _released_batch(session, batch_id, today)
+    data = batch_worksheet_data.in_session(session, batch.id, today=today)  # type: ignore[attr-defined]
+    per = (
+        quantity_per_container
+        if quantity_per_container is not None
+        else batch.units_made / containers
+    )
+    if per * containers > batch.units_made:
+        raise Invalid(
+            "quantity_per_container",
+            f"{containers} containers of {plain(per)} is more than the {plain(batch.units_made)} made",
+        )
+    unit = batch.unit + ("s" if batch.unit == "capsule" and per != 1 else "")
+    stock = _stock(stock_code)
+    content = BatchLabelContent(
+        preparation=data["preparation"],
+        strength=data["strength"],
+        form=data["form"],
+        quantity_per_container=f"{plain(per)} {unit}",
+        lot_number=batch.lot_number,
+        bud=batch.bud,
+        storage=batch.storage,
+        compounded_on=batch.compounded_on,
+        pharmacy=_pharmacy(session),
+        containers=containers,
+    )
+    pdf = _render(render_batch_labels, content, stock)
+    _log(
+        session, actor, "batch_labels", batch.id, stock=stock.code, copies=containers, reason=reason
+    )
+    return pdf
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return plain(value) if isinstance(value, Decimal) else str(value)
+
+
+def _weight_check(data: dict[str, Any]) -> WeightCheck | None:
+    check = data.get("weight_check")
+    if not check:
+        return None
+    weights = data.get("capsule_weights_mg") or []
+    low, high = Decimal(str(check["low_mg"])), Decimal(str(check["high_mg"]))
+    outside = [i for i, w in enumerate(weights) if not low <= Decimal(str(w)) <= high]
+    return WeightCheck(
+        sample=int(check["sample"]),
+        low_mg=low,
+        high_mg=high,
+        weights=[Decimal(str(w)) for w in weights],
+        out_of_tolerance=outside,
+        target_mg=check.get("target_mg"),
+    )
+
+
+def worksheet_content(session: Session, batch_id: int, today: date) -> WorksheetContent:
+    data = batch_worksheet_data.in_session(session, batch_id, today=today)  # type: ignore[attr-defined]
+    components = [
+        WorksheetComponent(
+            item_name=c["description"],
+            manufacturer=c["manufacturer"] or f"batch {c['source_lot_number']}",
+            manufacturer_lot=c["manufacturer_lot"] or (c["source_lot_number"] or ""),
+            expiry=c["expiry"],
+            theoretical=_text(c["theoretical_amount"]),
+            actual=None if c["actual_amount"] is None else _text(c["actual_amount"]),
+            unit=c["unit"],
+        )
+        for c in data["components"]
+    ]
+    calculation = data.get("calculation") or {}
+    steps = list(calculation.get("steps") or data["formula"].get("steps") or [])
+    compounded_at = data["created_at"].strftime("%Y-%m-%d %H:%M UTC")
+    return WorksheetContent(
+        lot_number=data["lot_number"],
+        formula_code=data["formula_code"],
+        formula_name=data["formula_name"],
+        formula_version=data["formula_version"],
+        strength=data["strength"],
+        dosage_form=data["dosage_form"],
+        quantity_to_make=data["quantity_text"],
+        compounded_at=compounded_at,
+        compounded_by=data["compounded_by"],
+        checked_by=data["checked_by"],
+        steps=[str(s) for s in steps],
+        components=components,
+        weight_check=_weight_check(data),
+        bud=data["bud"],
+        bud_basis=data["bud_limited_by"],
+        storage=data["storage"],
+        deviations=[str(d) for d in data["deviations"]],
+        qc_results=[str(q) for q in data["formula"].get("quality_checks") or []],
+        status=data["status"],
+        pharmacy=_pharmacy(session),
+    )
+
+
+@use_case
+def worksheet(
+    session: Session, actor: Actor, batch_id: int, *, reason: str | None, today: date
+) -> bytes:
+    """The compounding worksheet and record: printable in any state (the technician works
+    from it before the pharmacist's check)."""
+    if session.get(Batch, batch_id) is None:
+        raise NotFound("No such batch.")
+    pdf = _render(render_worksheet, worksheet_content(session, batch_id, today))
+    _log(session, actor, "worksheet", batch_id, stock="letter", reason=reason)
+    return pdf
+
+
+def _waiting_fills(session: Session) -> Any:
+    printed = exists().where(PrintLog.document == "patient_label", PrintLog.entity_id == Fill.id)
+    return (
+        select(Fill)
+        .join(Prescription, Prescription.id == Fill.prescription_id)
+        .join(Batch, Batch.id == Fill.batch_id)
+        .where(
+            ~printed,
+            Prescription.status.in_(LABELLABLE_PRESCRIPTION_STATUSES),
+            Batch.status == "released",
+        )
+        .order_by(Fill.filled_at, Fill.id)
+    )
+
+
+@query
+def print_queue(session: Session, actor: Actor, *, today: date) -> list[dict[str, Any]]:
+    """Fills whose patient label has not been printed yet, oldest first."""
+    rows = []
+    for fill in session.execute(_waiting_fills(session)).scalars():
+        rx = fill.prescription
+        rows.append(
+            {
+                "fill_id": fill.id,
+                "rx_number": rx.rx_number,
+                "patient_name": rx.patient.full_name,
+                "drug": fill_data(session, fill, today)["drug"],
+                "quantity": fill.quantity,
+                "lot_number": fill.batch.lot_number,
+                "filled_at": fill.filled_at,
+            }
+        )
+    return rows
+
+
+@use_case
+def print_queued_labels(
+    session: Session,
+    actor: Actor,
+    *,
+    fill_ids: Sequence[int] | None,
+    stock_code: str | None,
+    today: date,
+) -> bytes:
+    """Every waiting patient label (or the chosen ones) in one PDF, logged as printed."""
+    query_ = _waiting_fills(session)
+    if fill_ids:
+        query_ = query_.where(Fill.id.in_(list(fill_ids)))
+    fills = list(session.execute(query_).scalars())
+    if not fills:
+        raise Conflict("No labels are waiting to be printed.")
+    stock = _stock(stock_code)
+    contents = [patient_label_content(session, fill, today) for fill in fills]
+    pdf = _render(render_patient_labels, contents, stock)
+    for fill in fills:
+        _log(session, actor, "patient_label", fill.id, stock=stock.code, reason=None)
+    return pdf
+
+
+def _strength(batch: dict[str, Any]) -> str:
+    if batch["strength_mg"] is not None:
+        return f"{plain(batch['strength_mg'])} mg {batch['dosage_form']}"
+    if batch["concentration_mg_per_ml"] is not None:
+        return f"{plain(batch['concentration_mg_per_ml'])} mg/mL {batch['dosage_form']}"
+    return batch["dosage_form"]
+
+
+@use_case
+def recall_report(
+    session: Session, actor: Actor, recall_id: int, *, reason: str | None, today: date
+) -> bytes:
+    """Everything downstream of a recall, with patients' and prescribers' contact details,
+    as a letter-size PDF (the twin of the recall CSV)."""
+    recall = get_recall.in_session(session, actor, recall_id, today=today)  # type: ignore[attr-defined]
+    rows = recall_list_rows.in_session(session, actor, recall_id, today=today)  # type: ignore[attr-defined]
+    if recall["target"] == "ingredient_lot":
+        lot = session.get(IngredientLot, recall["ingredient_lot_id"])
+        subject = (
+            f"Ingredient lot {lot.manufacturer_lot} ({lot.item.name}, {lot.manufacturer})"
+            if lot is not None
+            else f"Ingredient lot {recall['ingredient_lot_id']}"
+        )
+    else:
+        batch = session.get(Batch, recall["batch_id"])
+        subject = f"Batch {batch.lot_number if batch else recall['batch_id']}"
+    content = RecallReportContent(
+        title=f"Recall {recall['id']}",
+        subject=subject,
+        recalled_at=recall["recalled_at"].strftime("%Y-%m-%d %H:%M UTC"),
+        recalled_by=recall["recalled_by"],
+        reason=recall["reason"],
+        batches=[
+            (b["lot_number"], f"{b['formula_code']} {_strength(b)}", b["status"])
+            for b in recall["batches"]
+        ],
+        rows=[
+            RecallRow(
+                patient_name=r["patient_name"],
+                patient_phone=r["patient_phone"] or "",
+                patient_address=r["patient_address"] or "",
+                rx_number=r["rx_number"],
+                fill_date=r["filled_on"],
+                quantity=r["quantity"],
+                batch_lot=r["batch_lot"],
+                prescriber_name=r["prescriber_name"],
+                prescriber_phone=r["prescriber_phone"] or "",
+            )
+            for r in rows
+        ],
+        pharmacy=_pharmacy(session),
+    )
+    pdf = _render(render_recall_report, content)
+    _log(session, actor, "recall_report", recall_id, stock="letter", reason=reason)
+    return pdf
+
+
+@query
+def print_history(session: Session, document: str, entity_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(PrintLog, User.username)
+        .outerjoin(User, User.id == PrintLog.printed_by_user_id)
+        .where(PrintLog.document == document, PrintLog.entity_id == entity_id)
+        .order_by(PrintLog.id)
+    ).all()
+    return [
+        {
+            "id": log.id,
+            "document": log.document,
+            "entity_id": log.entity_id,
+            "copies": log.copies,
+            "stock": log.stock,
+            "is_reprint": log.is_reprint,
+            "reason": log.reason,
+            "printed_by": username,
+            "printed_at": log.printed_at,
+        }
+        for log, username in rows
+    ]
