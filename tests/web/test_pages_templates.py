@@ -43,3 +43,11 @@ def test_no_inline_scripts_styles_or_handlers() -> None:
         assert "<style" not in html, path
         assert not re.search(r"\sstyle=", html), path
         assert not re.search(r"\son[a-z]+=", html), path
+
+
+def test_error_pages_are_styled_and_say_what_happened(bare_app: Any) -> None:
+    client = bare_app.test_client()
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "Not found" in html and "/static/app.css" in html

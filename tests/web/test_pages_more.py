@@ -1,0 +1,112 @@
+"""Smaller paths through the pages: rejecting lots and batches, the print queue, stock
+batches, scanning a batch number, and who sees what."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import PASSWORD
+from tests.web.test_pages_bench import LOTS, receive_and_release, verified_rx
+
+
+def start_stock_batch(tech: Any, quantity: str = "30") -> int:
+    response = tech.post("/batches/new", {
+        "formula_code": "ldn-capsule-mcc", "strength_mg": "4.5", "quantity": quantity,
+        "dose_basis": "hcl", "action": "start",
+    })
+    assert response.status_code == 302, tech.text(response)
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_lot_reject_needs_a_reason(browser_for: Any) -> None:
+    tech, pharm = browser_for("tech"), browser_for("pharm")
+    lot_id = int(tech.post("/lots", LOTS[1]).headers["Location"].rsplit("/", 1)[1])
+    short = pharm.post(f"/lots/{lot_id}/reject", {"reason": "no"})
+    assert short.status_code == 422 and 'id="lot-reason"' in pharm.text(short)
+    done = pharm.post(f"/lots/{lot_id}/reject", {"reason": "Damaged drum on receipt"})
+    assert done.status_code == 302
+    page = pharm.text(pharm.get(f"/lots/{lot_id}"))
+    assert "rejected" in page and "Damaged drum on receipt" in page
+    # A duplicate receipt of the same manufacturer lot is refused beside the field.
+    again = tech.post("/lots", LOTS[1])
+    assert again.status_code == 422 and 'id="manufacturer_lot-error"' in tech.text(again)
+
+
+def test_stock_batch_reject_and_scan_to_open(browser_for: Any) -> None:
+    tech, pharm = browser_for("tech"), browser_for("pharm")
+    receive_and_release(tech, pharm)
+    batch_id = start_stock_batch(tech)
+    page = tech.text(tech.get(f"/batches/{batch_id}"))
+    lot_number = page.split('id="batch-lot-number">')[1].split("<")[0]
+    found = tech.get("/batches/find", query_string={"lot_number": f"  {lot_number.lower()} "})
+    assert found.status_code == 302 and found.headers["Location"].endswith(f"/batches/{batch_id}")
+    missing = tech.get("/batches/find", query_string={"lot_number": "991231-C-999"})
+    assert missing.status_code == 302 and missing.headers["Location"].endswith("/bench")
+    assert tech.post(f"/batches/{batch_id}/reject", {"reason": "Spilled"}).status_code == 403
+    done = pharm.post(f"/batches/{batch_id}/reject", {"reason": "Spilled during filling"})
+    assert done.status_code == 302
+    assert "rejected" in pharm.text(pharm.get(f"/batches/{batch_id}"))
+
+
+def test_batch_start_errors_are_shown(browser_for: Any) -> None:
+    tech = browser_for("tech")
+    response = tech.post("/batches/new", {
+        "formula_code": "ldn-capsule-mcc", "strength_mg": "abc", "quantity": "",
+        "action": "start",
+    })
+    assert response.status_code == 422
+    html = tech.text(response)
+    assert 'id="strength_mg-error"' in html and 'id="quantity-error"' in html
+    # No released lots yet: the service says so on the page.
+    response = tech.post("/batches/new", {
+        "formula_code": "ldn-capsule-mcc", "strength_mg": "4.5", "quantity": "30",
+        "action": "preview",
+    })
+    assert response.status_code == 422
+    assert "No released, unexpired lot" in tech.text(response)
+    response = tech.post("/batches/new", {
+        "formula_code": "ldn-capsule-mcc", "strength_mg": "4.5", "quantity": "30",
+        "lot.api": "NO-SUCH-LOT", "action": "preview",
+    })
+    assert response.status_code == 422
+    assert "NO-SUCH-LOT" in tech.text(response)
+
+
+def test_print_queue_lists_and_prints_waiting_labels(browser_for: Any) -> None:
+    tech, pharm = browser_for("tech"), browser_for("pharm")
+    receive_and_release(tech, pharm)
+    rid = verified_rx(browser_for, plan="fixed", strength_mg="4.5", quantity="30",
+                      **{"patient.first_name": "Grace", "patient.last_name": "Hopper"})
+    batch_id = start_stock_batch(tech, "30")
+    page = tech.text(tech.get(f"/batches/{batch_id}"))
+    import re
+
+    record = {name: amount for name, amount in zip(
+        re.findall(r'name="(actual\.\d+)"', page),
+        re.findall(r'<td class="amount">([\d.]+) (?:mg|each)</td>', page), strict=False)}
+    low, high = (float(x) for x in re.search(r"each within <strong>([\d.]+)–([\d.]+) mg", page).groups())
+    record.update({f"weight.{i}": f"{(low + high) / 2:.1f}" for i in range(10)})
+    assert tech.post(f"/batches/{batch_id}/record", record).status_code == 302
+    assert pharm.post(f"/batches/{batch_id}/release", {"password": PASSWORD}).status_code == 302
+    assert tech.post(f"/batches/{batch_id}/labels", {"containers": "1"}).status_code == 200
+    filled = tech.post(f"/prescriptions/{rid}/fill", {"batch_id": str(batch_id), "quantity": "30"})
+    assert filled.status_code == 302, tech.text(filled)
+    queue = tech.text(tech.get("/print-queue"))
+    assert "Grace Hopper" in queue
+    assert "Labels to print" in tech.text(tech.get("/bench"))
+    printed = tech.post("/print-queue", {"stock": "4x2.5"})
+    assert printed.status_code == 200 and printed.mimetype == "application/pdf"
+    assert "Nothing waiting" in tech.text(tech.get("/print-queue"))
+    empty = tech.post("/print-queue", {})
+    assert empty.status_code == 302
+
+
+def test_who_sees_what_on_a_prescription(browser_for: Any) -> None:
+    rid = verified_rx(browser_for)
+    prescriber, tech, pharm = browser_for("drA"), browser_for("tech"), browser_for("pharm")
+    own = prescriber.text(prescriber.get(f"/prescriptions/{rid}"))
+    assert "Formulation quote" not in own and "Start a batch" not in own
+    assert prescriber.post(f"/prescriptions/{rid}/fill", {"batch_id": "1", "quantity": "1"}).status_code == 403
+    assert "Formulation quote" not in tech.text(tech.get(f"/prescriptions/{rid}"))
+    assert "Formulation quote" in pharm.text(pharm.get(f"/prescriptions/{rid}"))
+    assert browser_for("admin").get(f"/prescriptions/{rid}").status_code == 403
