@@ -9,7 +9,8 @@ document for the same record is a reprint and needs a reason.
 - `leaflet(actor, fill_id, reason, today) -> bytes`
 - `batch_labels(actor, batch_id, stock_code, containers, quantity_per_container, reason, today)`
 - `worksheet(actor, batch_id, reason, today) -> bytes`
-- `print_queue(actor, today) -> list[dict]`; `print_queued_labels(actor, fill_ids, stock_code, today)`
+- `print_queue(actor, today) -> list[dict]`
+- `print_queued_labels(actor, fill_ids, stock_code, today) -> bytes`
 - `recall_report(actor, recall_id, reason, today) -> bytes` (the PDF twin of the recall CSV)
 - `print_history(document, entity_id) -> list[dict]`
 """
@@ -298,7 +299,8 @@ def batch_labels(
     if per * containers > batch.units_made:
         raise Invalid(
             "quantity_per_container",
-            f"{containers} containers of {plain(per)} is more than the {plain(batch.units_made)} made",
+            f"{containers} containers of {plain(per)} is more than the "
+            f"{plain(batch.units_made)} made",
         )
     unit = batch.unit + ("s" if batch.unit == "capsule" and per != 1 else "")
     stock = _stock(stock_code)
