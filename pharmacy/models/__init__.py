@@ -3,8 +3,8 @@ registers every table on `Base.metadata`."""
 
 from pharmacy.models.accounts import ROLES, ApiToken, LoginFailure, User, WebSession
 from pharmacy.models.people import Patient, Prescriber
-from pharmacy.models.printing import DOCUMENTS, PrintLog
 from pharmacy.models.prescriptions import Prescription, PrescriptionStep
+from pharmacy.models.printing import DOCUMENTS, PrintLog
 from pharmacy.models.records import (
     AuditChainHead,
     AuditEvent,
