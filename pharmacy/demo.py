@@ -1,16 +1,21 @@
-"""Demo data for a first look: one user of each role, prescribers and patients."""
+"""Demo data for a first look: one user of each role, prescribers, patients, released
+ingredient lots to compound from, and prescriptions waiting in the pharmacist's queues."""
 
 from __future__ import annotations
 
 import secrets
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from pharmacy.audit import SYSTEM
+from pharmacy.audit import SYSTEM, Actor
 from pharmacy.models import Patient, User
-from pharmacy.services import accounts
+from pharmacy.services import accounts, lots, prescriptions
 from pharmacy.services.uow import current_db
+from schema.prescriptions import PrescriptionIn
 
 DEMO_USERS = [
     {"username": "admin", "role": "admin", "full_name": "Avery Admin"},
@@ -35,23 +40,121 @@ DEMO_USERS = [
 ]
 
 DEMO_PATIENTS = [
-    ("Ada", "Lovelace", date(1970, 5, 1), ["lactose"], ["sertraline 50 mg"]),
-    ("Zoë", "Łukasiewicz-Nguyễn", date(1985, 11, 23), [], ["levothyroxine 50 mcg"]),
     ("Grace", "Hopper", date(1956, 12, 9), [], []),
 ]
 
+# (item code, manufacturer, manufacturer lot, expiry, quantity, unit, extra)
+DEMO_LOTS: list[tuple[str, str, str, str, str, str, dict[str, Any]]] = [
+    (
+        "naltrexone-hcl",
+        "Medisca",
+        "NTX-24117",
+        "2028-06",
+        "25",
+        "g",
+        {
+            "coa": {
+                "assay_percent": "99.5",
+                "assay_basis": "anhydrous",
+                "water_percent": "8.71",
+                "form": "hcl_dihydrate",
+            }
+        },
+    ),
+    ("naltrexone-50mg-tablet", "Accord", "AC50-3321", "2028-01", "100", "each", {}),
+    ("mcc", "JRS Pharma", "MCC-7781", "2029-03", "1000", "g", {"pack_stats_mg": {"3": "92"}}),
+    ("capsule-3", "Capsugel", "CS3-5512", "2029-12", "5000", "each", {}),
+    ("capsule-1", "Capsugel", "CS1-5513", "2029-12", "2000", "each", {}),
+    ("purified-water", "In-house", "PW-2611", "2027-05", "5000", "mL", {}),
+    ("glycerol", "Spectrum", "GLY-0912", "2028-09", "1000", "mL", {}),
+    ("ascorbic-acid", "Spectrum", "ASC-4410", "2028-02", "100", "g", {}),
+    ("sodium-benzoate", "Spectrum", "SBZ-1187", "2028-04", "100", "g", {}),
+]
+
+DEMO_PRESCRIPTIONS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "drgrey",
+        {
+            "patient": {
+                "first_name": "Ada",
+                "last_name": "Lovelace",
+                "date_of_birth": "1970-05-01",
+                "address": "12 Analytical Row, Springfield, IL 62704",
+                "phone": "(217) 555-0199",
+                "allergies": ["lactose"],
+                "current_medications": ["sertraline 50 mg"],
+            },
+            "dosage_form": "capsule",
+            "strength_mg": "1.5",
+            "titration": [
+                {"dose_mg": "1.5", "days": 14},
+                {"dose_mg": "3", "days": 14},
+                {"dose_mg": "4.5", "days": 30},
+            ],
+            "refills": 2,
+            "filler": "mcc",
+            "opioid_attestation": True,
+        },
+    ),
+    (
+        "drshepherd",
+        {
+            "patient": {
+                "first_name": "Zoë",
+                "last_name": "Łukasiewicz-Nguyễn",
+                "date_of_birth": "1985-11-23",
+                "address": "3 Harbour Lane, Springfield, IL 62704",
+                "phone": "(217) 555-0123",
+                "current_medications": ["Percocet 5/325 as needed"],
+            },
+            "dosage_form": "liquid",
+            "concentration_mg_per_ml": "1",
+            "dose_mg": "4.5",
+            "days_supply": 30,
+            "syringe_ml": 5,
+            "opioid_attestation": True,
+        },
+    ),
+]
+
+
+def _seed_stock(session: Session, technician: Actor, pharmacist: Actor, password: str) -> None:
+    today = date.today()
+    for code, maker, maker_lot, expiry, quantity, unit, extra in DEMO_LOTS:
+        data: dict[str, Any] = {
+            "item_code": code,
+            "manufacturer": maker,
+            "manufacturer_lot": maker_lot,
+            "expiry": expiry,
+            "quantity": Decimal(quantity),
+            "unit": unit,
+            **extra,
+        }
+        if "coa" in data:
+            data["coa"] = {
+                k: Decimal(v) if k != "assay_basis" and k != "form" else v
+                for k, v in data["coa"].items()
+            }
+        if "pack_stats_mg" in data:
+            data["pack_stats_mg"] = {k: Decimal(v) for k, v in data["pack_stats_mg"].items()}
+        lot = lots.receive_lot.in_session(session, technician, data, today=today)  # type: ignore[attr-defined]
+        lots.release_lot.in_session(session, pharmacist, lot.id, password=password, today=today)  # type: ignore[attr-defined]
+
 
 def seed_demo() -> list[tuple[str, str, str]]:
-    """Create the demo users (random passwords, returned so the caller shows them once)
-    and a few patients. Does nothing when the demo users exist."""
-    db = current_db()
-    with db.transaction() as session:
+    """Create the demo data (random passwords, returned so the caller shows them once).
+    Does nothing when the demo users exist."""
+    with current_db().transaction() as session:
         if session.execute(select(User.id).where(User.username == "pharmacist")).first():
             return []
         created = []
+        actors: dict[str, Actor] = {}
+        passwords: dict[str, str] = {}
         for spec in DEMO_USERS:
             password = secrets.token_urlsafe(12)
-            accounts.create_user.in_session(session, SYSTEM, password=password, **spec)  # type: ignore[attr-defined]
+            user = accounts.create_user.in_session(session, SYSTEM, password=password, **spec)  # type: ignore[attr-defined]
+            actors[spec["username"]] = accounts.actor_of(user)
+            passwords[spec["username"]] = password
             created.append((spec["username"], spec["role"], password))
         for first, last, born, allergies, medications in DEMO_PATIENTS:
             session.add(
@@ -60,9 +163,15 @@ def seed_demo() -> list[tuple[str, str, str]]:
                     last_name=last,
                     date_of_birth=born,
                     address="1 Example Street, Springfield, IL 62704",
-                    phone="(217) 555-0199",
+                    phone="(217) 555-0198",
                     allergies=allergies,
                     current_medications=medications,
                 )
+            )
+        _seed_stock(session, actors["technician"], actors["pharmacist"], passwords["pharmacist"])
+        for prescriber, body in DEMO_PRESCRIPTIONS:
+            data = PrescriptionIn().load(body)
+            prescriptions.create_prescription.in_session(  # type: ignore[attr-defined]
+                session, actors[prescriber], data, today=date.today()
             )
         return created
