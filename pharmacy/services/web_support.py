@@ -172,3 +172,66 @@ def recall_report(
     pdf = printing._render(render_recall_report, content)
     printing._log(session, actor, "recall_report", recall_id, stock="letter", reason=reason)
     return pdf
+
+
+STAFF_ROLES = ("admin", "pharmacist", "technician")
+
+
+@use_case
+def set_user_role(session: Session, actor: Actor, user_id: int, *, role: str) -> User:
+    """Move a staff member between admin, pharmacist and technician. A prescriber account
+    is tied to its prescriber record (NPI), so it is neither made nor unmade here."""
+    from pharmacy.errors import Invalid
+
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if role not in STAFF_ROLES:
+        raise Invalid("role", f"choose one of {', '.join(STAFF_ROLES)}")
+    if user.role == "prescriber":
+        raise Conflict("A prescriber account keeps its role; add a new user for other work.")
+    if user.id == actor.user_id and role != user.role:
+        raise Conflict("You cannot change your own role.")
+    if user.role != role:
+        before = {"role": user.role}
+        user.role = role
+        _end_sessions(session, user.id)
+        audit.record(session, actor, "user.role_changed", "user", user.id,
+                     before=before, after={"role": role})
+    return user
+
+
+@use_case
+def reset_password(session: Session, actor: Actor, user_id: int, *, password: str) -> User:
+    """A new password set by an admin; every session and token of the user ends."""
+    from pharmacy.auth import hash_password
+    from pharmacy.errors import Invalid
+    from pharmacy.services.accounts import MIN_PASSWORD_LENGTH
+
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("No such user.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    user.password_hash = hash_password(password)
+    _end_sessions(session, user.id)
+    audit.record(session, actor, "user.password_reset", "user", user.id)
+    return user
+
+
+def _end_sessions(session: Session, user_id: int) -> None:
+    from sqlalchemy import update
+
+    from pharmacy.models import ApiToken, WebSession
+
+    now = utcnow()
+    session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user_id, WebSession.ended_at.is_(None))
+        .values(ended_at=now)
+    )
+    session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )

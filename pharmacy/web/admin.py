@@ -62,7 +62,7 @@ def admin_users() -> Response | tuple[str, int]:
     values = {k: v for k, v in request.form.items() if k != "password"}
     return render_form(
         "web/admin_users.html", errors, values=values, users=web_support.list_users(),
-        roles=ROLES,
+        roles=ROLES, staff_roles=web_support.STAFF_ROLES,
     )
 
 
@@ -76,6 +76,43 @@ def admin_user_active(user_id: int) -> Response:
         flash(failed.message, "error")
     else:
         flash(f"{user.username} is now {'active' if user.active else 'deactivated'}.", "success")
+    return redirect(url_for("web.admin_users"))
+
+
+class RoleIn(StrictSchema):
+    role = fields.String(required=True, validate=validate.OneOf(web_support.STAFF_ROLES))
+
+
+class PasswordIn(StrictSchema):
+    password = fields.String(required=True, validate=validate.Length(min=1, max=256))
+
+
+@bp.route("/admin/users/<int:user_id>/role", methods=["POST"])
+@allow("admin")
+def admin_user_role(user_id: int) -> Response:
+    try:
+        data = load(RoleIn(), {"role": request.form.get("role", "")})
+        user = attempt(lambda: web_support.set_user_role(g.actor, user_id, role=data["role"]))
+    except FormErrors as failed:
+        flash(" ".join(m for ms in failed.errors.values() for m in ms) or failed.message, "error")
+    else:
+        flash(f"{user.username} is now {user.role}; their sessions were ended.", "success")
+    return redirect(url_for("web.admin_users"))
+
+
+@bp.route("/admin/users/<int:user_id>/password", methods=["POST"])
+@allow("admin")
+def admin_user_password(user_id: int) -> Response:
+    try:
+        data = load(PasswordIn(), {"password": request.form.get("password", "")})
+        user = attempt(lambda: web_support.reset_password(
+            g.actor, user_id, password=data["password"]))
+    except FormErrors as failed:
+        flash("Password not changed: "
+              + " ".join(m for ms in failed.errors.values() for m in ms), "error")
+    else:
+        flash(f"New password set for {user.username}; their sessions and tokens were ended.",
+              "success")
     return redirect(url_for("web.admin_users"))
 
 

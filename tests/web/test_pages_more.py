@@ -110,3 +110,28 @@ def test_who_sees_what_on_a_prescription(browser_for: Any) -> None:
     assert "Formulation quote" not in tech.text(tech.get(f"/prescriptions/{rid}"))
     assert "Formulation quote" in pharm.text(pharm.get(f"/prescriptions/{rid}"))
     assert browser_for("admin").get(f"/prescriptions/{rid}").status_code == 403
+
+
+def test_admin_changes_a_role_and_resets_a_password(browser_for: Any, api: Any, app: Any) -> None:
+    admin = browser_for("admin")
+    tech = browser_for("tech")
+    tech_id = api.accounts["tech"].id
+    assert admin.post(f"/admin/users/{tech_id}/role", {"role": "prescriber"}).status_code == 302
+    assert "Must be one of" in admin.text(admin.get("/admin/users"))
+    done = admin.post(f"/admin/users/{tech_id}/role", {"role": "pharmacist"})
+    assert done.status_code == 302
+    assert "is now pharmacist" in admin.text(admin.get("/admin/users"))
+    # The change ended the technician's session.
+    assert tech.get("/bench").status_code == 302
+    short = admin.post(f"/admin/users/{tech_id}/password", {"password": "short"})
+    assert short.status_code == 302
+    assert "Password not changed" in admin.text(admin.get("/admin/users"))
+    assert admin.post(f"/admin/users/{tech_id}/password",
+                      {"password": "a brand new password"}).status_code == 302
+    from tests.web.helpers import Browser
+
+    assert Browser(app).login("tech").status_code == 401
+    assert Browser(app).login("tech", "a brand new password").status_code == 302
+    drA = api.accounts["drA"].id
+    admin.post(f"/admin/users/{drA}/role", {"role": "admin"})
+    assert "keeps its role" in admin.text(admin.get("/admin/users"))
