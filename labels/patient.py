@@ -47,6 +47,7 @@ assert all(s.name >= MIN_CRITICAL_PT and s.dirs >= MIN_CRITICAL_PT for s in _SCA
 assert all(s.small >= MIN_SMALL_PT for s in _SCALES)
 
 _SEP = " · "
+_FITS = Ops()  # returned by a measure-only layout that fits
 
 
 def _critical(
@@ -95,6 +96,7 @@ def _layout(
     directions: Sequence[str],
     warnings_on_label: bool,
     pharmacy_beside: bool = True,
+    draw: bool = True,
 ) -> Ops | None:
     """Lay the label out at scale ``s``; ``None`` when it does not fit the stock."""
     m = stock.margin_pt
@@ -103,8 +105,9 @@ def _layout(
     small = s.small
     lead = small * LEADING
     gap = small * 0.45
-    ops = Ops()
-    foot = Ops()  # bottom zone: drawn after the top flow (reading order)
+    # draw=False only measures (para with None); the fit search runs that way first.
+    ops = Ops() if draw else None
+    foot = Ops() if draw else None  # bottom zone: drawn after the top flow (reading order)
 
     # Bottom zone: the Rx barcode with its human-readable line (right) and, when there is
     # room beside it, the pharmacy (left); otherwise the pharmacy ends the top flow.
@@ -133,21 +136,23 @@ def _layout(
         y -= para(foot, c.pharmacy.address, COND, small, x, y, pw)
         para(foot, c.pharmacy.phone, COND, small, x, y, pw, hang=-1, prefix="Tel")
     bx = x + w - bw
-    foot.code(code, bx, zone_top - s.bar_h, module, s.bar_h)
     hr = f"Rx {c.rx_number}"
-    foot.text(
-        COND,
-        small,
-        bx + barcodes.QUIET_MODULES * module,
-        baseline(zone_top - s.bar_h, small, lead),
-        hr,
-    )
+    if foot is not None:
+        foot.code(code, bx, zone_top - s.bar_h, module, s.bar_h)
+        foot.text(
+            COND,
+            small,
+            bx + barcodes.QUIET_MODULES * module,
+            baseline(zone_top - s.bar_h, small, lead),
+            hr,
+        )
 
     # Top flow.
     y = top
     y -= _critical(ops, c, directions, s, x, y, w)
     y -= gap
-    ops.rule(x, y, x + w, 0.6)
+    if ops is not None:
+        ops.rule(x, y, x + w, 0.6)
     y -= gap
     y -= para(ops, "Compounded preparation", COND_BOLD, small, x, y, w)
     col = (w - gap) / 2
@@ -186,6 +191,8 @@ def _layout(
         y -= _warnings(ops, c.auxiliary, c.warnings, small, x, y, w)
     if y < zone_top + gap:
         return None
+    if ops is None or foot is None:
+        return _FITS
     ops.extend(foot)
     return ops
 
@@ -235,6 +242,15 @@ def _warning_pages(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
     return pages
 
 
+def _fits(
+    c: PatientLabelContent, stock: LabelStock, s: _Scale, dirs: Sequence[str], on_label: bool
+) -> bool:
+    return any(
+        _layout(c, stock, s, dirs, on_label, beside, draw=False) is not None
+        for beside in (True, False)
+    )
+
+
 def layout_patient_label(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
     """Pages (label first, then any auxiliary warning labels) for one patient label."""
     directions = tuple(c.directions)
@@ -248,11 +264,16 @@ def layout_patient_label(c: PatientLabelContent, stock: LabelStock) -> list[Ops]
     try:
         for dirs in variants:
             for on_label in (True, False):
+                # Text height only grows with the scale: if the smallest scale does not fit,
+                # no other will, so try it first (measuring only).
+                if not _fits(c, stock, _SCALES[-1], dirs, on_label):
+                    continue
                 for s in _SCALES:
-                    ops = _layout(c, stock, s, dirs, on_label, True) or _layout(
-                        c, stock, s, dirs, on_label, False
-                    )
-                    if ops is not None:
+                    for beside in (True, False):
+                        if _layout(c, stock, s, dirs, on_label, beside, draw=False) is None:
+                            continue
+                        ops = _layout(c, stock, s, dirs, on_label, beside)
+                        assert ops is not None
                         if on_label or not (c.warnings or c.auxiliary):
                             return [ops]
                         return [ops, *_warning_pages(c, stock)]
