@@ -18,10 +18,18 @@
   }
 
   /* ---- Live preview of directions and the dated schedule (GET, changes nothing). ---- */
+  /* Only the dose plan goes into the preview's URL: patient details, notes and the
+     prescriber never leave the form except in the POST that submits it (URLs end up in
+     access logs and browser history). */
+  var PREVIEW_FIELDS = ["dosage_form", "dose_basis", "strength_mg", "concentration_mg_per_ml",
+    "syringe_ml", "plan", "dose_mg", "quantity", "days_supply", "refills", "filler", "start_on"];
+  function isPlanField(key) {
+    return PREVIEW_FIELDS.indexOf(key) !== -1 || key.indexOf("titration.") === 0;
+  }
   function previewParams(form) {
     var params = new URLSearchParams();
     new FormData(form).forEach(function (value, key) {
-      if (key !== "csrf_token" && typeof value === "string") { params.append(key, value); }
+      if (isPlanField(key) && typeof value === "string") { params.append(key, value); }
     });
     return params;
   }
