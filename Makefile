@@ -39,8 +39,13 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Benchmarks are measurements, not tests: each prints a table and, with --write where it
+# offers it, updates its section of bench/RESULTS.md. Trace and load need PostgreSQL.
 bench: $(TEST_STAMP)
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_engine.py
+	$(BIN)/python bench/bench_labels.py
+	$(BIN)/python bench/bench_trace.py
+	$(BIN)/python bench/bench_load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
