@@ -8,8 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Flask, g, request
-from flask_login import LoginManager
-from flask_wtf.csrf import CSRFProtect
+from flask_login import LoginManager  # type: ignore[import-untyped]
+from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
 
 from pharmacy.compounding.units import plain
 from pharmacy.web.blueprint import bp

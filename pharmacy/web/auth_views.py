@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, redirect, request, session, url_for
-from flask_login import login_user, logout_user
+from flask_login import login_user, logout_user  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response
 
 from pharmacy.auth import WEB_SESSION_KEY, allow, public

@@ -7,7 +7,7 @@ The app's access hook has already resolved `g.actor` from `session["sid"]` (a ro
 from __future__ import annotations
 
 from flask import g
-from flask_login import UserMixin
+from flask_login import UserMixin  # type: ignore[import-untyped]
 
 from pharmacy.audit import Actor
 

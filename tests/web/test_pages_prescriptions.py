@@ -163,3 +163,27 @@ def test_pharmacist_enters_a_phone_order(browser_for: Any, api: Any) -> None:
     })
     assert response.status_code == 302, pharmacist.text(response)
     assert "fax" in pharmacist.text(pharmacist.get(response.headers["Location"]))
+
+
+def test_liquid_prescription_with_syringe(browser_for: Any) -> None:
+    client = browser_for("drA")
+    preview = client.get("/preview/directions", query_string={
+        "dosage_form": "liquid", "concentration_mg_per_ml": "1", "plan": "fixed",
+        "dose_mg": "4.5", "days_supply": "30",
+    }).get_json()
+    assert preview["directions"] == ["Take 4.5 mL (4.5 mg) by mouth at bedtime."]
+    assert preview["quantity_needed"] == "135 mL"
+    response = client.post("/prescriptions/new", {
+        **GOOD, "dosage_form": "liquid", "concentration_mg_per_ml": "1", "strength_mg": "9",
+        "plan": "fixed", "dose_mg": "4.5", "days_supply": "30", "syringe_ml": "5",
+    })
+    assert response.status_code == 302, client.text(response)
+    detail = client.text(client.get(response.headers["Location"]))
+    assert "1 mg/mL oral liquid" in detail and "Take 4.5 mL (4.5 mg) by mouth at bedtime." in detail
+    # A dose the 1 mL syringe cannot measure is refused beside the plan.
+    bad = client.post("/prescriptions/new", {
+        **GOOD, "dosage_form": "liquid", "concentration_mg_per_ml": "5", "plan": "fixed",
+        "dose_mg": "0.55", "days_supply": "30", "syringe_ml": "1",
+    })
+    assert bad.status_code == 422
+    assert "field-error" in client.text(bad)
