@@ -122,58 +122,6 @@ def fillable_batches(
     return [batch_data(session, b, today) for b in rows if _matches(rx, b) is None]
 
 
-@use_case
-def recall_report(
-    session: Session, actor: Actor, recall_id: int, *, reason: str | None, today: date
-) -> bytes:
-    """The recall contact list as a PDF (landscape letter), logged like every print.
-    (Belongs in `printing` beside the other documents; here until it has a home there.)"""
-    from labels import RecallReportContent, RecallRow, render_recall_report
-    from pharmacy.services import printing
-    from pharmacy.services.recall import get_recall, recall_list_rows
-
-    data = get_recall.in_session(session, actor, recall_id, today=today)  # type: ignore[attr-defined]
-    rows = recall_list_rows.in_session(session, actor, recall_id, today=today)  # type: ignore[attr-defined]
-    from pharmacy.models import Batch, IngredientLot
-
-    if data["target"] == "ingredient_lot":
-        lot = session.get(IngredientLot, data["ingredient_lot_id"])
-        assert lot is not None
-        subject = f"{lot.item.name} lot {lot.manufacturer_lot} ({lot.manufacturer})"
-    else:
-        batch = session.get(Batch, data["batch_id"])
-        assert batch is not None
-        subject = f"Batch {batch.lot_number}"
-    content = RecallReportContent(
-        title=f"Recall {recall_id}",
-        subject=subject,
-        recalled_at=data["recalled_at"].strftime("%Y-%m-%d %H:%M UTC"),
-        recalled_by=data["recalled_by"] or "",
-        reason=data["reason"],
-        batches=[
-            (b["lot_number"], b.get("formula_code", ""), b["status"]) for b in data["batches"]
-        ],
-        rows=[
-            RecallRow(
-                patient_name=r["patient_name"],
-                patient_phone=r["patient_phone"] or "",
-                patient_address=r["patient_address"] or "",
-                rx_number=r["rx_number"],
-                fill_date=r["filled_on"],
-                quantity=r["quantity"],
-                batch_lot=r["batch_lot"],
-                prescriber_name=r["prescriber_name"],
-                prescriber_phone=r["prescriber_phone"] or "",
-            )
-            for r in rows
-        ],
-        pharmacy=printing._pharmacy(session),
-    )
-    pdf = printing._render(render_recall_report, content)
-    printing._log(session, actor, "recall_report", recall_id, stock="letter", reason=reason)
-    return pdf
-
-
 STAFF_ROLES = ("admin", "pharmacist", "technician")
 
 

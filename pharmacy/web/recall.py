@@ -109,7 +109,7 @@ def recall_csv(recall_id: int) -> Response:
 @bp.route("/recalls/<int:recall_id>/report", methods=["POST"])
 @allow("pharmacist")
 def recall_pdf(recall_id: int) -> BaseResponse:
-    from pharmacy.services.web_support import recall_report
+    from pharmacy.services.printing import recall_report
     from pharmacy.web.printing_views import pdf_download
 
     back = url_for("web.recall_detail", recall_id=recall_id)
