@@ -583,8 +583,8 @@ def main() -> int:
            if not problems else "NOT all present: " + "; ".join(problems)),
         "",
         "Where intake's time goes (in-process profile on PostgreSQL, one request at a time, "
-        "~11-12 ms per request against ~2 ms for the floor; see `/tmp` scripts in the "
-        "hardening report): ~17 SQL statements (~4 ms) against the floor's 2; the audit "
+        "~11-12 ms per request against ~2 ms for the floor; `bench/profile_intake.py` "
+        "prints it): ~17 SQL statements (~4 ms) against the floor's 2; the audit "
         "trail ~0.9 ms per event, two events (patient created/updated and prescription "
         "created); `current_rules` ~1.2 ms (reads and parses every rule row on every "
         "request); bearer-token lookup ~1 ms; patient lookup by lower(name) + date of "

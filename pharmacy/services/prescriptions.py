@@ -288,6 +288,7 @@ def create_prescription(
         status="on_hold" if hold_reasons else "submitted",
         source=source,
         patient_id=patient.id,
+        patient=patient,
         prescriber_id=prescriber_id,
         dosage_form=dosage_form,
         dose_basis=data.get("dose_basis") or "hcl",
@@ -308,11 +309,11 @@ def create_prescription(
         acknowledgements_required=acknowledgements,
         created_by_user_id=actor.user_id,
     )
-    if plan.titrated:
-        rx.steps = [
-            PrescriptionStep(position=i, dose_mg=s.dose_mg, days=s.days)
-            for i, s in enumerate(plan.steps)
-        ]
+    # Set both relationships here so the response needs no SELECT after commit.
+    rx.steps = [
+        PrescriptionStep(position=i, dose_mg=s.dose_mg, days=s.days)
+        for i, s in enumerate(plan.steps)
+    ] if plan.titrated else []
     session.add(rx)
     session.flush()
     audit.record(session, actor, "prescription.created", "prescription", rx.id, after=_snapshot(rx))
