@@ -127,11 +127,22 @@
     });
   }
 
+  /* ---- A print answers with a PDF download, so the page stays; reload it shortly after
+     so the log and the "Reprint (reason)" form show what was just printed. ---- */
+  function setupPrintForms() {
+    $all("form[data-print]").forEach(function (form) {
+      form.addEventListener("submit", function () {
+        window.setTimeout(function () { window.location.reload(); }, 1500);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var rxForm = $("#rx-form");
     if (rxForm) { syncVisibility(rxForm); setupPreview(rxForm); }
     setupScanners();
     setupTolerance();
     setupConfirm();
+    setupPrintForms();
   });
 })();

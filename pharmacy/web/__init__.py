@@ -76,6 +76,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["filler_name"] = _filler_name
     app.jinja_env.filters["units"] = _units
     app.jinja_env.filters["role_name"] = _role_name
+    app.jinja_env.filters["count"] = count
 
 
 ROLE_NAMES = {"api": "Naltrexone (API)", "capsule_shell": "Capsule shells"}
@@ -83,6 +84,11 @@ ROLE_NAMES = {"api": "Naltrexone (API)", "capsule_shell": "Capsule shells"}
 
 def _role_name(role: str) -> str:
     return ROLE_NAMES.get(role, role.replace("_", " ").capitalize())
+
+
+def count(n: int, noun: str, plural_noun: str | None = None) -> str:
+    """`1 batch`, `2 batches`, `0 fills`."""
+    return f"{n} {noun if n == 1 else (plural_noun or noun + 's')}"
 
 
 def _units(amount: object, unit: str) -> str:

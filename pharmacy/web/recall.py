@@ -79,8 +79,11 @@ def recall_start() -> BaseResponse | tuple[str, int]:
             raise FormErrors({"target": ["Find and choose what to recall first."]})
     except FormErrors as failed:
         return _recall_page(failed)
-    flash(f"Recalled: {len(done['quarantined_batch_ids'])} batches quarantined, "
-          f"{len(done['affected_fill_ids'])} fills to contact.", "warning")
+    from pharmacy.web import count
+
+    batches_n = count(len(done["quarantined_batch_ids"]), "batch", "batches")
+    fills_n = count(len(done["affected_fill_ids"]), "fill")
+    flash(f"Recalled: {batches_n} quarantined, {fills_n} to contact.", "warning")
     return redirect(url_for("web.recall_detail", recall_id=done["id"]))
 
 

@@ -203,6 +203,35 @@ def test_prescribe_verify_compound_release_fill_print(
     assert re.search(r"opioid", flat, re.IGNORECASE)
     assert "withdrawal" in flat
 
-    # A second print is a reprint and needs a reason.
-    page.goto(page.url)
-    assert page.is_visible("#label-reason")
+    # The page reloads after the download: a second print is a reprint and needs a reason.
+    page.wait_for_selector("#label-reason")
+    assert "Reprint patient label" in page.inner_text("#print-label")
+    sign_out(page)
+
+    # -- traceability: recalling the API lot reaches this patient -------------------------
+    sign_in(page, server, "pharm")
+    page.click("text=Recall")
+    page.fill("#ref", "")
+    page.type("#ref", "E2E-NTX-01")
+    page.keyboard.press("Enter")  # the scanner's Enter submits the search
+    page.wait_for_selector("#trace")
+    assert f"{PATIENT_FIRST} {PATIENT_LAST}" in page.inner_text("#trace")
+    assert lot_number in page.inner_text("#trace")
+    page.fill("#recall-reason", "Supplier notice: E2E-NTX-01 assay out of specification")
+    page.click("#recall-button")  # confirm() is accepted by the test's dialog handler
+    page.wait_for_selector(".alert-stop")
+    assert f"{PATIENT_FIRST} {PATIENT_LAST}" in page.inner_text("main")
+    screenshot(page, "18-recall-detail")
+    with page.expect_download() as csv_info:
+        page.click("#recall-csv")
+    csv_path = tmp_path / "recall.csv"
+    csv_info.value.save_as(str(csv_path))
+    assert PATIENT_LAST in csv_path.read_text()
+    with page.expect_download() as pdf_info:
+        page.click("#recall-pdf")
+    report = tmp_path / "recall.pdf"
+    pdf_info.value.save_as(str(report))
+    report_text = " ".join(
+        " ".join((p.extract_text() or "") for p in PdfReader(str(report)).pages).split()
+    )
+    assert PATIENT_LAST in report_text
