@@ -101,6 +101,13 @@ def test_prescribe_verify_compound_release_fill_print(
     assert page.locator("#preview-schedule tr").count() == 3
     assert "132 capsules" in page.inner_text("#preview-quantity")
     page.check("#opioid_attestation")
+    # The preview request carries the plan only, never the patient (URLs reach logs).
+    with page.expect_request("**/preview/directions?**") as preview_request:
+        page.fill("#strength_mg", "1.5 ")
+    assert PATIENT_LAST not in preview_request.value.url
+    assert "levothyroxine" not in preview_request.value.url
+    assert "strength_mg=1.5" in preview_request.value.url
+    page.wait_for_selector("#preview-directions li")
     screenshot(page, "02-prescription-form")
     page.click("#submit-rx")
     page.wait_for_selector("#directions")
