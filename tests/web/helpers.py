@@ -34,7 +34,7 @@ class Browser:
             self.refresh_token()
         return response
 
-    def refresh_token(self, path: str = "/login") -> None:
+    def refresh_token(self) -> None:
         page = self.client.get("/", follow_redirects=True)
         html = page.get_data(as_text=True)
         match = CSRF.search(html)
