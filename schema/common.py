@@ -67,8 +67,14 @@ class DecimalNumber(fields.Field[Decimal]):
         return float(number)
 
 
+INT32_MAX = 2**31 - 1
+
+
 class WholeNumber(fields.Integer):
-    """An integer given as a JSON number or a numeric string, never a boolean."""
+    """An integer given as a JSON number or a numeric string, never a boolean, and within
+    the 32-bit range of the database's integer columns (ids included)."""
+
+    default_error_messages = {"out_of_range": "Must be between -2147483648 and 2147483647."}
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=False, **kwargs)
@@ -80,7 +86,10 @@ class WholeNumber(fields.Integer):
             raise self.make_error("invalid")
         if isinstance(value, str) and len(value) > 20:
             raise self.make_error("invalid")
-        return super()._deserialize(value, attr, data, **kwargs)
+        number = super()._deserialize(value, attr, data, **kwargs)
+        if not -INT32_MAX - 1 <= number <= INT32_MAX:
+            raise self.make_error("out_of_range")
+        return number
 
 
 def Text(
