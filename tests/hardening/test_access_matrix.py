@@ -102,6 +102,24 @@ ACCESS: dict[str, frozenset[str]] = {
     "web.reject_lot": frozenset({PHARM}),
     "web.admin_catalog": frozenset({ADMIN, PHARM}),
     "web.bench": STAFF,
+    # labels and documents
+    "printing.fill_label": STAFF,
+    "printing.fill_leaflet": STAFF,
+    "printing.batch_labels": STAFF,
+    "printing.batch_worksheet": STAFF,
+    "printing.recall_report": frozenset({PHARM}),
+    "printing.print_queue": STAFF,
+    "printing.print_queued": STAFF,
+    "printing.print_log": STAFF,
+    "web.print_label": STAFF,
+    "web.print_leaflet": STAFF,
+    "web.print_worksheet": STAFF,
+    "web.print_batch_labels": STAFF,
+    "web.print_queue": STAFF,
+    "web.recall_pdf": frozenset({PHARM}),
+    # admin pages
+    "web.admin_user_role": frozenset({ADMIN}),
+    "web.admin_user_password": frozenset({ADMIN}),
 }
 
 # Calling these ends the caller's own token or session, so they get a fresh one each time.
