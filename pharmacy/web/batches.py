@@ -103,7 +103,7 @@ def new_batch() -> Response | tuple[str, int]:
         except FormErrors as failed:
             errors = failed
     return render_form(
-        "web/batch_new.html", errors, status=422 if errors else 200, values=values,
+        "web/batch_new.html", errors, values=values,
         formulas=formulas, rx=rx, suggestions=suggestions, preview=preview,
         size_options=[(size, size) for size in rules_in_force().capsule_volumes_ml],
     )

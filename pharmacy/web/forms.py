@@ -17,10 +17,13 @@ T = TypeVar("T")
 class FormErrors(Exception):
     """Raised by `load` and `attempt`: field → messages, ready for the template."""
 
-    def __init__(self, errors: dict[str, list[str]], message: str = "") -> None:
+    def __init__(
+        self, errors: dict[str, list[str]], message: str = "", status: int = 422
+    ) -> None:
         super().__init__(message or "Please correct the fields marked below.")
         self.errors = errors
         self.message = message or "Please correct the fields marked below."
+        self.status = status  # 422 for invalid fields, 409 for a conflict with the state
 
 
 def submitted() -> Any:
@@ -62,7 +65,7 @@ def attempt(action: Callable[[], T]) -> T:
         return action()
     except DomainError as error:
         errors = dict(error.errors) or {"_form": [error.message]}
-        raise FormErrors(errors, error.message) from error
+        raise FormErrors(errors, error.message, error.status) from error
 
 
 def form_values() -> dict[str, str]:
@@ -74,7 +77,7 @@ def render_form(template: str, errors: FormErrors | None = None, status: int | N
     context.setdefault("values", form_values() if request.method == "POST" else {})
     context["errors"] = errors.errors if errors else {}
     context["form_message"] = errors.message if errors else ""
-    code = status or (422 if errors else 200)
+    code = status or (errors.status if errors else 200)
     return render_template(template, **context), code
 
 

@@ -62,7 +62,7 @@ def review_page(prescription_id: int, errors: FormErrors | None = None,
         "extra": extras.prescription_extras(g.actor, rx),
         "fill_values": dict(request.form) if action == "fill" else {},
     }
-    return render_template("web/prescription.html", **context), 422 if errors else 200
+    return render_template("web/prescription.html", **context), errors.status if errors else 200
 
 
 @bp.route("/prescriptions/<int:prescription_id>/verify", methods=["POST"])

@@ -29,7 +29,7 @@ def test_lot_reject_needs_a_reason(browser_for: Any) -> None:
     assert "rejected" in page and "Damaged drum on receipt" in page
     # A duplicate receipt of the same manufacturer lot is refused beside the field.
     again = tech.post("/lots", LOTS[1])
-    assert again.status_code == 422 and 'id="manufacturer_lot-error"' in tech.text(again)
+    assert again.status_code == 409 and 'id="manufacturer_lot-error"' in tech.text(again)
 
 
 def test_stock_batch_reject_and_scan_to_open(browser_for: Any) -> None:
@@ -62,7 +62,7 @@ def test_batch_start_errors_are_shown(browser_for: Any) -> None:
         "formula_code": "ldn-capsule-mcc", "strength_mg": "4.5", "quantity": "30",
         "action": "preview",
     })
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert "No released, unexpired lot" in tech.text(response)
     response = tech.post("/batches/new", {
         "formula_code": "ldn-capsule-mcc", "strength_mg": "4.5", "quantity": "30",

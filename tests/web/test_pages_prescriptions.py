@@ -187,3 +187,18 @@ def test_liquid_prescription_with_syringe(browser_for: Any) -> None:
     })
     assert bad.status_code == 422
     assert "field-error" in client.text(bad)
+
+
+def test_dose_above_the_usual_range_needs_an_acknowledgement(browser_for: Any) -> None:
+    rid = rx_id(browser_for("drA").post("/prescriptions/new", {
+        **GOOD, "plan": "fixed", "strength_mg": "6", "quantity": "30",
+    }))
+    pharmacist = browser_for("pharm")
+    page = pharmacist.text(pharmacist.get(f"/prescriptions/{rid}"))
+    assert 'id="acknowledge_warnings"' in page
+    refused = pharmacist.post(f"/prescriptions/{rid}/verify", {"password": PASSWORD})
+    assert refused.status_code == 409
+    assert "Acknowledge before verifying" in pharmacist.text(refused)
+    done = pharmacist.post(f"/prescriptions/{rid}/verify",
+                           {"password": PASSWORD, "acknowledge_warnings": "on"})
+    assert done.status_code == 302
