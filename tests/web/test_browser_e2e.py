@@ -186,6 +186,7 @@ def test_prescribe_verify_compound_release_fill_print(
     page.goto(server.path("/bench"))
     screenshot(page, "10-bench")
     page.click(f"#queue-released a:has-text('{lot_number}')")
+    screenshot(page, "10b-batch-released")
     page.click("#fill-from-batch")
     page.wait_for_selector("#fill-patient")
     assert page.inner_text("#fill-patient") == f"{PATIENT_FIRST} {PATIENT_LAST}"
