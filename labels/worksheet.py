@@ -64,7 +64,6 @@ def worksheet_story(c: WorksheetContent) -> list[Any]:
         rows.append(row)
     story.append(docs.table(rows, [half * 0.32, half * 0.68] * 2, header=False))
 
-    story.append(p("Components", H2))
     comp_rows: list[list[Any]] = [
         ["Item", "Manufacturer", "Mfr lot", "Expiry", "Theoretical", "Actual", "Initials"]
     ]
@@ -81,13 +80,15 @@ def worksheet_story(c: WorksheetContent) -> list[Any]:
                 _BLANK,
             ]
         )
-    story.append(table(comp_rows, [w * f for f in (0.22, 0.16, 0.13, 0.12, 0.13, 0.13, 0.11)]))
+    comp_widths = [w * f for f in (0.22, 0.16, 0.13, 0.12, 0.13, 0.13, 0.11)]
+    # A heading is kept with what it introduces, never left alone at the foot of a page.
+    story.append(docs.keep(p("Components", H2), table(comp_rows, comp_widths)))
 
-    story.append(p("Steps", H2))
     step_rows: list[list[Any]] = [["#", "Step", "Done by", "Checked by"]]
     for i, step in enumerate(c.steps, 1):
         step_rows.append([str(i), step, _BLANK, _BLANK])
-    story.append(table(step_rows, [w * 0.05, w * 0.69, w * 0.13, w * 0.13]))
+    step_widths = [w * 0.05, w * 0.69, w * 0.13, w * 0.13]
+    story.append(docs.keep(p("Steps", H2), table(step_rows, step_widths)))
 
     if c.weight_check is not None:
         wc = c.weight_check
@@ -113,12 +114,10 @@ def worksheet_story(c: WorksheetContent) -> list[Any]:
             wrows.append([str(i + 1), _BLANK, _BLANK])
         story.append(table(wrows, [w * 0.15, w * 0.25, w * 0.25]))
 
-    story.append(p("Quality control", H2))
     qc = list(c.qc_results) or ["None recorded."]
-    story.append(table([["Result"], *[[r] for r in qc]], [w]))
-    story.append(p("Deviations", H2))
+    story.append(docs.keep(p("Quality control", H2), table([["Result"], *[[r] for r in qc]], [w])))
     dev = list(c.deviations) or ["None recorded."]
-    story.append(table([["Deviation"], *[[d] for d in dev]], [w]))
+    story.append(docs.keep(p("Deviations", H2), table([["Deviation"], *[[d] for d in dev]], [w])))
 
     story.append(
         docs.keep(
