@@ -41,7 +41,9 @@ def _locked_rx(session: Session, prescription_id: int) -> Prescription:
     return rx
 
 
-def _matches(rx: Prescription, batch: Batch) -> str | None:
+def batch_mismatch(rx: Prescription, batch: Batch) -> str | None:
+    """Why a batch cannot fill this prescription (form, basis, strength, or made for
+    another patient), or None when it can."""
     if batch.dosage_form != rx.dosage_form:
         return f"the batch is a {batch.dosage_form}, the prescription is for a {rx.dosage_form}"
     if batch.dose_basis != rx.dose_basis:
@@ -115,7 +117,7 @@ def create_fill(
             f"Batch {batch.lot_number} is {state}; only a released batch can be dispensed.",
             {"batch_id": [state]},
         )
-    mismatch = _matches(rx, batch)
+    mismatch = batch_mismatch(rx, batch)
     if mismatch:
         raise Invalid("batch_id", mismatch)
 

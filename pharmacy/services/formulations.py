@@ -7,11 +7,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from pharmacy.audit import Actor
 from pharmacy.compounding.bud import StabilityOverride
 from pharmacy.compounding.quote import QuoteRequest, QuoteResult, compute_quote
 from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.salts import ApiSource
 from pharmacy.compounding.titration import TitrationStep
+from pharmacy.models import Prescription
+from pharmacy.services.prescriptions import get_prescription
 from pharmacy.services.rules import current_rules
 from pharmacy.services.uow import query
 
@@ -46,6 +49,33 @@ def quote_request(data: dict[str, Any], rules: Rules) -> QuoteRequest:
         component_expiries=tuple(data.get("component_expiries") or ()),
         stability_override=StabilityOverride(**override) if override else None,
     )
+
+
+def prescription_quote_request(rx: Prescription, rules: Rules) -> QuoteRequest:
+    """What a batch for this prescription would need, before lots are chosen (100 %
+    naltrexone HCl as is)."""
+    return QuoteRequest(
+        dosage_form=rx.dosage_form,
+        quantity=rx.quantity,
+        days_supply=rx.days_supply,
+        dose_basis=rx.dose_basis,
+        strength_mg=rx.strength_mg,
+        filler_code=rx.filler or rules.default_filler_code,
+        concentration_mg_per_ml=rx.concentration_mg_per_ml,
+        dose_mg=rx.dose_mg if rx.dosage_form == "liquid" and not rx.steps else None,
+        titration=tuple(TitrationStep(dose_mg=s.dose_mg, days=s.days) for s in rx.steps),
+        syringe_ml=rx.syringe_ml,
+    )
+
+
+@query
+def quote_for_prescription(
+    session: Session, actor: Actor, prescription_id: int, *, today: date
+) -> QuoteResult:
+    """The formulation quote for a prescription the actor may see."""
+    rx = get_prescription.in_session(session, actor, prescription_id)  # type: ignore[attr-defined]
+    rules = current_rules(session)
+    return compute_quote(prescription_quote_request(rx, rules), rules, today)
 
 
 @query

@@ -108,7 +108,7 @@ def fillable_batches(
     prescription (its own matching rule, so the page offers only what will work)."""
     from pharmacy.models import Batch, Prescription
     from pharmacy.services.batches import batch_data
-    from pharmacy.services.fills import _matches
+    from pharmacy.services.fills import batch_mismatch
 
     rx = session.get(Prescription, prescription_id)
     if rx is None:
@@ -119,7 +119,7 @@ def fillable_batches(
         .order_by(Batch.bud, Batch.id)
         .limit(100)
     ).scalars()
-    return [batch_data(session, b, today) for b in rows if _matches(rx, b) is None]
+    return [batch_data(session, b, today) for b in rows if batch_mismatch(rx, b) is None]
 
 
 STAFF_ROLES = ("admin", "pharmacist", "technician")

@@ -22,10 +22,6 @@ login_manager = LoginManager()
 def register_web(app: Flask) -> None:
     # Import the view modules so their routes land on the blueprint (once per process).
     from pharmacy.services.web_support import label_stocks
-    from pharmacy.web.printing_support import PRINTING
-
-    if PRINTING:
-        from pharmacy.web import printing_views  # noqa: F401
     from pharmacy.web import (  # noqa: F401
         admin,
         auth_views,
@@ -33,6 +29,7 @@ def register_web(app: Flask) -> None:
         pharmacist,
         prescriber,
         preview,
+        printing_views,
         recall,
         stock,
         technician,
@@ -72,7 +69,6 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["num"] = _num
     app.jinja_env.globals["label_stocks"] = label_stocks
     app.jinja_env.globals["web_endpoints"] = lambda: set(app.view_functions)
-    app.jinja_env.globals["printing_available"] = PRINTING
     app.jinja_env.globals["filler_name"] = _filler_name
     app.jinja_env.filters["units"] = _units
     app.jinja_env.filters["role_name"] = _role_name

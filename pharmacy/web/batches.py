@@ -12,10 +12,10 @@ from werkzeug.wrappers import Response
 
 from pharmacy.auth import allow
 from pharmacy.services import batches, catalog, fills, prescriptions
+from pharmacy.services.printing import print_history
 from pharmacy.services.web_support import rules_in_force
 from pharmacy.web.blueprint import bp
 from pharmacy.web.forms import FormErrors, attempt, checkbox, compact, load, render_form, text
-from pharmacy.web.printing_support import print_history
 from schema.stock import BatchIn, BatchReleaseIn, FillIn, RecordIn, StockReasonIn
 
 STAFF = ("pharmacist", "technician")

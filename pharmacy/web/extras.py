@@ -7,16 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from marshmallow import ValidationError
-
 from pharmacy.audit import Actor
 from pharmacy.compounding.errors import FormulationError
-from pharmacy.compounding.units import plain
 from pharmacy.errors import DomainError
-from pharmacy.services import batches, fills, formulations, lots
+from pharmacy.services import batches, fills, formulations, lots, printing
 from pharmacy.services.web_support import fillable_batches
-from pharmacy.web.printing_support import print_queue
-from schema.formulations import QuoteIn
 
 
 def pharmacist_queues(actor: Actor) -> dict[str, Any]:
@@ -36,40 +31,14 @@ def bench_extras(actor: Actor) -> dict[str, Any]:
         "in_progress": batches.list_batches(actor, today=today, status="in_progress"),
         "recorded": batches.list_batches(actor, today=today, status="recorded"),
         "released": batches.list_batches(actor, today=today, status="released", limit=30),
-        "print_queue": print_queue(actor, today),
+        "print_queue": printing.print_queue(actor, today=today),
     }
 
 
-def _quote_input(rx: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "dosage_form": rx.dosage_form,
-        "quantity": plain(rx.quantity),
-        "dose_basis": rx.dose_basis,
-    }
-    if rx.days_supply:
-        data["days_supply"] = rx.days_supply
-    if rx.dosage_form == "capsule":
-        data["strength_mg"] = plain(rx.strength_mg)
-        data["filler"] = rx.filler
-    else:
-        data["concentration_mg_per_ml"] = plain(rx.concentration_mg_per_ml)
-        if rx.syringe_ml:
-            data["syringe_ml"] = rx.syringe_ml
-    if rx.steps:
-        data["titration"] = [{"dose_mg": plain(s.dose_mg), "days": s.days} for s in rx.steps]
-    elif rx.dose_mg is not None and rx.dosage_form == "liquid":
-        data["dose_mg"] = plain(rx.dose_mg)
-    return data
-
-
-def quote_for(rx: Any) -> dict[str, Any]:
-    """The formulation a batch for this prescription would need (before lots are chosen:
-    100 % naltrexone HCl as is), or the reason there is none."""
+def quote_for(actor: Actor, rx: Any) -> dict[str, Any]:
+    """The formulation a batch for this prescription would need, or why there is none."""
     try:
-        loaded = QuoteIn().load(_quote_input(rx))
-        result = formulations.quote(loaded, today=date.today())
-    except ValidationError as error:
-        return {"error": f"No quote: {error.messages}"}
+        result = formulations.quote_for_prescription(actor, rx.id, today=date.today())
     except (FormulationError, DomainError) as error:
         return {"error": f"No quote: {getattr(error, 'message', str(error))}"}
     return {"result": result.as_dict()}
@@ -81,7 +50,7 @@ def prescription_extras(actor: Actor, rx: Any) -> dict[str, Any]:
     today = date.today()
     extra: dict[str, Any] = {}
     if actor.role == "pharmacist" and rx.status in ("submitted", "on_hold", "verified"):
-        extra["quote"] = quote_for(rx)
+        extra["quote"] = quote_for(actor, rx)
     if rx.status in ("verified", "filled"):
         extra["batches"] = fillable_batches(actor, rx.id, today=today)
         extra["fills"] = fills.list_fills(actor, rx.id, today=today)

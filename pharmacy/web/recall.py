@@ -10,7 +10,7 @@ from flask import Response, flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from pharmacy.auth import allow
-from pharmacy.services import batches, lots, trace
+from pharmacy.services import batches, lots, printing, trace
 from pharmacy.services import recall as recalls
 from pharmacy.web.blueprint import bp
 from pharmacy.web.forms import FormErrors, attempt, load, render_form
@@ -92,11 +92,9 @@ def recall_start() -> BaseResponse | tuple[str, int]:
 def recall_detail(recall_id: int) -> tuple[str, int]:
     data = recalls.get_recall(g.actor, recall_id, today=date.today())
     rows = recalls.recall_list_rows(g.actor, recall_id, today=date.today())
-    from pharmacy.web.printing_support import print_history
-
     return render_form(
         "web/recall_detail.html", None, recall=data, rows=rows,
-        printed=print_history("recall_report", recall_id),
+        printed=printing.print_history("recall_report", recall_id),
     )
 
 
