@@ -492,6 +492,7 @@ def main() -> int:
     global THREADS
     THREADS = args.threads
 
+    load_before = os.getloadavg()[0]
     url, drop = scratch_database()
     servers: list[Server] = []
     try:
@@ -552,7 +553,9 @@ def main() -> int:
         + ", "
         f"PostgreSQL on 127.0.0.1, {os.cpu_count()} CPUs ({platform.machine()}), "
         f"Python {platform.python_version()}; client threads on the same machine, a new "
-        "connection per request. Verdict: **" + verdict + "**.",
+        f"connection per request; load average {load_before:.1f} before the run (the "
+        "machine is shared, so figures vary by +-30 % between runs). Verdict: **"
+        + verdict + "**.",
         "",
         f"### Intake: POST /api/v1/prescriptions vs the floor, {CONNECTIONS} connections, "
         f"{args.rounds} interleaved rounds of {args.seconds:.0f} s (best round of each)",
