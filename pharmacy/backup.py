@@ -23,7 +23,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 
 class BackupError(RuntimeError):
@@ -50,8 +50,10 @@ def sqlite_path(database_url: str) -> Path | None:
 def postgres_commands(database_url: str, path: str) -> list[str]:
     """The pg_dump and pg_restore commands for a PostgreSQL URL (password left out: give it
     with PGPASSWORD or ~/.pgpass)."""
-    url = make_url(database_url).set(drivername="postgresql", password=None)
-    libpq = url.render_as_string(hide_password=False)
+    url = make_url(database_url)
+    libpq = URL.create(
+        "postgresql", url.username, None, url.host, url.port, url.database, url.query
+    ).render_as_string(hide_password=False)
     return [
         f'pg_dump --format=custom --no-owner --file="{path}" "{libpq}"',
         "pg_restore --clean --if-exists --no-owner --single-transaction "

@@ -154,3 +154,12 @@ def test_postgres_backup_destroy_restore(api: Any, tmp_path: Path) -> None:
     with pytest.raises(Exception, match="append-only"), engine.begin() as conn:
         conn.execute(text("DELETE FROM audit_events"))
     engine.dispose()
+
+
+def test_postgres_commands_never_print_the_password() -> None:
+    dump, restore = postgres_commands(
+        "postgresql+psycopg://pharmacy:s3cret-pw@db.example:5433/ldn?sslmode=require", "/b.dump"
+    )
+    for command in (dump, restore):
+        assert "s3cret-pw" not in command
+        assert "postgresql://pharmacy@db.example:5433/ldn?sslmode=require" in command
