@@ -127,12 +127,51 @@
     });
   }
 
-  /* ---- A print answers with a PDF download, so the page stays; reload it shortly after
-     so the log and the "Reprint (reason)" form show what was just printed. ---- */
+  /* ---- A print answers with a PDF. The form is sent with fetch so the download is
+     finished before the page reloads (the reload shows the log and the "Reprint (reason)"
+     form); a timer-based reload could cancel a download still in flight on a busy
+     machine. When the answer is not a PDF (the server refused and redirected with a
+     message), the form is submitted normally so the message shows. ---- */
+  function downloadName(response, fallback) {
+    var header = response.headers.get("Content-Disposition") || "";
+    var match = /filename="([^"]+)"/.exec(header);
+    return match ? match[1] : fallback;
+  }
+
   function setupPrintForms() {
     $all("form[data-print]").forEach(function (form) {
-      form.addEventListener("submit", function () {
-        window.setTimeout(function () { window.location.reload(); }, 1500);
+      form.addEventListener("submit", function (event) {
+        if (!window.fetch || !window.URL || !URL.createObjectURL) { return; }
+        event.preventDefault();
+        var buttons = $all("button[type=submit]", form);
+        buttons.forEach(function (b) { b.disabled = true; });
+        fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+          .then(function (response) {
+            var type = response.headers.get("Content-Type") || "";
+            if (!response.ok || type.indexOf("application/pdf") !== 0) {
+              buttons.forEach(function (b) { b.disabled = false; });
+              HTMLFormElement.prototype.submit.call(form);
+              return null;
+            }
+            var name = downloadName(response, "document.pdf");
+            return response.blob().then(function (blob) {
+              var url = URL.createObjectURL(blob);
+              var link = document.createElement("a");
+              link.href = url;
+              link.download = name;
+              document.body.appendChild(link);
+              link.click();
+              link.remove();
+              window.setTimeout(function () {
+                URL.revokeObjectURL(url);
+                window.location.reload();
+              }, 300);
+            });
+          })
+          .catch(function () {
+            buttons.forEach(function (b) { b.disabled = false; });
+            HTMLFormElement.prototype.submit.call(form);
+          });
       });
     });
   }
