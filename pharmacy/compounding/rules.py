@@ -324,6 +324,11 @@ class Rules:
     """Every default the engine uses. Each field carries its unit and DOMAIN.md source."""
 
     version: str = field(default="2026.1", metadata=_meta("", "rules release", "str"))
+    # Where the pharmacy changed a rule, the source it gave (its SOP, a study…) replaces
+    # the seeded citation: every result names the rule that produced it as it stands now.
+    sources: Mapping[str, str] = field(
+        default_factory=dict, compare=False, metadata={"not_a_rule": True}
+    )
 
     mw_naltrexone_hcl: Decimal = field(
         default=D("377.86"),
@@ -512,10 +517,8 @@ class Rules:
         value = _encode(f.metadata["kind"], getattr(self, name))
         shown = value if isinstance(value, str | int) else "table"
         unit = f.metadata["unit"]
-        return (
-            f"{name} = {shown}{' ' + unit if unit else ''} ({f.metadata['source']}; rules "
-            f"{self.version})"
-        )
+        source = self.sources.get(name) or f.metadata["source"]
+        return f"{name} = {shown}{' ' + unit if unit else ''} ({source}; rules {self.version})"
 
     # ----------------------------------------------------------------- records
 
@@ -525,28 +528,31 @@ class Rules:
                 f.name,
                 _encode(f.metadata["kind"], getattr(self, f.name)),
                 f.metadata["unit"],
-                f.metadata["source"],
+                self.sources.get(f.name) or f.metadata["source"],
             )
-            for f in dataclasses.fields(self)
+            for f in _FIELDS.values()
         ]
 
     @classmethod
     def from_records(cls, records: Iterable[Rule]) -> Rules:
         values: dict[str, Any] = {}
+        sources: dict[str, str] = {}
         for rec in records:
             f = _FIELDS.get(rec.name)
             if f is None:
                 continue
+            if rec.source and rec.source != f.metadata["source"]:
+                sources[rec.name] = rec.source
             try:
                 values[rec.name] = _decode(f.metadata["kind"], rec.value)
             except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
                 raise FormulationError(
                     f"rules.{rec.name}", f"stored rule '{rec.name}' cannot be read: {exc}"
                 ) from exc
-        return cls(**values)
+        return cls(**values, sources=sources)
 
 
-_FIELDS = {f.name: f for f in dataclasses.fields(Rules)}
+_FIELDS = {f.name: f for f in dataclasses.fields(Rules) if not f.metadata.get("not_a_rule")}
 
 
 # --------------------------------------------------------------------------- codecs

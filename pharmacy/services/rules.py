@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
@@ -15,14 +17,42 @@ from pharmacy.errors import Invalid, NotFound
 from pharmacy.models import RuleValue
 from pharmacy.models._types import utcnow
 
+# Parsed rules per engine, with the fingerprint of the rows they were parsed from. Every
+# request checks the fingerprint (one small aggregate query), so a change made through any
+# server is seen by every other at once; only the parsing is saved.
+_PARSED: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], Rules]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _fingerprint(session: Session) -> tuple[Any, ...]:
+    row = session.execute(
+        select(
+            func.count(RuleValue.name),
+            func.coalesce(func.sum(RuleValue.version), 0),
+            func.max(RuleValue.updated_at),
+        )
+    ).one()
+    return tuple(row)
+
 
 def current_rules(session: Session) -> Rules:
+    """The rules in force: the seeded defaults as changed by an admin."""
+    engine = session.get_bind()
+    fingerprint = _fingerprint(session)
+    cached = _PARSED.get(engine)  # type: ignore[arg-type]
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
     rows = session.execute(select(RuleValue)).scalars().all()
-    if not rows:
-        return DEFAULT_RULES
-    return Rules.from_records(
-        Rule(name=row.name, value=row.value, unit=row.unit, source=row.source) for row in rows
+    rules = (
+        Rules.from_records(
+            Rule(name=row.name, value=row.value, unit=row.unit, source=row.source) for row in rows
+        )
+        if rows
+        else DEFAULT_RULES
     )
+    _PARSED[engine] = (fingerprint, rules)  # type: ignore[index]
+    return rules
 
 
 def seed_rules(session: Session) -> int:

@@ -184,3 +184,17 @@ def test_who_may_quote(api: Any, role: str, status: int) -> None:
         quote(api, as_=role, dosage_form="capsule", quantity=30, strength_mg=4.5).status_code
         == status
     )
+
+
+def test_a_changed_rule_is_used_at_once(api: Any) -> None:
+    from pharmacy.audit import SYSTEM
+    from pharmacy.services.rules import change_rule
+    from pharmacy.services.uow import current_db
+
+    before = quote(api, dosage_form="capsule", quantity=30, strength_mg=4.5).get_json()
+    assert before["units_to_make"] == 33
+    with current_db().transaction() as session:
+        change_rule(session, SYSTEM, "capsule_overage_percent", "20", "pharmacy SOP 12, 2026")
+    after = quote(api, dosage_form="capsule", quantity=30, strength_mg=4.5).get_json()
+    assert after["units_to_make"] == 36
+    assert "SOP 12" in after["rules_used"]["capsule_overage_percent"]
