@@ -195,3 +195,52 @@ def test_verify_cannot_choose_the_verifier(api: Any) -> None:
     )
     assert response.status_code == 422
     assert verify(api, rx["id"]).get_json()["signature_name"] == "Pat Pharmacist"
+
+
+WEB_FORM = {
+    "patient.first_name": "Ada",
+    "patient.last_name": "Lovelace",
+    "patient.date_of_birth": "1970-05-01",
+    "patient.current_medications": "sertraline 50 mg",
+    "dosage_form": "capsule",
+    "dose_basis": "hcl",
+    "strength_mg": "1.5",
+    "filler": "mcc",
+    "plan": "template:standard-1.5",
+    "refills": "0",
+    "opioid_attestation": "on",
+}
+
+
+def test_web_form_cannot_set_server_fields_or_another_prescriber(api: Any) -> None:
+    """Pages take only the fields they name: extra form fields set nothing."""
+    if "web.new_prescription" not in {r.endpoint for r in api.app.url_map.iter_rules()}:
+        pytest.skip("no prescriber portal")
+    from sqlalchemy import select
+
+    from pharmacy.models import Prescription
+    from pharmacy.services.uow import read_session
+    from tests.web.helpers import Browser
+
+    browser = Browser(api.app)
+    assert browser.login("drA").status_code == 302
+    forged = {
+        **WEB_FORM,
+        "status": "verified",
+        "rx_number": "RX999999",
+        "verified_by_user_id": str(api.accounts["pharm"].id),
+        "prescriber_id": str(api.accounts["drB"].prescriber_id),
+        "source": "phone",
+        "id": "424242",
+    }
+    response = browser.post("/prescriptions/new", forged)
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    rows = read_session().execute(select(Prescription)).scalars().all()
+    assert len(rows) == 1
+    for rx in rows:
+        assert rx.status in ("submitted", "on_hold")
+        assert rx.rx_number != "RX999999"
+        assert rx.verified_by_user_id is None
+        assert rx.prescriber_id == api.accounts["drA"].prescriber_id
+        assert rx.source == "prescriber_portal"
+        assert rx.id != 424242
