@@ -174,3 +174,18 @@ def test_odd_ids_are_404(api: Any, path: str) -> None:
 def test_wrong_method_is_405(api: Any) -> None:
     response = api.call("PUT", RX, as_="pharm", json={})
     _is_clean_error(response, 405)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="KNOWN BUG for the stock owner: pharmacy/services/batches.py _ref_clause turns any "
+    "digit string into an int, so a huge one overflows the id column (500). Bound it to "
+    "2**31-1 (and use str.isascii) and remove this marker.",
+)
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/batches/99999999999999999999", "/api/v1/batches/99999999999999999999/trace"],
+)
+def test_huge_numeric_batch_ref_is_404(api: Any, path: str) -> None:
+    response = api.get(path, as_="pharm")
+    _is_clean_error(response, 404)
