@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Sequence
+from html import escape as _html_escape
 from typing import Any
-from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, Rect  # type: ignore[import-untyped, unused-ignore]
 from reportlab.lib import colors  # type: ignore[import-untyped, unused-ignore]
@@ -30,6 +30,11 @@ MARGIN = 0.6 * POINTS_PER_INCH
 GRID = colors.Color(0.55, 0.55, 0.55)
 HEAD_BG = colors.Color(0.90, 0.90, 0.90)
 ALERT = colors.Color(0.75, 0.0, 0.0)
+
+
+def escape(text: str) -> str:
+    """Plain text as reportlab paragraph markup: only &, < and > are special."""
+    return _html_escape(text, quote=False)
 
 
 def _style(name: str, font: str, size: float, **kw: Any) -> Any:
