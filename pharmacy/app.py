@@ -25,7 +25,8 @@ from pharmacy.config import TESTING, load_settings
 from pharmacy.db import Database
 from pharmacy.errors import Forbidden, Unauthorized, register_error_handlers
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 class DecimalJSONProvider(DefaultJSONProvider):
@@ -39,23 +40,24 @@ class DecimalJSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse request JSON, refusing (as invalid JSON) what would break later: nesting
-        deep enough to exhaust the stack, and lone surrogates that no database can store."""
+        deep enough to exhaust the stack, and lone surrogates or NUL characters that the
+        databases cannot store."""
         try:
             value = super().loads(s, **kwargs)
         except RecursionError as error:
             raise ValueError("JSON nested too deeply") from error
-        if _has_lone_surrogate(value):
-            raise ValueError("JSON text holds a lone surrogate")
+        if _has_unstorable_text(value):
+            raise ValueError("JSON text holds a lone surrogate or a NUL character")
         return value
 
 
-def _has_lone_surrogate(value: Any) -> bool:
+def _has_unstorable_text(value: Any) -> bool:
     if isinstance(value, str):
-        return _SURROGATE.search(value) is not None
+        return _UNSTORABLE.search(value) is not None
     if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+        return any(_has_unstorable_text(k) or _has_unstorable_text(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_lone_surrogate(v) for v in value)
+        return any(_has_unstorable_text(v) for v in value)
     return False
 
 
@@ -139,6 +141,13 @@ def register_json_guard(app: Flask) -> None:
 
     @app.before_request
     def _parse_json_body() -> None:
+        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+            # No text the pharmacy keeps holds a NUL, and PostgreSQL cannot store one.
+            raise BadRequest("The request holds a NUL character.")
+        if request.mimetype in _FORM_TYPES and any(
+            "\x00" in v for v in request.form.values()
+        ):
+            raise BadRequest("The request holds a NUL character.")
         if request.is_json and request.content_length:
             try:
                 request.get_json()
