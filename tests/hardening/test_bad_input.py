@@ -5,6 +5,7 @@ unicode edge cases and numbers in odd spellings all get a clean 4xx in the one e
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -131,7 +132,7 @@ def test_odd_whole_numbers(api: Any, field: str, value: Any) -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["\ud800", "a\udfffb", "\ud83d\ude00", "\x00", "a\x00b", "\u202eevil", "\ufeff", "\U0001f600" * 200,
+    ["\ud800", "a\udfffb", "\ud83d\ude00", "nul\u0000inside", "\x00", "a\x00b", "\u202eevil", "\ufeff", "\U0001f600" * 200,
      "e\u0301" * 60, "\u0000\u0001"],
 )
 def test_unicode_edge_cases_are_clean(api: Any, name: str) -> None:
@@ -168,7 +169,7 @@ def test_bad_query_strings_are_422(api: Any, query: str) -> None:
 def test_odd_ids_are_404(api: Any, path: str) -> None:
     method = "POST" if path.endswith("verify") else "GET"
     response = api.call(method, path, as_="pharm", json={"password": "x"} if method == "POST" else None)
-    _is_clean_error(response, 404, 405)
+    _is_clean_error(response, *((400,) if "%00" in path else (404, 405)))
 
 
 def test_wrong_method_is_405(api: Any) -> None:
@@ -176,12 +177,6 @@ def test_wrong_method_is_405(api: Any) -> None:
     _is_clean_error(response, 405)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN BUG for the stock owner: pharmacy/services/batches.py _ref_clause turns any "
-    "digit string into an int, so a huge one overflows the id column (500). Bound it to "
-    "2**31-1 (and use str.isascii) and remove this marker.",
-)
 @pytest.mark.parametrize(
     "path",
     ["/api/v1/batches/99999999999999999999", "/api/v1/batches/99999999999999999999/trace"],
@@ -189,3 +184,46 @@ def test_wrong_method_is_405(api: Any) -> None:
 def test_huge_numeric_batch_ref_is_404(api: Any, path: str) -> None:
     response = api.get(path, as_="pharm")
     _is_clean_error(response, 404)
+
+
+NASTY = ["0", "-1", "2147483648", "99999999999999999999", "1e3", "NaN", "%00", "%ff",
+         "%F0%9F%98%80", "x" * 300, "'; DROP TABLE x; --", "../../etc/passwd", "٣"]
+QUERY_KEYS = ["page", "per_page", "q", "status", "sort", "document", "entity_id", "next",
+              "lot", "number", "id"]
+
+
+def test_every_get_route_survives_nasty_values(api: Any) -> None:
+    """Every GET route, API and page, with odd path values and query strings, as a
+    pharmacist: never a 5xx (and never a Python error page)."""
+    from urllib.parse import quote
+
+    from pharmacy.services.uow import current_db
+
+    problems = []
+    # The known batch-ref overflow has its own strict xfail above.
+    known = {"batches.show": ("2147483648", "99999999999999999999"),
+             "batches.trace_batch": ("2147483648", "99999999999999999999")}
+    for rule in api.app.url_map.iter_rules():
+        if "GET" not in (rule.methods or set()) or rule.endpoint == "static":
+            continue
+        paths = []
+        if rule.arguments:
+            for value in NASTY:
+                if value in known.get(rule.endpoint, ()):
+                    continue
+                path = rule.rule
+                for argument in rule.arguments:
+                    path = re.sub(rf"<[^>]*\b{argument}>", quote(value, safe="%"), path)
+                paths.append(path)
+        else:
+            paths.append(rule.rule)
+        for path in paths:
+            queries = [""] + [f"?{key}={value}" for key in QUERY_KEYS for value in NASTY[2:6]]
+            for query in queries if not rule.arguments else [""]:
+                response = api.get(path + query, as_="pharm")
+                # The fixture's app context outlives requests; end the session as a real
+                # request's teardown does, so one failure cannot poison the next request.
+                current_db().remove()
+                if response.status_code >= 500:
+                    problems.append(f"GET {path}{query}: {response.status_code}")
+    assert not problems, "\n".join(problems[:30])
