@@ -29,7 +29,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import false, select, update
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
@@ -737,10 +737,17 @@ def locked_batch(session: Session, batch_ref: int | str) -> Batch:
     return batch
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
+
+
 def _ref_clause(batch_ref: int | str) -> Any:
-    if isinstance(batch_ref, int) or (isinstance(batch_ref, str) and batch_ref.isdigit()):
-        return Batch.id == int(batch_ref)
-    return Batch.lot_number == str(batch_ref).strip().upper()
+    """A batch by id or by lot number. A number beyond any id matches nothing (404), not an
+    overflow in the database."""
+    text = str(batch_ref).strip()
+    if isinstance(batch_ref, int) or (text.isascii() and text.isdigit()):
+        number = int(text)
+        return Batch.id == number if number <= MAX_ID else false()
+    return Batch.lot_number == text.upper()
 
 
 def _deviation(component: BatchComponent, actual: Decimal, tolerance: Decimal) -> str | None:
