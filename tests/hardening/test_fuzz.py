@@ -23,6 +23,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from pharmacy.services.uow import current_db
+
 from .helpers import submit
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
@@ -59,6 +61,9 @@ def _run(operation: Any, mode: Any, headers: dict[str, str], failures: list[str]
     )
     def run(case: Any) -> None:
         response = case.call(headers=headers)
+        # The fixture's app context outlives requests: end the session as a real request's
+        # teardown does, so one failure is reported once and cannot poison the next case.
+        current_db().remove()
         if response.status_code >= 500:
             failures.append(
                 f"{mode.value} {case.method} {case.formatted_path} -> {response.status_code}: "
