@@ -22,7 +22,7 @@ from pharmacy.auth import (
     use_light_hashing_for_tests,
 )
 from pharmacy.config import TESTING, load_settings
-from pharmacy.db import Database
+from pharmacy.db import MAX_ID, Database
 from pharmacy.errors import Forbidden, Unauthorized, register_error_handlers
 
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
@@ -66,7 +66,7 @@ class IdConverter(IntegerConverter):
     than an overflow in the database driver."""
 
     def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(map, *args, **kwargs)
 
 

@@ -24,6 +24,18 @@ class Base(DeclarativeBase):
 
 
 WRITE_OPTION = "pharmacy_write"
+# Primary keys and counts are 32-bit integer columns on every database we run on.
+MAX_ID = 2**31 - 1
+
+
+def parse_id(text: object) -> int | None:
+    """An id typed, scanned or sent as text: ASCII digits within the id range, else None
+    (so a stray or huge number finds nothing instead of overflowing a query)."""
+    value = str(text).strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -41,6 +41,7 @@ from pharmacy.compounding.liquids import LiquidRequest, quote_liquid
 from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.salts import ApiSource, api_requirement
 from pharmacy.compounding.units import plain, round_mg, round_ml
+from pharmacy.db import parse_id
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Batch, BatchComponent, Formula, IngredientLot, Item, Prescription, User
 from pharmacy.models._types import utcnow
@@ -737,16 +738,13 @@ def locked_batch(session: Session, batch_ref: int | str) -> Batch:
     return batch
 
 
-MAX_ID = 2**31 - 1  # ids are 32-bit integer columns
-
-
 def _ref_clause(batch_ref: int | str) -> Any:
     """A batch by id or by lot number. A number beyond any id matches nothing (404), not an
     overflow in the database."""
     text = str(batch_ref).strip()
     if isinstance(batch_ref, int) or (text.isascii() and text.isdigit()):
-        number = int(text)
-        return Batch.id == number if number <= MAX_ID else false()
+        number = parse_id(text)
+        return Batch.id == number if number is not None else false()
     return Batch.lot_number == text.upper()
 
 

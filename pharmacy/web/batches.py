@@ -11,6 +11,7 @@ from flask import flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from pharmacy.auth import allow
+from pharmacy.db import parse_id
 from pharmacy.services import batches, catalog, fills, prescriptions
 from pharmacy.services.printing import print_history
 from pharmacy.services.web_support import rules_in_force
@@ -25,9 +26,10 @@ STAFF = ("pharmacist", "technician")
 
 
 def _prescription(prescription_id: str | None) -> Any:
-    if not prescription_id or not prescription_id.isdigit():
+    rx_id = parse_id(prescription_id) if prescription_id else None
+    if rx_id is None:
         return None
-    return prescriptions.get_prescription(g.actor, int(prescription_id))
+    return prescriptions.get_prescription(g.actor, rx_id)
 
 
 def _defaults(rx: Any, formulas: list[Any]) -> dict[str, str]:

@@ -10,6 +10,7 @@ from flask import Response, flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response as BaseResponse
 
 from pharmacy.auth import allow
+from pharmacy.db import parse_id
 from pharmacy.services import batches, lots, printing, trace
 from pharmacy.services import recall as recalls
 from pharmacy.web.blueprint import bp
@@ -31,18 +32,25 @@ def _find(ref: str) -> dict[str, Any]:
     return found
 
 
+def _target(value: str) -> tuple[str, int | None]:
+    """`lot:12` or `batch:7` as chosen on the page."""
+    kind, _, number = value.partition(":")
+    return kind, parse_id(number)
+
+
 def _recall_page(errors: FormErrors | None = None) -> tuple[str, int]:
     today = date.today()
     ref = (request.values.get("ref") or request.values.get("manufacturer_lot") or "").strip()
     found = _find(ref)
     target = request.values.get("target", "")
     traced = None
-    if target.startswith("lot:") and target[4:].isdigit():
-        traced = {"kind": "lot", "id": int(target[4:]),
-                  "trace": trace.trace_ingredient_lot(g.actor, int(target[4:]), today=today)}
-    elif target.startswith("batch:") and target[6:].isdigit():
-        traced = {"kind": "batch", "id": int(target[6:]),
-                  "trace": trace.trace_batch(g.actor, int(target[6:]), today=today)}
+    kind, target_id = _target(target)
+    if kind == "lot" and target_id is not None:
+        traced = {"kind": "lot", "id": target_id,
+                  "trace": trace.trace_ingredient_lot(g.actor, target_id, today=today)}
+    elif kind == "batch" and target_id is not None:
+        traced = {"kind": "batch", "id": target_id,
+                  "trace": trace.trace_batch(g.actor, target_id, today=today)}
     elif found["batch"] and not found["lots"]:
         traced = {"kind": "batch", "id": found["batch"]["id"],
                   "trace": trace.trace_batch(g.actor, found["batch"]["id"], today=today)}
@@ -69,12 +77,13 @@ def recall_start() -> BaseResponse | tuple[str, int]:
     target = request.form.get("target", "")
     try:
         data = load(StockReasonIn(), {"reason": request.form.get("reason", "")})
-        if target.startswith("lot:") and target[4:].isdigit():
+        kind, target_id = _target(target)
+        if kind == "lot" and target_id is not None:
             done = attempt(lambda: recalls.recall_ingredient_lot(
-                g.actor, int(target[4:]), reason=data["reason"], today=today))
-        elif target.startswith("batch:") and target[6:].isdigit():
+                g.actor, target_id, reason=data["reason"], today=today))
+        elif kind == "batch" and target_id is not None:
             done = attempt(lambda: recalls.recall_batch(
-                g.actor, int(target[6:]), reason=data["reason"], today=today))
+                g.actor, target_id, reason=data["reason"], today=today))
         else:
             raise FormErrors({"target": ["Find and choose what to recall first."]})
     except FormErrors as failed:
