@@ -65,6 +65,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # Bound parameters are patient data: never in SQL logs or error messages.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)

@@ -107,6 +107,11 @@ class ReasonIn(StrictSchema):
     reason = Text(1000, required=True, min_length=3)
 
 
+class CorrectionIn(StrictSchema):
+    reason = Text(1000, required=True, min_length=3)
+    prescription = fields.Nested(PrescriptionIn, required=True)
+
+
 class PrescriptionQuery(PageQuery):
     status = fields.String(validate=validate.OneOf(STATUSES))
     sort = fields.String(
@@ -177,6 +182,8 @@ class PrescriptionOut(Schema):
     signature_meaning = fields.String(allow_none=True)
     rejected_reason = fields.String(allow_none=True)
     override_reason = fields.String(allow_none=True)
+    void_reason = fields.String(allow_none=True)
+    supersedes_id = fields.Integer(allow_none=True)
 
 
 class PrescriptionPage(Schema):

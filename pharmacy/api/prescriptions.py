@@ -9,6 +9,7 @@ from pharmacy.auth import allow, require_actor
 from pharmacy.models import Prescriber, Prescription
 from pharmacy.services import prescriptions
 from schema.prescriptions import (
+    CorrectionIn,
     PrescriberOut,
     PrescriptionIn,
     PrescriptionOut,
@@ -92,6 +93,31 @@ def reject(data: dict[str, Any], prescription_id: int) -> Prescription:
 def override_hold(data: dict[str, Any], prescription_id: int) -> Prescription:
     """Release an opioid (or attestation) hold, with the pharmacist's reason."""
     return prescriptions.override_hold(require_actor(), prescription_id, reason=data["reason"])
+
+
+@blp.route("/<int:prescription_id>/void", methods=["POST"])
+@allow("pharmacist")
+@blp.arguments(ReasonIn)
+@blp.response(200, PrescriptionOut)
+def void(data: dict[str, Any], prescription_id: int) -> Prescription:
+    """Void a prescription entered in error (it is kept, marked void with the reason)."""
+    return prescriptions.void_prescription(require_actor(), prescription_id, reason=data["reason"])
+
+
+@blp.route("/<int:prescription_id>/correct", methods=["POST"])
+@allow("pharmacist")
+@blp.arguments(CorrectionIn)
+@blp.response(201, PrescriptionOut)
+def correct(data: dict[str, Any], prescription_id: int) -> Prescription:
+    """Correct a prescription: a new version through intake, the old one voided with the
+    reason. Not possible once dispensed."""
+    return prescriptions.correct_prescription(
+        require_actor(),
+        prescription_id,
+        data["prescription"],
+        reason=data["reason"],
+        today=date.today(),
+    )
 
 
 @prescribers_blp.route("", methods=["GET"])

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
@@ -158,8 +158,20 @@ def create_prescription(
     """Take a prescription from a prescriber (for themself) or a pharmacist (phone/fax
     order for any prescriber): check it against the rules, generate directions, screen for
     opioids, and store it as `submitted` or `on_hold`."""
-    rules = current_rules(session)
     prescriber_id, source = _resolve_prescriber(session, actor, data)
+    return _intake(session, actor, data, prescriber_id=prescriber_id, source=source, today=today)
+
+
+def _intake(
+    session: Session,
+    actor: Actor,
+    data: dict[str, Any],
+    *,
+    prescriber_id: int,
+    source: str,
+    today: date,
+) -> Prescription:
+    rules = current_rules(session)
     dosage_form = data["dosage_form"]
     strength_field = "strength_mg" if dosage_form == "capsule" else "concentration_mg_per_ml"
     strength: Decimal = data[strength_field]
@@ -310,10 +322,14 @@ def create_prescription(
         created_by_user_id=actor.user_id,
     )
     # Set both relationships here so the response needs no SELECT after commit.
-    rx.steps = [
-        PrescriptionStep(position=i, dose_mg=s.dose_mg, days=s.days)
-        for i, s in enumerate(plan.steps)
-    ] if plan.titrated else []
+    rx.steps = (
+        [
+            PrescriptionStep(position=i, dose_mg=s.dose_mg, days=s.days)
+            for i, s in enumerate(plan.steps)
+        ]
+        if plan.titrated
+        else []
+    )
     session.add(rx)
     session.flush()
     audit.record(session, actor, "prescription.created", "prescription", rx.id, after=_snapshot(rx))
@@ -459,6 +475,87 @@ def override_hold(
         reason=reason,
     )
     return rx
+
+
+def _has_fills(session: Session, rx: Prescription) -> bool:
+    from pharmacy.models import Fill
+
+    return bool(session.execute(select(exists().where(Fill.prescription_id == rx.id))).scalar())
+
+
+def _voidable(session: Session, rx: Prescription, what: str) -> None:
+    if rx.status in ("voided", "rejected"):
+        raise Conflict(f"A {rx.status} prescription cannot be {what}.")
+    if _has_fills(session, rx):
+        raise Conflict(
+            f"This prescription has been dispensed, so it cannot be {what}; its record stays "
+            "as it is (recall the batch if the medicine must come back)."
+        )
+
+
+@use_case
+def void_prescription(
+    session: Session, actor: Actor, prescription_id: int, *, reason: str
+) -> Prescription:
+    """Void a prescription entered in error. Clinical records are never deleted: the row
+    stays, marked void with the reason."""
+    rx = _locked(session, prescription_id)
+    _voidable(session, rx, "voided")
+    before = _snapshot(rx)
+    rx.status = "voided"
+    rx.void_reason = reason
+    audit.record(
+        session,
+        actor,
+        "prescription.voided",
+        "prescription",
+        rx.id,
+        before=before,
+        after=_snapshot(rx),
+        reason=reason,
+    )
+    return rx
+
+
+@use_case
+def correct_prescription(
+    session: Session,
+    actor: Actor,
+    prescription_id: int,
+    data: dict[str, Any],
+    *,
+    reason: str,
+    today: date,
+) -> Prescription:
+    """A correction is a new version: the corrected prescription goes through intake again
+    (same prescriber and source, new Rx number, `supersedes_id` pointing back) and the old
+    one is voided with the reason, in one transaction."""
+    old = _locked(session, prescription_id)
+    _voidable(session, old, "corrected")
+    requested = data.get("prescriber_id")
+    if requested is not None and requested != old.prescriber_id:
+        raise Invalid("prescription.prescriber_id", "a correction keeps the original prescriber")
+    if data.get("source") not in (None, old.source):
+        raise Invalid("prescription.source", "a correction keeps the original source")
+    before = _snapshot(old)
+    old.status = "voided"
+    old.void_reason = reason
+    session.flush()
+    new = _intake(
+        session, actor, data, prescriber_id=old.prescriber_id, source=old.source, today=today
+    )
+    new.supersedes_id = old.id
+    audit.record(
+        session,
+        actor,
+        "prescription.corrected",
+        "prescription",
+        old.id,
+        before=before,
+        after={**_snapshot(old), "superseded_by": new.id},
+        reason=reason,
+    )
+    return new
 
 
 @query

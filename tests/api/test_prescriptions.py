@@ -419,3 +419,46 @@ def test_prescribers_listing_is_for_pharmacy_staff(api: Any) -> None:
     assert listed.status_code == 200
     assert {p["id"] for p in listed.get_json()} >= {api.accounts["drA"].prescriber_id}
     assert api.get("/api/v1/prescribers", as_="drA").status_code == 403
+
+
+def test_void_keeps_the_record(api: Any) -> None:
+    rx = create(api).get_json()
+    voided = api.post(f"/api/v1/prescriptions/{rx['id']}/void", as_="pharm", json={"reason": "duplicate entry"})
+    assert voided.status_code == 200
+    assert voided.get_json()["status"] == "voided"
+    assert voided.get_json()["void_reason"] == "duplicate entry"
+    assert api.get(f"/api/v1/prescriptions/{rx['id']}", as_="drA").get_json()["status"] == "voided"
+    assert api.post(f"/api/v1/prescriptions/{rx['id']}/void", as_="pharm", json={"reason": "again"}).status_code == 409
+    assert api.post(f"/api/v1/prescriptions/{rx['id']}/verify", as_="pharm", json={"password": PASSWORD}).status_code == 409
+    assert api.post(f"/api/v1/prescriptions/{rx['id']}/void", as_="drA", json={"reason": "mine"}).status_code == 403
+
+
+def test_correction_is_a_new_version_and_voids_the_old(api: Any) -> None:
+    old = create(api).get_json()
+    corrected = api.post(
+        f"/api/v1/prescriptions/{old['id']}/correct",
+        as_="pharm",
+        json={"reason": "Prescriber called: 30 days at the last step, not 14", "prescription": fixed(strength_mg=1.5, dose_mg=3, quantity=60)},
+    )
+    assert corrected.status_code == 201, corrected.get_json()
+    new = corrected.get_json()
+    assert new["supersedes_id"] == old["id"]
+    assert new["rx_number"] != old["rx_number"]
+    assert new["prescriber_id"] == old["prescriber_id"] and new["source"] == old["source"]
+    assert new["directions"] == "Take 2 capsules (3 mg) by mouth at bedtime."
+    before = api.get(f"/api/v1/prescriptions/{old['id']}", as_="pharm").get_json()
+    assert before["status"] == "voided" and before["void_reason"].startswith("Prescriber called")
+    assert audit_actions()[-1] == "prescription.corrected"
+    # an invalid correction changes nothing
+    bad = api.post(
+        f"/api/v1/prescriptions/{new['id']}/correct", as_="pharm",
+        json={"reason": "typo", "prescription": fixed(dose_mg=50, strength_mg=50)},
+    )
+    assert bad.status_code == 422
+    assert api.get(f"/api/v1/prescriptions/{new['id']}", as_="pharm").get_json()["status"] == "submitted"
+    other = api.accounts["drB"].prescriber_id
+    moved = api.post(
+        f"/api/v1/prescriptions/{new['id']}/correct", as_="pharm",
+        json={"reason": "wrong doctor", "prescription": fixed(prescriber_id=other)},
+    )
+    assert moved.status_code == 422

@@ -193,3 +193,8 @@ def test_recall_report_pdf(api: Any, filled: dict[str, Any]) -> None:
     text = flat(pdf_text(response.data))
     assert "Zoë" in text and filled["rx"]["rx_number"] in text and "Failed assay" in text
     assert api.get(f"/api/v1/recalls/{recalled['id']}/report.pdf", as_="tech").status_code == 403
+
+
+def test_a_dispensed_prescription_cannot_be_voided_or_corrected(api: Any, filled: dict[str, Any]) -> None:
+    rx_id = filled["rx"]["id"]
+    assert api.post(f"/api/v1/prescriptions/{rx_id}/void", as_="pharm", json={"reason": "oops"}).status_code == 409

@@ -40,6 +40,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "prescriptions.verify": frozenset({PHARM}),
     "prescriptions.reject": frozenset({PHARM}),
     "prescriptions.override_hold": frozenset({PHARM}),
+    "prescriptions.void": frozenset({PHARM}),
+    "prescriptions.correct": frozenset({PHARM}),
     "prescribers.list_prescribers": STAFF,
     "formulations.quote": STAFF,
     "items.list_items": frozenset({ADMIN, PHARM, TECH}),
