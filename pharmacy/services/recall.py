@@ -95,6 +95,62 @@ def _name(session: Session, actor: Actor) -> str:
     return user.full_name if user else actor.username
 
 
+def _open_recall(
+    session: Session,
+    actor: Actor,
+    *,
+    reason: str,
+    ingredient_lot_id: int | None = None,
+    batch_id: int | None = None,
+) -> tuple[Recall, Any]:
+    """The recall row and the closure of every batch downstream of what is recalled."""
+    recall = Recall(
+        ingredient_lot_id=ingredient_lot_id,
+        batch_id=batch_id,
+        reason=reason,
+        recalled_by_user_id=actor.user_id,
+        recalled_by_name=_name(session, actor),
+    )
+    session.add(recall)
+    session.flush()
+    return recall, downstream_cte(lot_id=ingredient_lot_id, batch_id=batch_id)
+
+
+def _close_recall(
+    session: Session,
+    actor: Actor,
+    recall: Recall,
+    closure: Any,
+    to_quarantine: list[int],
+    *,
+    action: str,
+    entity: tuple[str, int],
+    before: dict[str, Any],
+    today: date,
+) -> dict[str, Any]:
+    """Quarantine the downstream batches, note the fills reached, and audit the recall."""
+    recall.quarantined_batch_ids = _quarantine(
+        session, actor, to_quarantine, recall.id, recall.reason
+    )
+    recall.affected_fill_ids = _fill_ids(session, closure)
+    audit.record(
+        session,
+        actor,
+        action,
+        entity[0],
+        entity[1],
+        before=before,
+        after={
+            "status": "recalled",
+            "recall_id": recall.id,
+            "quarantined_batch_ids": recall.quarantined_batch_ids,
+            "affected_fills": len(recall.affected_fill_ids),
+        },
+        reason=recall.reason,
+    )
+    return recall_data(session, actor, recall, today)
+
+
 @use_case
 def recall_ingredient_lot(
     session: Session, actor: Actor, lot_id: int, *, reason: str, today: date
@@ -107,34 +163,19 @@ def recall_ingredient_lot(
     lot.status_reason = reason
     lot.recalled_at = utcnow()
     lot.recalled_by_user_id = actor.user_id
-    recall = Recall(
-        ingredient_lot_id=lot.id,
-        reason=reason,
-        recalled_by_user_id=actor.user_id,
-        recalled_by_name=_name(session, actor),
-    )
-    session.add(recall)
-    session.flush()
-    closure = downstream_cte(lot_id=lot.id)
+    recall, closure = _open_recall(session, actor, reason=reason, ingredient_lot_id=lot.id)
     batch_ids = list(session.execute(select(closure.c.batch_id)).scalars())
-    recall.quarantined_batch_ids = _quarantine(session, actor, batch_ids, recall.id, reason)
-    recall.affected_fill_ids = _fill_ids(session, closure)
-    audit.record(
+    return _close_recall(
         session,
         actor,
-        "lot.recalled",
-        "ingredient_lot",
-        lot.id,
+        recall,
+        closure,
+        batch_ids,
+        action="lot.recalled",
+        entity=("ingredient_lot", lot.id),
         before=before,
-        after={
-            "status": "recalled",
-            "recall_id": recall.id,
-            "quarantined_batch_ids": recall.quarantined_batch_ids,
-            "affected_fills": len(recall.affected_fill_ids),
-        },
-        reason=reason,
+        today=today,
     )
-    return recall_data(session, actor, recall, today)
 
 
 @use_case
@@ -147,34 +188,19 @@ def recall_batch(
     before = {"status": batch.status}
     batch.status = "recalled"
     batch.status_reason = reason
-    recall = Recall(
-        batch_id=batch.id,
-        reason=reason,
-        recalled_by_user_id=actor.user_id,
-        recalled_by_name=_name(session, actor),
-    )
-    session.add(recall)
-    session.flush()
-    closure = downstream_cte(batch_id=batch.id)
+    recall, closure = _open_recall(session, actor, reason=reason, batch_id=batch.id)
     downstream = [b for b in session.execute(select(closure.c.batch_id)).scalars() if b != batch.id]
-    recall.quarantined_batch_ids = _quarantine(session, actor, downstream, recall.id, reason)
-    recall.affected_fill_ids = _fill_ids(session, closure)
-    audit.record(
+    return _close_recall(
         session,
         actor,
-        "batch.recalled",
-        "batch",
-        batch.id,
+        recall,
+        closure,
+        downstream,
+        action="batch.recalled",
+        entity=("batch", batch.id),
         before=before,
-        after={
-            "status": "recalled",
-            "recall_id": recall.id,
-            "quarantined_batch_ids": recall.quarantined_batch_ids,
-            "affected_fills": len(recall.affected_fill_ids),
-        },
-        reason=reason,
+        today=today,
     )
-    return recall_data(session, actor, recall, today)
 
 
 def _trace(session: Session, actor: Actor, recall: Recall, today: date) -> dict[str, Any]:
