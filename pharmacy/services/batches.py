@@ -568,7 +568,10 @@ def _lot_number(session: Session, letter: str, today: date) -> str:
     return f"{stamp}-{letter}-{number:03d}"
 
 
-def _take_from_batch(session: Session, batch: Batch, amount: Decimal, today: date) -> None:
+def try_take_from_batch(session: Session, batch: Batch, amount: Decimal, today: date) -> bool:
+    """Take `amount` from a released, in-date batch in one conditional UPDATE, so two takers
+    racing for the last units cannot both succeed. False (nothing taken) when the batch is
+    not usable or has too little; the batch is refreshed either way."""
     result = session.execute(
         update(Batch)
         .where(
@@ -580,13 +583,16 @@ def _take_from_batch(session: Session, batch: Batch, amount: Decimal, today: dat
         .values(quantity_on_hand=Batch.quantity_on_hand - amount)
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(batch)
+    session.refresh(batch)
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _take_from_batch(session: Session, batch: Batch, amount: Decimal, today: date) -> None:
+    if not try_take_from_batch(session, batch, amount, today):
         raise Conflict(
             f"Batch {batch.lot_number} cannot supply {amount} {batch.unit}: "
             f"{batch.quantity_on_hand} on hand, status {batch.status}."
         )
-    session.refresh(batch)
 
 
 def _take(session: Session, source: Source, amount: Decimal, today: date) -> None:

@@ -19,7 +19,7 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
@@ -28,7 +28,7 @@ from pharmacy.compounding.bud import bud_warning
 from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Batch, Fill, PharmacyDetails, Prescription
-from pharmacy.services.batches import batch_state
+from pharmacy.services.batches import batch_state, try_take_from_batch
 from pharmacy.services.uow import query, use_case
 
 
@@ -134,25 +134,12 @@ def create_fill(
             {"acknowledge_bud_warning": ["a pharmacist must acknowledge"]},
         )
 
-    taken = session.execute(
-        update(Batch)
-        .where(
-            Batch.id == batch.id,
-            Batch.status == "released",
-            Batch.bud >= today,
-            Batch.quantity_on_hand >= quantity,
-        )
-        .values(quantity_on_hand=Batch.quantity_on_hand - quantity)
-        .execution_options(synchronize_session=False)
-    )
-    if taken.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(batch)
+    if not try_take_from_batch(session, batch, quantity, today):
         raise Conflict(
             f"Batch {batch.lot_number} has {plain(batch.quantity_on_hand)} {batch.unit} left; "
             f"{plain(quantity)} cannot be dispensed from it.",
             {"quantity": ["more than the batch has on hand"]},
         )
-    session.refresh(batch)
 
     before = {"status": rx.status, "refills_remaining": rx.refills_remaining}
     if refill:
