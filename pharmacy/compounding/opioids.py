@@ -33,7 +33,20 @@ def _compact(text: str) -> str:
     return "".join(tokens(text))
 
 
+# The index of the last rules seen. The service hands the same Rules object to every
+# request until a rule changes, so one slot is enough; a new Rules object rebuilds it.
+_LAST_INDEX: list[tuple[Rules, tuple[dict[str, list[OpioidTerm]], int]]] = []
+
+
 def _index(rules: Rules) -> tuple[dict[str, list[OpioidTerm]], int]:
+    if _LAST_INDEX and _LAST_INDEX[0][0] is rules:
+        return _LAST_INDEX[0][1]
+    built = _build_index(rules)
+    _LAST_INDEX[:] = [(rules, built)]
+    return built
+
+
+def _build_index(rules: Rules) -> tuple[dict[str, list[OpioidTerm]], int]:
     index: dict[str, list[OpioidTerm]] = {}
     longest = 1
     for term in rules.opioid_terms:
