@@ -135,6 +135,16 @@ def _syringe_error(
     return FormulationError(field_name, f"{'; '.join(problems)}: {advice}")
 
 
+def liquid_auxiliary(storage: str, rules: Rules) -> list[str]:
+    """Auxiliary label texts of an oral liquid: shake well and protect from light always;
+    refrigerate where the beyond-use date assumes the refrigerator (DOMAIN.md §5)."""
+    texts = rules.liquid_texts
+    wanted = ["shake_well", "protect_from_light"]
+    if storage == "refrigerator":
+        wanted.append("refrigerate")
+    return [texts[key] for key in wanted if texts.get(key)]
+
+
 def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
     used: dict[str, str] = {}
 
@@ -301,10 +311,7 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
     if category == "aqueous_preserved" and cat.days > rules.fawcett_stable_days_room:
         rule("fawcett_stable_days_room")
         storage = "refrigerator"
-    auxiliary = [liquid_texts.get("shake_well", ""), liquid_texts.get("protect_from_light", "")]
-    if storage == "refrigerator":
-        auxiliary.append(liquid_texts.get("refrigerate", ""))
-    auxiliary = [a for a in auxiliary if a]
+    auxiliary = liquid_auxiliary(storage, rules)
     rule("liquid_texts")
 
     # Weighings and worksheet.

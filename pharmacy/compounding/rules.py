@@ -302,6 +302,15 @@ _TITRATION_TEMPLATES: dict[str, tuple[tuple[Decimal, int], ...]] = {
     "sensitive-1": tuple((D(k) / 2, 7) for k in range(2, 9)) + ((D("4.5"), 30),),
 }
 
+# DOMAIN.md §9: printed on every LDN label (or as auxiliary labels beside it).
+_LABEL_WARNINGS: tuple[str, ...] = (
+    "Do not use opioid medicines (for pain, cough or diarrhoea) while taking this "
+    "medicine: it may cause sudden opioid withdrawal.",
+    "Tell every doctor, dentist and emergency staff that you take naltrexone, and stop "
+    "it before surgery as instructed.",
+    "Vivid dreams or trouble sleeping may occur in the first weeks.",
+)
+
 _LIQUID_TEXTS: dict[str, str] = {
     "shake_well": "Shake well before each use.",
     "protect_from_light": "Protect from light.",
@@ -450,6 +459,11 @@ class Rules:
     liquid_texts: Mapping[str, str] = field(
         default_factory=lambda: dict(_LIQUID_TEXTS),
         metadata=_meta("text", f"{_DOMAIN} §5 (labels)", "str_map"),
+    )
+
+    label_warnings: tuple[str, ...] = field(
+        default=_LABEL_WARNINGS,
+        metadata=_meta("text", f"{_DOMAIN} §9 (warnings on every LDN label)", "str_list"),
     )
 
     opioid_terms: tuple[OpioidTerm, ...] = field(

@@ -44,15 +44,12 @@ from labels import (
     render_recall_report,
     render_worksheet,
 )
-from labels.content import (
-    DEFAULT_LDN_WARNINGS,
-    LIQUID_AUXILIARY,
-    LIQUID_AUXILIARY_REFRIGERATED,
-)
 from labels.errors import LabelError
 from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.compounding.directions import titration_directions
+from pharmacy.compounding.liquids import liquid_auxiliary
+from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.titration import TitrationStep, dated_schedule, units_per_dose
 from pharmacy.compounding.units import format_ml, plain
 from pharmacy.errors import Conflict, Invalid, NotFound
@@ -68,6 +65,7 @@ from pharmacy.models import (
 from pharmacy.services.batches import batch_worksheet_data
 from pharmacy.services.fills import fill_data
 from pharmacy.services.recall import get_recall, recall_list_rows
+from pharmacy.services.rules import current_rules
 from pharmacy.services.uow import query, use_case
 
 LABELLABLE_PRESCRIPTION_STATUSES = ("verified", "filled")
@@ -186,15 +184,18 @@ def _amount(rx: Prescription, dose: Decimal) -> str:
     return f"{format_ml(dose / _per_unit(rx))} mL"
 
 
-def _auxiliary(rx: Prescription, storage: str) -> tuple[str, ...]:
+def _auxiliary(rx: Prescription, storage: str, rules: Rules) -> tuple[str, ...]:
     if rx.dosage_form != "liquid":
         return ()
-    return LIQUID_AUXILIARY_REFRIGERATED if "refrigerat" in storage.lower() else LIQUID_AUXILIARY
+    return tuple(liquid_auxiliary(storage, rules))
 
 
 def patient_label_content(session: Session, fill: Fill, today: date) -> PatientLabelContent:
+    """The label's words: warning and auxiliary texts are the rules in force (data the
+    pharmacy can change), the layout is the renderer's."""
     data = fill_data(session, fill, today)
     rx = fill.prescription
+    rules = current_rules(session)
     return PatientLabelContent(
         patient_name=data["patient"]["name"],
         drug_line=data["drug"],
@@ -208,8 +209,8 @@ def patient_label_content(session: Session, fill: Fill, today: date) -> PatientL
         fill_date=data["filled_on"],
         prescriber=data["prescriber"]["name"],
         pharmacy=_pharmacy(session),
-        warnings=DEFAULT_LDN_WARNINGS,
-        auxiliary=_auxiliary(rx, data["storage"]),
+        warnings=tuple(rules.label_warnings),
+        auxiliary=_auxiliary(rx, data["storage"], rules),
     )
 
 
@@ -257,6 +258,7 @@ def leaflet(
         directions=label.directions,
         schedule=schedule,
         pharmacy=label.pharmacy,
+        warnings=label.warnings,
         rx_number=label.rx_number,
     )
     pdf = _render(render_leaflet, content)

@@ -156,6 +156,7 @@ RULE_SECTIONS = {
     "6": "Beyond-use dates",
     "7": "Titration plans and directions",
     "8": "Opioid screening",
+    "9": "Labels",
 }
 OTHER_RULES = "Other"
 

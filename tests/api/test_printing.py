@@ -198,3 +198,20 @@ def test_recall_report_pdf(api: Any, filled: dict[str, Any]) -> None:
 def test_a_dispensed_prescription_cannot_be_voided_or_corrected(api: Any, filled: dict[str, Any]) -> None:
     rx_id = filled["rx"]["id"]
     assert api.post(f"/api/v1/prescriptions/{rx_id}/void", as_="pharm", json={"reason": "oops"}).status_code == 409
+
+
+def test_label_warnings_are_the_rules_in_force(api: Any, filled: dict[str, Any]) -> None:
+    from pharmacy.audit import SYSTEM
+    from pharmacy.services.rules import change_rule
+    from pharmacy.services.uow import current_db
+
+    warnings = [
+        "Do not take opioid pain, cough or diarrhoea medicines: sudden withdrawal may occur.",
+        "Carry the naltrexone alert card.",
+    ]
+    with current_db().transaction() as session:
+        change_rule(session, SYSTEM, "label_warnings", warnings, "Pharmacy SOP 7 (2026)")
+    response = api.get(f"/api/v1/fills/{filled['fill']['id']}/label.pdf", as_="tech")
+    text = flat(pdf_text(response.data))
+    assert "Carry the naltrexone alert card." in text
+    assert "Vivid dreams" not in text
