@@ -81,11 +81,6 @@ def _plan_from(data: dict[str, Any], days_supply: int | None) -> Plan:
     return Plan((TitrationStep(dose_mg=dose, days=days_supply or 1),), False)
 
 
-def _units_per_day(dosage_form: str, dose: Decimal, strength: Decimal) -> Decimal:
-    """Capsules (or mL) taken per day for a dose."""
-    return dose / strength
-
-
 def _resolve_prescriber(session: Session, actor: Actor, data: dict[str, Any]) -> tuple[int, str]:
     requested = data.get("prescriber_id")
     if actor.role == "prescriber":
@@ -251,7 +246,7 @@ def _intake(
                 "plan needs."
             )
     else:
-        per_day = _units_per_day(dosage_form, plan.steps[0].dose_mg, strength)
+        per_day = plan.steps[0].dose_mg / strength  # capsules, or mL, a day
         if quantity is None:
             if days_supply is None:
                 raise Invalid("quantity", "give a quantity or a days' supply")
