@@ -286,6 +286,11 @@ class FillIn(StrictSchema):
     batch_id = WholeNumber(required=True, validate=validate.Range(min=1))
     quantity = DecimalNumber(required=True, validate=_positive)
     acknowledge_bud_warning = fields.Boolean(load_default=False)
+    # Titration plan steps (0-based) this fill covers, when a course is filled one
+    # strength at a time.
+    steps = fields.List(
+        WholeNumber(validate=validate.Range(min=0, max=19)), validate=validate.Length(min=1, max=20)
+    )
 
 
 class PersonRef(Schema):
@@ -298,6 +303,8 @@ class FillOut(Schema):
     prescription_id = fields.Integer()
     rx_number = fields.String()
     fill_number = fields.Integer()
+    course_number = fields.Integer()
+    step_positions = fields.List(fields.Integer(), allow_none=True)
     is_refill = fields.Boolean()
     batch_id = fields.Integer()
     lot_number = fields.String()

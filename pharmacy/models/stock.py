@@ -247,7 +247,10 @@ class BatchComponent(Base):
 
 
 class Fill(Base):
-    """A dispensing of a prescription from a batch. `fill_number` 0 is the original fill."""
+    """A dispensing of a prescription from a batch. `fill_number` counts every fill (0 is
+    the first); `course_number` counts courses of the prescription (0 the original, each
+    later one a refill). A titration may be dispensed as one course of several fills, one
+    per strength: each such fill lists the plan steps it covers in `step_positions`."""
 
     __tablename__ = "fills"
     __table_args__ = (
@@ -276,6 +279,8 @@ class Fill(Base):
     bud_acknowledged_by_user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id"), nullable=True
     )
+    course_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    step_positions: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
     batch = relationship("Batch", lazy="joined")
     prescription = relationship("Prescription", lazy="joined")

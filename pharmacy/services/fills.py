@@ -6,7 +6,9 @@ so two fills racing for the last units cannot both succeed: the loser gets 409.
 Service functions:
 
 - `create_fill(actor, prescription_id, batch_id, quantity, today,
-  acknowledge_bud_warning=False) -> dict`
+  acknowledge_bud_warning=False, steps=None) -> dict` — `steps` (plan step positions)
+  fills a capsule titration one strength at a time: the fills of one course together
+  cover the plan, and only a new course uses a refill.
 - `get_fill(actor, fill_id, today) -> dict` — plain data for the patient label: patient,
   prescriber, drug/strength/form, directions, quantity, refills remaining, fill date, lot
   number, BUD, storage, Rx number, pharmacy name/address/phone.
@@ -19,12 +21,14 @@ from datetime import date
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.compounding.bud import bud_warning
+from pharmacy.compounding.errors import FormulationError
+from pharmacy.compounding.titration import units_per_dose
 from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Batch, Fill, PharmacyDetails, Prescription
@@ -41,14 +45,15 @@ def _locked_rx(session: Session, prescription_id: int) -> Prescription:
     return rx
 
 
-def batch_mismatch(rx: Prescription, batch: Batch) -> str | None:
+def batch_mismatch(rx: Prescription, batch: Batch, *, by_step: bool = False) -> str | None:
     """Why a batch cannot fill this prescription (form, basis, strength, or made for
-    another patient), or None when it can."""
+    another patient), or None when it can. Filled `by_step`, a capsule batch of another
+    strength may serve the steps it divides (checked against the steps themselves)."""
     if batch.dosage_form != rx.dosage_form:
         return f"the batch is a {batch.dosage_form}, the prescription is for a {rx.dosage_form}"
     if batch.dose_basis != rx.dose_basis:
         return f"the batch strength is as {batch.dose_basis}, the prescription's as {rx.dose_basis}"
-    if rx.dosage_form == "capsule" and batch.strength_mg != rx.strength_mg:
+    if rx.dosage_form == "capsule" and not by_step and batch.strength_mg != rx.strength_mg:
         return (
             f"the batch is {plain(batch.strength_mg or Decimal(0))} mg capsules, the "
             f"prescription is for {plain(rx.strength_mg or Decimal(0))} mg"
@@ -61,6 +66,32 @@ def batch_mismatch(rx: Prescription, batch: Batch) -> str | None:
     if batch.prescription_id is not None and batch.prescription_id != rx.id:
         return f"batch {batch.lot_number} was made for another patient's prescription"
     return None
+
+
+def _step_quantity(rx: Prescription, batch: Batch, positions: list[int]) -> Decimal:
+    """Capsules of this batch's strength that the chosen plan steps need."""
+    if not rx.steps:
+        raise Invalid("steps", "only a titration prescription is filled step by step")
+    if rx.dosage_form != "capsule":
+        raise Invalid("steps", "a liquid titration is one bottle with a new volume per step")
+    last = len(rx.steps) - 1
+    bad = [p for p in positions if not 0 <= p <= last]
+    if bad:
+        raise Invalid("steps", f"the plan has steps 0 to {last}")
+    strength = batch.strength_mg or Decimal(0)
+    total = 0
+    for position in positions:
+        step = rx.steps[position]
+        try:
+            per_dose = units_per_dose(step.dose_mg, strength, field="steps")
+        except FormulationError as error:
+            raise Invalid("steps", error.message) from error
+        total += per_dose * step.days
+    return Decimal(total)
+
+
+def _course_covered(course: list[Fill]) -> set[int]:
+    return {p for fill in course for p in (fill.step_positions or [])}
 
 
 def _days_for(rx: Prescription, quantity: Decimal) -> int | None:
@@ -82,6 +113,7 @@ def create_fill(
     quantity: Decimal,
     today: date,
     acknowledge_bud_warning: bool = False,
+    steps: list[int] | None = None,
 ) -> dict[str, Any]:
     rx = _locked_rx(session, prescription_id)
     if quantity <= 0:
@@ -90,15 +122,41 @@ def create_fill(
         raise Invalid("quantity", "capsules are counted in whole numbers")
     if quantity > rx.quantity:
         raise Invalid("quantity", f"more than the {plain(rx.quantity)} prescribed")
-    previous = session.execute(
-        select(func.count()).select_from(Fill).where(Fill.prescription_id == rx.id)
-    ).scalar_one()
-    if rx.status == "verified" and previous == 0:
+    earlier = list(
+        session.execute(
+            select(Fill).where(Fill.prescription_id == rx.id).order_by(Fill.fill_number)
+        ).scalars()
+    )
+    positions = sorted(set(steps)) if steps else None
+    last_course = max((f.course_number for f in earlier), default=None)
+    course = [f for f in earlier if f.course_number == last_course]
+    course_is_by_step = bool(course) and all(f.step_positions for f in course)
+    covered = _course_covered(course) if course_is_by_step else set()
+    open_course = course_is_by_step and len(covered) < len(rx.steps)
+    if open_course and positions is None:
+        missing = sorted(set(range(len(rx.steps))) - covered)
+        raise Conflict(
+            f"This course is being filled step by step; steps {missing} are still to be dispensed.",
+            {"steps": ["give the remaining steps"]},
+        )
+    joins_course = open_course and positions is not None
+    if joins_course:
+        overlap = sorted(set(positions or []) & covered)
+        if overlap:
+            raise Conflict(
+                f"Steps {overlap} of this course were already dispensed.",
+                {"steps": ["already dispensed"]},
+            )
         refill = False
+        course_number = int(last_course or 0)
+    elif rx.status == "verified" and not earlier:
+        refill = False
+        course_number = 0
     elif rx.status == "filled":
         if rx.refills_remaining < 1:
             raise Conflict("No refills remain on this prescription.")
         refill = True
+        course_number = int(last_course or 0) + 1
     else:
         raise Conflict(f"A {rx.status} prescription cannot be filled; it must be verified.")
 
@@ -117,11 +175,20 @@ def create_fill(
             f"Batch {batch.lot_number} is {state}; only a released batch can be dispensed.",
             {"batch_id": [state]},
         )
-    mismatch = batch_mismatch(rx, batch)
+    mismatch = batch_mismatch(rx, batch, by_step=positions is not None)
     if mismatch:
         raise Invalid("batch_id", mismatch)
-
-    days = _days_for(rx, quantity)
+    if positions is not None:
+        needed = _step_quantity(rx, batch, positions)
+        if quantity != needed:
+            raise Invalid(
+                "quantity",
+                f"steps {positions} need {plain(needed)} capsules of "
+                f"{plain(batch.strength_mg or Decimal(0))} mg",
+            )
+        days: int | None = sum(rx.steps[p].days for p in positions)
+    else:
+        days = _days_for(rx, quantity)
     warning = bud_warning(batch.bud, today, days) if days else None
     if warning and not acknowledge_bud_warning:
         raise Conflict(
@@ -148,7 +215,9 @@ def create_fill(
     fill = Fill(
         prescription_id=rx.id,
         batch_id=batch.id,
-        fill_number=int(previous),
+        fill_number=len(earlier),
+        course_number=course_number,
+        step_positions=positions,
         quantity=quantity,
         days_supply=days,
         filled_on=today,
@@ -171,6 +240,8 @@ def create_fill(
             "batch": batch.lot_number,
             "quantity": quantity,
             "fill_number": fill.fill_number,
+            "course_number": fill.course_number,
+            "step_positions": positions,
             "bud_warning": warning,
             "batch_on_hand": batch.quantity_on_hand,
         },
@@ -192,7 +263,8 @@ def fill_data(session: Session, fill: Fill, today: date) -> dict[str, Any]:
     patient, prescriber = rx.patient, rx.prescriber
     pharmacy = session.execute(select(PharmacyDetails)).scalars().first()
     if rx.dosage_form == "capsule":
-        drug = f"Naltrexone HCl {plain(rx.strength_mg or Decimal(0))} mg capsule"
+        # The batch's strength: a titration filled one strength at a time has several.
+        drug = f"Naltrexone HCl {plain(batch.strength_mg or Decimal(0))} mg capsule"
         unit = "capsules"
     else:
         drug = f"Naltrexone HCl {plain(rx.concentration_mg_per_ml or Decimal(0))} mg/mL oral liquid"
@@ -204,7 +276,9 @@ def fill_data(session: Session, fill: Fill, today: date) -> dict[str, Any]:
         "prescription_id": rx.id,
         "rx_number": rx.rx_number,
         "fill_number": fill.fill_number,
-        "is_refill": fill.fill_number > 0,
+        "is_refill": fill.course_number > 0,
+        "course_number": fill.course_number,
+        "step_positions": fill.step_positions,
         "batch_id": batch.id,
         "lot_number": batch.lot_number,
         "quantity": fill.quantity,

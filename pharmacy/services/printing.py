@@ -149,15 +149,23 @@ def _labellable_fill(session: Session, fill_id: int, today: date) -> Fill:
     return fill
 
 
+def _course(session: Session, fill: Fill) -> list[Fill]:
+    """The fills of this fill's course, in order."""
+    return list(
+        session.execute(
+            select(Fill)
+            .where(
+                Fill.prescription_id == fill.prescription_id,
+                Fill.course_number == fill.course_number,
+            )
+            .order_by(Fill.fill_number)
+        ).scalars()
+    )
+
+
 def _schedule_start(session: Session, fill: Fill) -> date:
-    """A titration runs from the first fill of its prescription."""
-    first = session.execute(
-        select(Fill.filled_on)
-        .where(Fill.prescription_id == fill.prescription_id)
-        .order_by(Fill.fill_number, Fill.id)
-        .limit(1)
-    ).scalar_one()
-    return first
+    """A titration runs from the first fill of its course."""
+    return _course(session, fill)[0].filled_on
 
 
 def _steps(rx: Prescription) -> list[TitrationStep]:
@@ -168,20 +176,46 @@ def _per_unit(rx: Prescription) -> Decimal:
     return rx.strength_mg if rx.dosage_form == "capsule" else rx.concentration_mg_per_ml  # type: ignore[return-value]
 
 
+def _step_strengths(session: Session, fill: Fill) -> dict[int, Decimal]:
+    """The capsule strength each plan step is dispensed in, as far as the course has
+    dispensed it (every step, at the prescription's strength, for a one-fill course)."""
+    rx = fill.prescription
+    course = _course(session, fill)
+    if not any(f.step_positions for f in course):
+        return {position: _per_unit(rx) for position in range(len(rx.steps))}
+    return {
+        position: part.batch.strength_mg
+        for part in course
+        for position in part.step_positions or []
+        if part.batch.strength_mg is not None
+    }
+
+
 def _directions(session: Session, fill: Fill) -> list[str]:
     rx = fill.prescription
     if not rx.steps:
         return [rx.directions]
-    return titration_directions(
-        rx.dosage_form, _steps(rx), _per_unit(rx), _schedule_start(session, fill)
-    )
+    steps = _steps(rx)
+    start = _schedule_start(session, fill)
+    if not fill.step_positions:
+        return titration_directions(rx.dosage_form, steps, _per_unit(rx), start)
+    # One strength of a course filled step by step: the dated steps this fill covers.
+    schedule = dated_schedule(steps, start)
+    strength = fill.batch.strength_mg or _per_unit(rx)
+    lines: list[str] = []
+    for position in fill.step_positions:
+        lines += titration_directions(
+            rx.dosage_form, [steps[position]], strength, schedule[position].start
+        )
+    return lines
 
 
-def _amount(rx: Prescription, dose: Decimal) -> str:
+def _amount(rx: Prescription, dose: Decimal, per_unit: Decimal | None = None) -> str:
+    unit = per_unit if per_unit is not None else _per_unit(rx)
     if rx.dosage_form == "capsule":
-        count = units_per_dose(dose, _per_unit(rx))
-        return f"{count} capsule" + ("" if count == 1 else "s")
-    return f"{format_ml(dose / _per_unit(rx))} mL"
+        count = units_per_dose(dose, unit)
+        return f"{count} capsule" + ("" if count == 1 else "s") + f" of {plain(unit)} mg"
+    return f"{format_ml(dose / unit)} mL"
 
 
 def _auxiliary(rx: Prescription, storage: str, rules: Rules) -> tuple[str, ...]:
@@ -240,9 +274,15 @@ def leaflet(
     label = patient_label_content(session, fill, today)
     if rx.steps:
         entries = dated_schedule(_steps(rx), _schedule_start(session, fill))
+        strengths = _step_strengths(session, fill)
         schedule = [
-            ScheduleRow(e.start, e.end, f"{plain(e.dose_mg)} mg", _amount(rx, e.dose_mg))
-            for e in entries
+            ScheduleRow(
+                e.start,
+                e.end,
+                f"{plain(e.dose_mg)} mg",
+                _amount(rx, e.dose_mg, strengths[i]) if i in strengths else "from a later fill",
+            )
+            for i, e in enumerate(entries)
         ]
     else:
         days = fill.days_supply or rx.days_supply or 30

@@ -1,0 +1,88 @@
+"""A titration filled one strength at a time: one course of several fills (issue 4 §4)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from pypdf import PdfReader
+
+from tests.api.test_printing import titration_rx
+from tests.stock_support import capsule_stock, fill, released_batch
+
+
+def text_of(data: bytes) -> str:
+    return " ".join(
+        " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages).split()
+    )
+
+
+@pytest.fixture
+def strengths(api: Any) -> dict[str, Any]:
+    capsule_stock(api)
+    return {
+        "1.5": released_batch(api, strength=1.5, quantity=100),
+        "3": released_batch(api, strength=3, quantity=100),
+        "4.5": released_batch(api, strength=4.5, quantity=100),
+    }
+
+
+def test_one_fill_per_strength_makes_one_course(api: Any, strengths: dict[str, Any]) -> None:
+    rx = titration_rx(api)  # 1.5 mg × 14 d, 3 mg × 14 d, 4.5 mg × 30 d; no refills
+    first = fill(api, rx["id"], strengths["1.5"]["id"], 14, steps=[0])
+    assert first.status_code == 201, first.get_json()
+    assert first.get_json()["course_number"] == 0 and first.get_json()["is_refill"] is False
+    # a fill of the whole course is refused while it is being filled by step
+    assert fill(api, rx["id"], strengths["1.5"]["id"], 132).status_code == 409
+    wrong_quantity = fill(api, rx["id"], strengths["3"]["id"], 28, steps=[1])
+    assert wrong_quantity.status_code == 422
+    assert "quantity" in wrong_quantity.get_json()["errors"]
+    not_dividing = fill(api, rx["id"], strengths["4.5"]["id"], 14, steps=[1])
+    assert not_dividing.status_code == 422
+    second = fill(api, rx["id"], strengths["3"]["id"], 14, steps=[1])
+    assert second.status_code == 201, second.get_json()
+    assert fill(api, rx["id"], strengths["3"]["id"], 14, steps=[1]).status_code == 409
+    third = fill(api, rx["id"], strengths["4.5"]["id"], 30, steps=[2])
+    assert third.status_code == 201, third.get_json()
+    assert {
+        f["course_number"] for f in (first.get_json(), second.get_json(), third.get_json())
+    } == {0}
+    assert third.get_json()["refills_remaining"] == 0
+    # the course is complete: another fill would be a refill, and none remain
+    assert fill(api, rx["id"], strengths["1.5"]["id"], 14, steps=[0]).status_code == 409
+
+    label = api.get(f"/api/v1/fills/{second.get_json()['id']}/label.pdf?stock=4x3.5", as_="tech")
+    assert label.status_code == 200, label.get_json()
+    text = text_of(label.data)
+    assert "Naltrexone HCl 3 mg capsule" in text
+    assert "Take 1 capsule (3 mg) by mouth at bedtime." in text
+    start = date.today() + timedelta(days=14)
+    assert f"{start:%b} {start.day}" in text
+    assert "1.5 mg)" not in text  # only this fill's step
+
+    leaflet = text_of(
+        api.get(f"/api/v1/fills/{third.get_json()['id']}/leaflet.pdf", as_="tech").data
+    )
+    assert (
+        "1 capsule of 1.5 mg" in leaflet
+        and "1 capsule of 3 mg" in leaflet
+        and "1 capsule of 4.5 mg" in leaflet
+    )
+
+
+def test_steps_only_for_capsule_titrations(api: Any, strengths: dict[str, Any]) -> None:
+    from tests.stock_support import verified_rx
+
+    rx = verified_rx(api, strength=4.5, quantity=30, days=30)
+    response = fill(api, rx["id"], strengths["4.5"]["id"], 30, steps=[0])
+    assert response.status_code == 422
+    assert "steps" in response.get_json()["errors"]
+
+
+def test_a_batch_of_another_strength_needs_steps(api: Any, strengths: dict[str, Any]) -> None:
+    rx = titration_rx(api)
+    response = fill(api, rx["id"], strengths["3"]["id"], 132)
+    assert response.status_code == 422
+    assert "batch_id" in response.get_json()["errors"]
