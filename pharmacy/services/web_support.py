@@ -119,7 +119,14 @@ def fillable_batches(
         .order_by(Batch.bud, Batch.id)
         .limit(100)
     ).scalars()
-    return [batch_data(session, b, today) for b in rows if batch_mismatch(rx, b) is None]
+    # A capsule titration may also be filled one strength at a time, from batches of the
+    # step doses; the fill service checks the chosen steps against the batch.
+    by_step = bool(rx.steps) and rx.dosage_form == "capsule"
+    return [
+        batch_data(session, b, today)
+        for b in rows
+        if batch_mismatch(rx, b, by_step=by_step) is None
+    ]
 
 
 STAFF_ROLES = ("admin", "pharmacist", "technician")

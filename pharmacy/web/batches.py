@@ -268,10 +268,12 @@ def fill_prescription(prescription_id: int) -> Response | tuple[str, int]:
             "batch_id": text("batch_id"),
             "quantity": text("quantity"),
             "acknowledge_bud_warning": checkbox("acknowledge_bud_warning"),
+            "steps": request.form.getlist("steps") or None,
         }))
         filled = attempt(lambda: fills.create_fill(
             g.actor, prescription_id, batch_id=data["batch_id"], quantity=data["quantity"],
             today=date.today(), acknowledge_bud_warning=data["acknowledge_bud_warning"],
+            steps=data.get("steps"),
         ))
     except FormErrors as failed:
         return review_page(prescription_id, failed, "fill")

@@ -61,6 +61,7 @@ def review_page(prescription_id: int, errors: FormErrors | None = None,
         "verify_meaning": prescriptions.VERIFY_MEANING,
         "extra": extras.prescription_extras(g.actor, rx),
         "fill_values": dict(request.form) if action == "fill" else {},
+        "fill_steps": request.form.getlist("steps") if action == "fill" else [],
     }
     return render_template("web/prescription.html", **context), errors.status if errors else 200
 
