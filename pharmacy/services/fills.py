@@ -33,16 +33,8 @@ from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Batch, Fill, PharmacyDetails, Prescription
 from pharmacy.services.batches import batch_state, try_take_from_batch
+from pharmacy.services.prescriptions import locked_prescription
 from pharmacy.services.uow import query, use_case
-
-
-def _locked_rx(session: Session, prescription_id: int) -> Prescription:
-    rx = session.execute(
-        select(Prescription).where(Prescription.id == prescription_id).with_for_update()
-    ).scalar_one_or_none()
-    if rx is None:
-        raise NotFound("No such prescription.")
-    return rx
 
 
 def batch_mismatch(rx: Prescription, batch: Batch, *, by_step: bool = False) -> str | None:
@@ -115,7 +107,7 @@ def create_fill(
     acknowledge_bud_warning: bool = False,
     steps: list[int] | None = None,
 ) -> dict[str, Any]:
-    rx = _locked_rx(session, prescription_id)
+    rx = locked_prescription(session, prescription_id)
     if quantity <= 0:
         raise Invalid("quantity", "must be more than 0")
     if rx.dosage_form == "capsule" and quantity != quantity.to_integral_value():

@@ -372,7 +372,8 @@ def list_prescriptions(
     return list(items), int(total)
 
 
-def _locked(session: Session, prescription_id: int) -> Prescription:
+def locked_prescription(session: Session, prescription_id: int) -> Prescription:
+    """The prescription, locked for the rest of the transaction (state changes serialise)."""
     rx = session.execute(
         select(Prescription).where(Prescription.id == prescription_id).with_for_update()
     ).scalar_one_or_none()
@@ -392,7 +393,7 @@ def verify_prescription(
 ) -> Prescription:
     """The pharmacist's electronic signature: the password re-entered, with the printed
     name, time and meaning stored."""
-    rx = _locked(session, prescription_id)
+    rx = locked_prescription(session, prescription_id)
     if rx.status == "on_hold":
         raise Conflict("This prescription is on hold; resolve or override the hold first.")
     if rx.status != "submitted":
@@ -429,7 +430,7 @@ def verify_prescription(
 def reject_prescription(
     session: Session, actor: Actor, prescription_id: int, *, reason: str
 ) -> Prescription:
-    rx = _locked(session, prescription_id)
+    rx = locked_prescription(session, prescription_id)
     if rx.status not in ("submitted", "on_hold"):
         raise Conflict(f"A {rx.status} prescription cannot be rejected.")
     before = _snapshot(rx)
@@ -452,7 +453,7 @@ def reject_prescription(
 def override_hold(
     session: Session, actor: Actor, prescription_id: int, *, reason: str
 ) -> Prescription:
-    rx = _locked(session, prescription_id)
+    rx = locked_prescription(session, prescription_id)
     if rx.status != "on_hold":
         raise Conflict(f"Only a prescription on hold can be overridden; this one is {rx.status}.")
     before = _snapshot(rx)
@@ -494,7 +495,7 @@ def void_prescription(
 ) -> Prescription:
     """Void a prescription entered in error. Clinical records are never deleted: the row
     stays, marked void with the reason."""
-    rx = _locked(session, prescription_id)
+    rx = locked_prescription(session, prescription_id)
     _voidable(session, rx, "voided")
     before = _snapshot(rx)
     rx.status = "voided"
@@ -525,7 +526,7 @@ def correct_prescription(
     """A correction is a new version: the corrected prescription goes through intake again
     (same prescriber and source, new Rx number, `supersedes_id` pointing back) and the old
     one is voided with the reason, in one transaction."""
-    old = _locked(session, prescription_id)
+    old = locked_prescription(session, prescription_id)
     _voidable(session, old, "corrected")
     requested = data.get("prescriber_id")
     if requested is not None and requested != old.prescriber_id:
