@@ -12,6 +12,8 @@ from pharmacy.models import Formula, Item
 from pharmacy.services import catalog, lots, recall, trace
 from schema.stock import (
     FormulaOut,
+    ItemActiveIn,
+    ItemIn,
     ItemOut,
     ItemQuery,
     LotIn,
@@ -42,8 +44,28 @@ STAFF = ("pharmacist", "technician", "admin")
 @items_blp.arguments(ItemQuery, location="query")
 @items_blp.response(200, ItemOut(many=True))
 def list_items(args: dict[str, Any]) -> list[Item]:
-    """Catalog items, each with a stable `code`."""
-    return catalog.list_items(kind=args.get("kind"))
+    """Catalog items, each with a stable `code` (withdrawn ones only when asked)."""
+    return catalog.list_items(kind=args.get("kind"), include_withdrawn=args["include_withdrawn"])
+
+
+@items_blp.route("", methods=["POST"])
+@allow("admin")
+@items_blp.arguments(ItemIn)
+@items_blp.response(201, ItemOut)
+def add_item(data: dict[str, Any]) -> Item:
+    """Add a catalog item (admin)."""
+    return catalog.add_item(require_actor(), data)
+
+
+@items_blp.route("/<code>/active", methods=["POST"])
+@allow("admin")
+@items_blp.arguments(ItemActiveIn)
+@items_blp.response(200, ItemOut)
+def set_item_active(data: dict[str, Any], code: str) -> Item:
+    """Withdraw an item from use, or bring it back, with a reason (admin)."""
+    return catalog.set_item_active(
+        require_actor(), code, active=data["active"], reason=data["reason"]
+    )
 
 
 @formulas_blp.route("", methods=["GET"])

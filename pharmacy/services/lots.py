@@ -166,6 +166,11 @@ def receive_lot(
 ) -> IngredientLot:
     """Record a received lot; it waits in quarantine until a pharmacist releases it."""
     item = item_by_code(session, data["item_code"])
+    if not item.active:
+        raise Conflict(
+            f"{item.name} is withdrawn from the catalog; an admin must bring it back first.",
+            {"item_code": ["withdrawn from the catalog"]},
+        )
     try:
         expiry = parse_expiry(data["expiry"])
     except FormulationError as error:

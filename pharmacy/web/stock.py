@@ -6,14 +6,24 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, request, url_for
 from werkzeug.wrappers import Response
 
 from pharmacy.auth import allow
+from pharmacy.models.stock import BASE_UNITS, ITEM_KINDS
 from pharmacy.services import catalog, lots
 from pharmacy.web.blueprint import bp
-from pharmacy.web.forms import FormErrors, attempt, compact, load, render_form, text
-from schema.stock import LOT_STATUSES, LotIn, LotPasswordIn, LotQuery, StockReasonIn
+from pharmacy.web.forms import FormErrors, attempt, checkbox, compact, load, render_form, text
+from schema.formulations import CAPSULE_SIZES
+from schema.stock import (
+    LOT_STATUSES,
+    ItemActiveIn,
+    ItemIn,
+    LotIn,
+    LotPasswordIn,
+    LotQuery,
+    StockReasonIn,
+)
 
 PACK_STAT_SIZES = ("000", "00", "0", "1", "2", "3", "4", "5")
 
@@ -112,9 +122,49 @@ def reject_lot(lot_id: int) -> Response | tuple[str, int]:
     return redirect(url_for("web.lot", lot_id=lot_id))
 
 
+def _catalog_page(errors: FormErrors | None = None) -> tuple[str, int]:
+    return render_form(
+        "web/catalog.html", errors,
+        items=catalog.list_items(include_withdrawn=True), formulas=catalog.list_formulas(),
+        item_kind_options=[(kind, kind.replace("_", " ")) for kind in ITEM_KINDS],
+        unit_options=[(unit, unit) for unit in BASE_UNITS],
+        size_options=[("", "—")] + [(size, size) for size in CAPSULE_SIZES],
+    )
+
+
 @bp.route("/admin/catalog")
 @allow("admin", "pharmacist")
-def admin_catalog() -> str:
-    return render_template(
-        "web/catalog.html", items=catalog.list_items(), formulas=catalog.list_formulas(),
-    )
+def admin_catalog() -> tuple[str, int]:
+    return _catalog_page()
+
+
+@bp.route("/admin/catalog", methods=["POST"])
+@allow("admin")
+def admin_catalog_add() -> Response | tuple[str, int]:
+    try:
+        data = load(ItemIn(), compact({
+            "code": text("code"), "name": text("name"), "kind": text("kind"),
+            "base_unit": text("base_unit"), "engine_code": text("engine_code"),
+            "capsule_size": text("capsule_size"),
+            "contains_lactose": checkbox("contains_lactose"),
+        }))
+        item = attempt(lambda: catalog.add_item(g.actor, data))
+    except FormErrors as errors:
+        return _catalog_page(errors)
+    flash(f"{item.name} added to the catalog as {item.code}.", "success")
+    return redirect(url_for("web.admin_catalog"))
+
+
+@bp.route("/admin/catalog/<code>/active", methods=["POST"])
+@allow("admin")
+def admin_catalog_active(code: str) -> Response | tuple[str, int]:
+    try:
+        data = load(ItemActiveIn(), {
+            "active": request.form.get("active", ""), "reason": request.form.get("reason", ""),
+        })
+        item = attempt(lambda: catalog.set_item_active(
+            g.actor, code, active=data["active"], reason=data["reason"]))
+    except FormErrors as errors:
+        return _catalog_page(errors)
+    flash(f"{item.name} {'brought back' if item.active else 'withdrawn'}.", "success")
+    return redirect(url_for("web.admin_catalog"))

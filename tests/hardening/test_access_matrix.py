@@ -45,6 +45,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "prescribers.list_prescribers": STAFF,
     "formulations.quote": STAFF,
     "items.list_items": frozenset({ADMIN, PHARM, TECH}),
+    "items.add_item": frozenset({ADMIN}),
+    "items.set_item_active": frozenset({ADMIN}),
     "formulas.list_formulas": frozenset({ADMIN, PHARM, TECH}),
     "formulas.show_formula": frozenset({ADMIN, PHARM, TECH}),
     "ingredient_lots.receive": STAFF,
@@ -103,6 +105,8 @@ ACCESS: dict[str, frozenset[str]] = {
     "web.release_lot": frozenset({PHARM}),
     "web.reject_lot": frozenset({PHARM}),
     "web.admin_catalog": frozenset({ADMIN, PHARM}),
+    "web.admin_catalog_add": frozenset({ADMIN}),
+    "web.admin_catalog_active": frozenset({ADMIN}),
     "web.bench": STAFF,
     # labels and documents
     "printing.fill_label": STAFF,

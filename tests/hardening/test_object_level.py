@@ -51,11 +51,14 @@ def _is_int(rule: Any, argument: str) -> bool:
     return isinstance(rule._converters[argument], IntegerConverter)  # noqa: SLF001
 
 
-def _rule_for(app: Any, openapi_path: str) -> Any:
-    """The Flask rule of an OpenAPI path (`/x/{id}` for `/x/<int:id>`)."""
+def _rule_for(app: Any, openapi_path: str, method: str | None = None) -> Any:
+    """The Flask rule of an OpenAPI path (`/x/{id}` for `/x/<int:id>`), for that method
+    when given (a path may have a GET and a POST with different roles)."""
     pattern = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
     for rule in app.url_map.iter_rules():
-        if pattern.sub(r"{\1}", rule.rule) == openapi_path:
+        if pattern.sub(r"{\1}", rule.rule) != openapi_path:
+            continue
+        if method is None or method.upper() in (rule.methods or ()):
             return rule
     return None
 
@@ -164,7 +167,7 @@ def test_server_set_fields_refused_on_every_json_operation(api: Any) -> None:
     accounts = {"pharmacist": "pharm", "technician": "tech", "prescriber": "drA", "admin": "admin"}
     problems = []
     for method, path in _json_operations(spec):
-        rule = _rule_for(api.app, path)
+        rule = _rule_for(api.app, path, method)
         roles = declared_roles(api.app, rule.endpoint) if rule is not None else None
         if roles is None:
             continue
