@@ -71,11 +71,17 @@ from pharmacy.services.uow import query, use_case
 LABELLABLE_PRESCRIPTION_STATUSES = ("verified", "filled")
 
 
+def _pharmacy_of(details: dict[str, str] | None) -> Pharmacy:
+    if details is None:
+        raise Conflict("Set the pharmacy's name, address and phone before printing labels.")
+    return Pharmacy(name=details["name"], address=details["address"], phone=details["phone"])
+
+
 def _pharmacy(session: Session) -> Pharmacy:
     row = session.execute(select(PharmacyDetails)).scalars().first()
-    if row is None:
-        raise Conflict("Set the pharmacy's name, address and phone before printing labels.")
-    return Pharmacy(name=row.name, address=row.address, phone=row.phone)
+    return _pharmacy_of(
+        None if row is None else {"name": row.name, "address": row.address, "phone": row.phone}
+    )
 
 
 def _render(render: Any, *args: Any) -> bytes:
@@ -242,7 +248,7 @@ def patient_label_content(session: Session, fill: Fill, today: date) -> PatientL
         refills_remaining=data["refills_remaining"],
         fill_date=data["filled_on"],
         prescriber=data["prescriber"]["name"],
-        pharmacy=_pharmacy(session),
+        pharmacy=_pharmacy_of(data["pharmacy"]),  # fill_data has read it already
         warnings=tuple(rules.label_warnings),
         auxiliary=_auxiliary(rx, data["storage"], rules),
     )
