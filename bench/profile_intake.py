@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import argparse
 import collections
+import cProfile
 import functools
+import os
+import pstats
 import sys
 import time
 from pathlib import Path
@@ -21,13 +24,59 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
+def compare_with_floor(url: str, client: Any, headers: dict[str, str], rounds: int) -> None:
+    """Intake and the floor app in the same process, interleaved so that the machine's
+    drift hits both: CPU and wall time per request, and their ratio."""
+    import statistics
+
+    import bench_load
+    from sqlalchemy import create_engine
+
+    from bench.floor_app import Base
+    from bench.floor_app import create_app as create_floor
+
+    engine = create_engine(url)
+    Base.metadata.create_all(engine)
+    engine.dispose()
+    floor = create_floor(url).test_client()
+    for n in range(20):
+        floor.post("/floor/prescriptions", json=bench_load.floor_body("warm", n))
+
+    def measure(post: Any) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        for n in range(100):
+            post(n)
+        return ((time.process_time() - cpu) * 10, (time.perf_counter() - wall) * 10)
+
+    results: dict[str, list[tuple[float, float]]] = {"floor": [], "intake": []}
+    for r in range(rounds):
+        results["floor"].append(measure(lambda n, r=r: floor.post(
+            "/floor/prescriptions", json=bench_load.floor_body(f"c{r}x", n))))
+        results["intake"].append(measure(lambda n, r=r: client.post(
+            "/api/v1/prescriptions", json=bench_load.rx_body(f"c{r}x", n), headers=headers)))
+    cpu = {k: statistics.median(c for c, _ in v) for k, v in results.items()}
+    wall = {k: statistics.median(w for _, w in v) for k, v in results.items()}
+    print(f"in process, median of {rounds} interleaved rounds of 100 requests:")
+    for k in results:
+        print(f"  {k:6s}  {cpu[k]:6.2f} ms CPU  {wall[k]:6.2f} ms wall per request")
+    print(f"  intake / floor: {cpu['intake'] / cpu['floor']:.2f}x CPU, "
+          f"{wall['intake'] / wall['floor']:.2f}x wall\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--floor-rounds", type=int, default=5, metavar="N",
+                        help="first compare with the floor app in process, N interleaved "
+                        "rounds of 100 requests each (0 to skip)")
+    parser.add_argument("--cprofile", type=int, metavar="N", default=0,
+                        help="also print the N costliest functions by cumulative time")
     args = parser.parse_args()
 
     import bench_load
+    from marshmallow import Schema
     from sqlalchemy import event
+    from sqlalchemy.orm import Session
 
     import pharmacy.api.prescriptions as api_module
     import pharmacy.audit as audit_module
@@ -50,18 +99,23 @@ def main() -> None:
             client.post("/api/v1/prescriptions", json=bench_load.rx_body("warm", n),
                         headers=headers)
 
-        steps: dict[str, float] = collections.defaultdict(float)
+        if args.floor_rounds:
+            compare_with_floor(url, client, headers, args.floor_rounds)
+
+        steps: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0.0])
 
         def timed(module: Any, name: str) -> None:
             real = getattr(module, name)
 
             @functools.wraps(real)
             def wrapper(*a: Any, **k: Any) -> Any:
-                start = time.perf_counter()
+                start, cpu_start = time.perf_counter(), time.process_time()
                 try:
                     return real(*a, **k)
                 finally:
-                    steps[f"{module.__name__}.{name}"] += time.perf_counter() - start
+                    step = steps[f"{module.__name__}.{name}"]
+                    step[0] += time.perf_counter() - start
+                    step[1] += time.process_time() - cpu_start
 
             setattr(module, name, wrapper)
 
@@ -71,6 +125,13 @@ def main() -> None:
         timed(rx_module, "current_rules")
         timed(rx_module, "next_value")
         timed(accounts_module, "actor_for_token")
+        timed(rx_module, "_intake")
+        timed(Session, "commit")
+        timed(Session, "flush")
+        timed(Session, "get")
+        timed(Session, "execute")
+        timed(Schema, "load")
+        timed(Schema, "dump")
 
         statements: dict[str, list[float]] = collections.defaultdict(list)
         with app.app_context():
@@ -87,19 +148,33 @@ def main() -> None:
             )
 
         n = args.requests
+        profiler = cProfile.Profile(time.process_time) if args.cprofile else None
         start = time.perf_counter()
+        cpu_start = time.process_time()
+        if profiler:
+            profiler.enable()
         for i in range(n):
             client.post("/api/v1/prescriptions", json=bench_load.rx_body("p", i), headers=headers)
+        if profiler:
+            profiler.disable()
         total = (time.perf_counter() - start) / n * 1000
+        cpu = (time.process_time() - cpu_start) / n * 1000
         with app.app_context():
             current_db().dispose()
     finally:
         drop()
 
-    print(f"{total:.2f} ms per request ({n} requests, one at a time, in process)\n")
-    print("steps (ms per request; nested steps are included in their callers):")
-    for name, seconds in sorted(steps.items(), key=lambda kv: -kv[1]):
-        print(f"  {seconds / n * 1000:6.2f}  {name}")
+    if profiler:
+        order = os.environ.get("SORT", "cumulative")
+        pstats.Stats(profiler).sort_stats(order).print_stats(args.cprofile)
+        profiler.dump_stats("/tmp/intake.prof")
+    print(
+        f"{total:.2f} ms per request, {cpu:.2f} ms of it on this process's CPU "
+        f"({n} requests, one at a time, in process)\n"
+    )
+    print("steps (ms per request, wall and CPU; nested steps are included in their callers):")
+    for name, (seconds, cpu_seconds) in sorted(steps.items(), key=lambda kv: -kv[1][0]):
+        print(f"  {seconds / n * 1000:6.2f}  {cpu_seconds / n * 1000:6.2f}  {name}")
     sql = sum(sum(v) for v in statements.values())
     count = sum(len(v) for v in statements.values())
     print(f"\nSQL: {count / n:.1f} statements, {sql / n * 1000:.2f} ms per request:")

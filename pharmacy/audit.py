@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, bindparam, event, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from pharmacy.models import AuditChainHead, AuditEvent
@@ -55,44 +56,44 @@ def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def hashed_fields(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "occurred_at": event.occurred_at.isoformat(),
-        "actor_user_id": event.actor_user_id,
-        "actor_name": event.actor_name,
-        "actor_role": event.actor_role,
-        "action": event.action,
-        "entity_type": event.entity_type,
-        "entity_id": event.entity_id,
-        "before": event.before,
-        "after": event.after,
-        "reason": event.reason,
-    }
+HASHED_COLUMNS = (
+    "occurred_at",
+    "actor_user_id",
+    "actor_name",
+    "actor_role",
+    "action",
+    "entity_type",
+    "entity_id",
+    "before",
+    "after",
+    "reason",
+)
 
 
-_HEAD_KEY = "pharmacy.audit.locked_head"
+def hashed_fields(values: Mapping[str, Any]) -> dict[str, Any]:
+    """What an event's hash covers, from a row or from the values about to be inserted."""
+    fields = {name: values[name] for name in HASHED_COLUMNS}
+    fields["occurred_at"] = fields["occurred_at"].isoformat()
+    return fields
 
 
-def _lock_head(session: Session) -> AuditChainHead:
-    """The chain head, locked until the transaction ends. Locked once per transaction (a
-    second event in the same transaction reuses it); created on first use."""
-    transaction = session.get_transaction()
-    cached = session.info.get(_HEAD_KEY)
-    if cached is not None and cached[0] is transaction and cached[1] in session:
-        return cached[1]  # type: ignore[no-any-return]
-    locked = select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    head = session.execute(locked).scalar_one_or_none()
-    if head is None:
-        session.execute(
-            text(
-                "INSERT INTO audit_chain_head (id, last_hash) VALUES (1, :genesis) "
-                "ON CONFLICT (id) DO NOTHING"
-            ),
-            {"genesis": GENESIS_HASH},
-        )
-        head = session.execute(locked).scalar_one()
-    session.info[_HEAD_KEY] = (transaction, head)
-    return head
+@dataclass
+class _Pending:
+    """An event recorded in a transaction that has not committed yet."""
+
+    actor: Actor
+    action: str
+    entity_type: str
+    entity_id: str | None
+    before: Any
+    after: Any
+    reason: str | None
+    savepoint: Any  # the innermost savepoint open when it was recorded, if any
+
+
+_PENDING_KEY = "pharmacy.audit.pending"
+_EVENTS = AuditEvent.__table__
+_HEAD = AuditChainHead.__table__
 
 
 def record(
@@ -105,28 +106,102 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     reason: str | None = None,
-) -> AuditEvent:
-    """Append one event in the caller's transaction (it commits or rolls back with it)."""
-    head = _lock_head(session)
-    event = AuditEvent(
-        occurred_at=utcnow(),
-        actor_user_id=actor.user_id,
-        actor_name=actor.username,
-        actor_role=actor.role,
-        action=action,
-        entity_type=entity_type,
-        entity_id=None if entity_id is None else str(entity_id),
-        before=_plain(before),
-        after=_plain(after),
-        reason=reason,
-        prev_hash=head.last_hash,
+) -> None:
+    """Append one event to the caller's transaction: it is written, chained, as that
+    transaction commits, and vanishes if it rolls back."""
+    session.info.setdefault(_PENDING_KEY, []).append(
+        _Pending(
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=None if entity_id is None else str(entity_id),
+            before=_plain(before),
+            after=_plain(after),
+            reason=reason,
+            savepoint=session.get_nested_transaction(),
+        )
     )
-    event.row_hash = event_hash(head.last_hash, hashed_fields(event))
-    session.add(event)
-    session.flush()
-    head.last_hash = event.row_hash
-    head.last_event_id = event.id
-    return event
+
+
+# Built once: they run as every writing transaction commits.
+_LOCK_HEAD = select(_HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_CREATE_HEAD = text(
+    "INSERT INTO audit_chain_head (id, last_hash) VALUES (1, :genesis) ON CONFLICT (id) DO NOTHING"
+)
+_APPEND = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_hash=bindparam("new_hash"), last_event_id=bindparam("new_event_id"))
+)
+
+
+def _locked_head_hash(connection: Connection) -> str:
+    """The chain head's hash, its row locked until the transaction ends (created on first
+    use)."""
+    last_hash = connection.execute(_LOCK_HEAD).scalar_one_or_none()
+    if last_hash is None:
+        connection.execute(_CREATE_HEAD, {"genesis": GENESIS_HASH})
+        last_hash = connection.execute(_LOCK_HEAD).scalar_one()
+    return str(last_hash)
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """Chain and insert the transaction's events as it commits: the head is locked only for
+    these last statements, and all of a transaction's events go in one INSERT. The events
+    share one time, the time their change became durable, so the chain's order is also the
+    order of time."""
+    pending: list[_Pending] = session.info.pop(_PENDING_KEY, [])
+    if not pending:
+        return
+    session.flush()  # the changes the events describe go first
+    connection = session.connection()
+    prev = _locked_head_hash(connection)
+    occurred_at = utcnow()
+    rows = []
+    for item in pending:
+        values = {
+            "occurred_at": occurred_at,
+            "actor_user_id": item.actor.user_id,
+            "actor_name": item.actor.username,
+            "actor_role": item.actor.role,
+            "action": item.action,
+            "entity_type": item.entity_type,
+            "entity_id": item.entity_id,
+            "before": item.before,
+            "after": item.after,
+            "reason": item.reason,
+        }
+        row_hash = event_hash(prev, hashed_fields(values))
+        rows.append({**values, "prev_hash": prev, "row_hash": row_hash})
+        prev = row_hash
+    ids = connection.execute(_APPEND, rows).scalars().all()
+    connection.execute(_MOVE_HEAD, {"new_hash": prev, "new_event_id": ids[-1]})
+
+
+def _within(savepoint: Any, rolled_back: Any) -> bool:
+    while savepoint is not None:
+        if savepoint is rolled_back:
+            return True
+        savepoint = savepoint.parent
+    return False
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction: Any) -> None:
+    """A transaction that ends without committing its events (rolled back, or the session
+    closed) takes them with it; so does a rolled-back savepoint, for the events recorded
+    inside it."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING_KEY, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_savepoint_events(session: Session, previous_transaction: Any) -> None:
+    pending = session.info.get(_PENDING_KEY)
+    if pending and previous_transaction.nested:
+        pending[:] = [p for p in pending if not _within(p.savepoint, previous_transaction)]
 
 
 @dataclass(frozen=True)
@@ -143,28 +218,21 @@ def verify_chain(session: Session, batch_size: int = 5000) -> ChainCheck:
     count = 0
     last_id = 0
     while True:
-        rows = (
-            session.execute(
-                select(AuditEvent)
-                .where(AuditEvent.id > last_id)
-                .order_by(AuditEvent.id)
-                .limit(batch_size)
-            )
-            .scalars()
-            .all()
-        )
+        rows = session.execute(
+            select(_EVENTS).where(_EVENTS.c.id > last_id).order_by(_EVENTS.c.id).limit(batch_size)
+        ).all()
         if not rows:
             break
-        for event in rows:
+        for row in rows:
+            event = row._mapping
             count += 1
-            if event.prev_hash != prev:
-                return ChainCheck(False, count, event.id, "previous hash does not match")
-            if event_hash(prev, hashed_fields(event)) != event.row_hash:
-                return ChainCheck(False, count, event.id, "contents do not match their hash")
-            prev = event.row_hash
-            last_id = event.id
-        session.expunge_all()
-    head = session.get(AuditChainHead, 1)
-    if head is not None and head.last_hash != prev:
+            if event["prev_hash"] != prev:
+                return ChainCheck(False, count, event["id"], "previous hash does not match")
+            if event_hash(prev, hashed_fields(event)) != event["row_hash"]:
+                return ChainCheck(False, count, event["id"], "contents do not match their hash")
+            prev = event["row_hash"]
+            last_id = event["id"]
+    head = session.execute(select(_HEAD.c.last_hash).where(_HEAD.c.id == 1)).scalar_one_or_none()
+    if head is not None and head != prev:
         return ChainCheck(False, count, None, "chain head does not match the last event")
     return ChainCheck(True, count)

@@ -84,6 +84,7 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.engine = make_engine(url)
+        self.sqlite = is_sqlite(self.engine)
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.session = scoped_session(self.session_factory)
 
@@ -91,11 +92,19 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
         session = self.session()
-        if session.in_transaction():
+        if not session.in_transaction():
+            session.connection(execution_options={WRITE_OPTION: True})
+        elif self.sqlite:
             # A read earlier in the request opened a transaction; end it so the write
-            # starts fresh (and on SQLite takes the write lock from its first statement).
+            # starts afresh and takes SQLite's write lock from its first statement.
             session.rollback()
-        session.connection(execution_options={WRITE_OPTION: True})
+            session.connection(execution_options={WRITE_OPTION: True})
+        else:
+            # PostgreSQL reads committed data statement by statement, so the request's
+            # earlier reads (its token check) can become part of this unit of work, saving
+            # a round trip to end them and one to begin again. What they loaded is expired,
+            # so every object is read afresh, under this transaction's locks.
+            session.expire_all()
         try:
             yield session
             session.commit()

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from flask_smorest import Blueprint
 
+from pharmacy.api.blueprint import Blueprint
 from pharmacy.auth import allow, bearer_token, public, require_actor
 from pharmacy.services import accounts
 from schema.auth import TokenRequest, TokenResponse

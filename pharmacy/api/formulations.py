@@ -3,8 +3,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_smorest import Blueprint
-
+from pharmacy.api.blueprint import Blueprint
 from pharmacy.auth import allow
 from pharmacy.services import formulations
 from schema.formulations import QuoteIn, QuoteOut

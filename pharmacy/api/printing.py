@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint
 
+from pharmacy.api.blueprint import Blueprint
 from pharmacy.auth import allow, require_actor
 from pharmacy.services import printing
 from schema.printing import (

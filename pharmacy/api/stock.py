@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_smorest import Blueprint
-
+from pharmacy.api.blueprint import Blueprint
 from pharmacy.auth import allow, require_actor
 from pharmacy.models import Formula, Item
 from pharmacy.services import catalog, lots, recall, trace

@@ -101,9 +101,20 @@ def _resolve_prescriber(session: Session, actor: Actor, data: dict[str, Any]) ->
     return requested, source
 
 
-def _find_or_create_patient(session: Session, actor: Actor, details: dict[str, Any]) -> Patient:
+@dataclass(frozen=True)
+class PatientChange:
+    """What intake did to the patient's record, for the audit trail."""
+
+    action: str
+    after: dict[str, Any] | None = None
+
+
+def _find_or_create_patient(
+    session: Session, details: dict[str, Any]
+) -> tuple[Patient, PatientChange | None]:
     """One record per person (same name and date of birth): the newest prescription brings
-    the current address, phone, allergies and medications."""
+    the current address, phone, allergies and medications. A new patient is added to the
+    session, not yet flushed, so it is inserted with the prescription."""
     patient = session.execute(
         select(Patient).where(
             func.lower(Patient.first_name) == details["first_name"].lower(),
@@ -125,19 +136,15 @@ def _find_or_create_patient(session: Session, actor: Actor, details: dict[str, A
             **fields,
         )
         session.add(patient)
-        session.flush()
-        audit.record(session, actor, "patient.created", "patient", patient.id)
-        return patient
+        return patient, PatientChange("patient.created")
     before = {name: getattr(patient, name) for name in fields}
-    if before != fields:
-        for name, value in fields.items():
-            setattr(patient, name, value)
-        # The audit names which fields changed, not their (identifying) values.
-        changed = sorted(name for name in fields if before[name] != fields[name])
-        audit.record(
-            session, actor, "patient.updated", "patient", patient.id, after={"changed": changed}
-        )
-    return patient
+    if before == fields:
+        return patient, None
+    for name, value in fields.items():
+        setattr(patient, name, value)
+    # The audit names which fields changed, not their (identifying) values.
+    changed = sorted(name for name in fields if before[name] != fields[name])
+    return patient, PatientChange("patient.updated", after={"changed": changed})
 
 
 def _quantity_for_plan(dosage_form: str, plan: Plan, strength: Decimal) -> Decimal:
@@ -288,15 +295,17 @@ def _intake(
     if chosen is not None and chosen.contains_lactose and "lactose" in allergies:
         raise Invalid("filler", "the patient is allergic to lactose; choose another filler")
 
-    patient = _find_or_create_patient(session, actor, data["patient"])
+    # Read everything before adding anything, so that nothing is flushed early: the
+    # patient and the prescription go to the database in one flush.
+    prescriber = session.get(Prescriber, prescriber_id)
     rx_number = f"RX{next_value(session, RX_COUNTER, start=RX_FIRST)}"
+    patient, patient_change = _find_or_create_patient(session, data["patient"])
     rx = Prescription(
         rx_number=rx_number,
         status="on_hold" if hold_reasons else "submitted",
         source=source,
-        patient_id=patient.id,
         patient=patient,
-        prescriber_id=prescriber_id,
+        prescriber=prescriber,
         dosage_form=dosage_form,
         dose_basis=data.get("dose_basis") or "hcl",
         strength_mg=strength if dosage_form == "capsule" else None,
@@ -316,7 +325,7 @@ def _intake(
         acknowledgements_required=acknowledgements,
         created_by_user_id=actor.user_id,
     )
-    # Set both relationships here so the response needs no SELECT after commit.
+    # Every relationship is set here so the response needs no SELECT after commit.
     rx.steps = (
         [
             PrescriptionStep(position=i, dose_mg=s.dose_mg, days=s.days)
@@ -327,6 +336,10 @@ def _intake(
     )
     session.add(rx)
     session.flush()
+    if patient_change is not None:
+        audit.record(
+            session, actor, patient_change.action, "patient", patient.id, after=patient_change.after
+        )
     audit.record(session, actor, "prescription.created", "prescription", rx.id, after=_snapshot(rx))
     return rx
 

@@ -25,15 +25,15 @@ _PARSED: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], Rules]] = (
 )
 
 
+_FINGERPRINT = select(
+    func.count(RuleValue.name),
+    func.coalesce(func.sum(RuleValue.version), 0),
+    func.max(RuleValue.updated_at),
+)
+
+
 def _fingerprint(session: Session) -> tuple[Any, ...]:
-    row = session.execute(
-        select(
-            func.count(RuleValue.name),
-            func.coalesce(func.sum(RuleValue.version), 0),
-            func.max(RuleValue.updated_at),
-        )
-    ).one()
-    return tuple(row)
+    return tuple(session.connection().execute(_FINGERPRINT).one())
 
 
 def current_rules(session: Session) -> Rules:
