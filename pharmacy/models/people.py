@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Integer, String, Text
+from sqlalchemy import JSON, Date, Index, Integer, String, Text, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pharmacy.db import Base
@@ -25,6 +25,15 @@ class Prescriber(Base):
 
 class Patient(Base):
     __tablename__ = "patients"
+    # Intake finds the one record of a person by name (any case) and date of birth.
+    __table_args__ = (
+        Index(
+            "ix_patients_identity",
+            func.lower(text("last_name")),
+            func.lower(text("first_name")),
+            "date_of_birth",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100))

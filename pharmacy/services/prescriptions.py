@@ -296,7 +296,9 @@ def _intake(
         raise Invalid("filler", "the patient is allergic to lactose; choose another filler")
 
     # Read everything before adding anything, so that nothing is flushed early: the
-    # patient and the prescription go to the database in one flush.
+    # patient and the prescription go to the database in one flush. The Rx number comes
+    # before the patient look-up on purpose: its counter row stays locked until commit, so
+    # two intakes for the same new person cannot both miss the record and make twins.
     prescriber = session.get(Prescriber, prescriber_id)
     rx_number = f"RX{next_value(session, RX_COUNTER, start=RX_FIRST)}"
     patient, patient_change = _find_or_create_patient(session, data["patient"])

@@ -81,3 +81,49 @@ def test_concurrent_intake_and_verify_keep_the_chain(api: Any) -> None:
         assert verify_chain(session).ok
     finally:
         session.close()
+
+
+def test_simultaneous_first_prescriptions_for_one_person_make_one_patient(api: Any) -> None:
+    """Intake looks the patient up only after taking the Rx number, whose counter row stays
+    locked until the transaction ends: a second intake for the same new person waits, then
+    finds the record the first one committed instead of creating a twin."""
+    if dialect(api.app) != "postgresql":
+        pytest.skip("SQLite serialises writers; concurrency is shown on PostgreSQL")
+    from pharmacy.models import Patient, Prescription
+    from pharmacy.services.uow import current_db
+
+    start = threading.Barrier(THREADS)
+    results: list[tuple[int, int]] = []
+    lock = threading.Lock()
+
+    def prescriber(index: int) -> None:
+        client = api.app.test_client()
+        who = "drA" if index % 2 else "drB"
+        headers = {"Authorization": f"Bearer {api.accounts[who].token}"}
+        payload = rx_payload(patient={"first_name": "Simul", "last_name": "Taneous"})
+        start.wait()
+        response = client.post("/api/v1/prescriptions", headers=headers, json=payload)
+        with lock:
+            results.append((response.status_code, response.get_json()["patient"]["id"]))
+
+    threads = [threading.Thread(target=prescriber, args=(i,)) for i in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert [status for status, _ in results] == [201] * THREADS
+    session = current_db().session_factory()
+    try:
+        patients = session.execute(
+            select(Patient.id).where(Patient.last_name == "Taneous")
+        ).scalars().all()
+        assert len(patients) == 1
+        assert {patient_id for _, patient_id in results} == set(patients)
+        linked = session.execute(
+            select(func.count()).select_from(Prescription)
+            .where(Prescription.patient_id == patients[0])
+        ).scalar_one()
+        assert linked == THREADS
+    finally:
+        session.close()
