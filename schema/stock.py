@@ -302,6 +302,12 @@ class BatchReleaseIn(StrictSchema):
     acknowledge_deviations = fields.Boolean(load_default=False)
 
 
+class ClearQuarantineIn(StrictSchema):
+    password = fields.String(required=True, validate=validate.Length(min=1, max=500))
+    reason = Text(2000, required=True, min_length=3)
+    acknowledge_recalled_sources = fields.Boolean(load_default=False)
+
+
 class FillIn(StrictSchema):
     batch_id = WholeNumber(required=True, validate=validate.Range(min=1))
     quantity = DecimalNumber(required=True, validate=_positive)

@@ -15,6 +15,7 @@ from schema.stock import (
     BatchQuery,
     BatchReleaseIn,
     BatchTraceOut,
+    ClearQuarantineIn,
     FillIn,
     FillOut,
     RecallOut,
@@ -114,6 +115,23 @@ def release(data: dict[str, Any], batch_ref: str) -> dict[str, Any]:
 def reject(data: dict[str, Any], batch_ref: str) -> dict[str, Any]:
     return batches.reject_batch(
         require_actor(), batch_ref, reason=data["reason"], today=date.today()
+    )
+
+
+@blp.route("/<string:batch_ref>/clear-quarantine", methods=["POST"])
+@allow("pharmacist")
+@blp.arguments(ClearQuarantineIn)
+@blp.response(200, BatchOut)
+def clear_quarantine(data: dict[str, Any], batch_ref: str) -> dict[str, Any]:
+    """End a recall's quarantine after investigation, signed with the password; the batch
+    returns to the state it had before."""
+    return batches.clear_quarantine(
+        require_actor(),
+        batch_ref,
+        password=data["password"],
+        reason=data["reason"],
+        acknowledge_recalled_sources=data["acknowledge_recalled_sources"],
+        today=date.today(),
     )
 
 

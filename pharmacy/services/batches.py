@@ -925,6 +925,87 @@ def release_batch(
     return batch_data(session, batch, today)
 
 
+CLEAR_QUARANTINE_MEANING = (
+    "I have investigated the recall that quarantined this batch and found this batch "
+    "unaffected; I return it to the state it was in before the quarantine."
+)
+
+
+def _status_before_quarantine(batch: Batch) -> str:
+    if batch.checked_at is not None:
+        return "released"
+    if batch.recorded_at is not None:
+        return "recorded"
+    return "in_progress"
+
+
+def _recalled_sources(batch: Batch) -> tuple[list[str], list[str]]:
+    """What the batch was made from that is now recalled or rejected (the pharmacist must
+    acknowledge each), and component batches still in quarantine (to be cleared first)."""
+    recalled, quarantined = [], []
+    for component in batch.components:
+        lot, src = component.ingredient_lot, component.source_batch
+        if lot is not None and lot.status in ("recalled", "rejected"):
+            recalled.append(f"ingredient lot {lot.manufacturer_lot} is {lot.status}")
+        if src is not None and src.status in ("recalled", "rejected"):
+            recalled.append(f"component batch {src.lot_number} is {src.status}")
+        if src is not None and src.status == "quarantined":
+            quarantined.append(src.lot_number)
+    return recalled, quarantined
+
+
+@use_case
+def clear_quarantine(
+    session: Session,
+    actor: Actor,
+    batch_id: int | str,
+    *,
+    password: str,
+    reason: str,
+    today: date,
+    acknowledge_recalled_sources: bool = False,
+) -> dict[str, Any]:
+    """End a recall's quarantine of a batch after investigation: the batch goes back to
+    where it was (released, recorded or in progress), signed by the pharmacist with the
+    finding as the reason. A batch recalled itself, or rejected, never comes back."""
+    batch = locked_batch(session, batch_id)
+    if batch.status != "quarantined":
+        raise Conflict(f"Only a quarantined batch can be cleared; this one is {batch.status}.")
+    if batch.bud < today:
+        raise Conflict(f"This batch is past its BUD {batch.bud.isoformat()}; reject it instead.")
+    recalled, quarantined = _recalled_sources(batch)
+    if quarantined:
+        raise Conflict(
+            "Clear or reject the quarantined component batch first: " + ", ".join(quarantined)
+        )
+    user = check_signature(session, actor, password)
+    if recalled and not acknowledge_recalled_sources:
+        raise Conflict(
+            "This batch was made from recalled or rejected stock; acknowledge that your "
+            "investigation found it unaffected: " + "; ".join(recalled) + ".",
+            {"acknowledge_recalled_sources": ["required: " + "; ".join(recalled)]},
+        )
+    before = {"status": batch.status, "status_reason": batch.status_reason}
+    batch.status = _status_before_quarantine(batch)
+    batch.status_reason = None
+    audit.record(
+        session,
+        actor,
+        "batch.quarantine_cleared",
+        "batch",
+        batch.id,
+        before=before,
+        after={
+            "status": batch.status,
+            "signature_name": user.full_name,
+            "signature_meaning": CLEAR_QUARANTINE_MEANING,
+            "acknowledged_recalled_sources": recalled,
+        },
+        reason=reason,
+    )
+    return batch_data(session, batch, today)
+
+
 @use_case
 def reject_batch(
     session: Session, actor: Actor, batch_id: int | str, *, reason: str, today: date

@@ -17,7 +17,14 @@ from pharmacy.services.printing import print_history
 from pharmacy.services.web_support import rules_in_force
 from pharmacy.web.blueprint import bp
 from pharmacy.web.forms import FormErrors, attempt, checkbox, compact, load, render_form, text
-from schema.stock import BatchIn, BatchReleaseIn, FillIn, RecordIn, StockReasonIn
+from schema.stock import (
+    BatchIn,
+    BatchReleaseIn,
+    ClearQuarantineIn,
+    FillIn,
+    RecordIn,
+    StockReasonIn,
+)
 
 STAFF = ("pharmacist", "technician")
 
@@ -134,6 +141,7 @@ def _batch_page(
         "web/batch.html", errors, batch=batch, rx=rx, failed_action=action,
         tolerance=lambda _batch: tolerance, shown_fields=_shown_fields,
         record_inputs=_record_inputs(batch), release_meaning=batches.RELEASE_MEANING,
+        clear_quarantine_meaning=batches.CLEAR_QUARANTINE_MEANING,
         history={doc: print_history(doc, batch["id"]) for doc in ("worksheet", "batch_labels")},
     )
 
@@ -252,6 +260,26 @@ def reject_batch(batch_id: int) -> Response | tuple[str, int]:
     except FormErrors as failed:
         return _batch_page(batch_id, failed, "reject")
     flash(f"Batch {rejected['lot_number']} rejected.", "success")
+    return redirect(url_for("web.batch", batch_id=batch_id))
+
+
+@bp.route("/batches/<int:batch_id>/clear-quarantine", methods=["POST"])
+@allow("pharmacist")
+def clear_quarantine(batch_id: int) -> Response | tuple[str, int]:
+    try:
+        data = load(ClearQuarantineIn(), {
+            "password": request.form.get("password", ""),
+            "reason": request.form.get("reason", ""),
+            "acknowledge_recalled_sources": checkbox("acknowledge_recalled_sources"),
+        })
+        cleared = attempt(lambda: batches.clear_quarantine(
+            g.actor, batch_id, password=data["password"], reason=data["reason"],
+            acknowledge_recalled_sources=data["acknowledge_recalled_sources"],
+            today=date.today(),
+        ))
+    except FormErrors as failed:
+        return _batch_page(batch_id, failed, "clear")
+    flash(f"Batch {cleared['lot_number']} is out of quarantine: {cleared['status']}.", "success")
     return redirect(url_for("web.batch", batch_id=batch_id))
 
 

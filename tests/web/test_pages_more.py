@@ -135,3 +135,31 @@ def test_admin_changes_a_role_and_resets_a_password(browser_for: Any, api: Any, 
     drA = api.accounts["drA"].id
     admin.post(f"/admin/users/{drA}/role", {"role": "admin"})
     assert "keeps its role" in admin.text(admin.get("/admin/users"))
+
+
+def test_a_quarantined_batch_is_cleared_from_its_page(api: Any, browser_for: Any) -> None:
+    from tests.stock_support import capsule_stock, released_batch
+
+    stock = capsule_stock(api)
+    batch = released_batch(api)
+    assert api.post(f"/api/v1/ingredient-lots/{stock['api']['id']}/recall", as_="pharm",
+                    json={"reason": "Supplier recall: impurity"}).status_code == 201
+    tech, pharm = browser_for("tech"), browser_for("pharm")
+    assert 'id="clear-quarantine-card"' not in tech.text(tech.get(f"/batches/{batch['id']}"))
+    assert tech.post(f"/batches/{batch['id']}/clear-quarantine", {
+        "reason": "Unaffected drum", "password": PASSWORD}).status_code == 403
+    page = pharm.text(pharm.get(f"/batches/{batch['id']}"))
+    assert 'id="clear-quarantine-card"' in page and "Supplier recall: impurity" in page
+
+    finding = "Supplier letter: only drums shipped in June are affected"
+    unticked = pharm.post(f"/batches/{batch['id']}/clear-quarantine", {
+        "reason": finding, "password": PASSWORD})
+    assert unticked.status_code == 409
+    html = pharm.text(unticked)
+    assert 'id="acknowledge_recalled_sources-error"' in html
+    assert finding in html  # what was typed is kept
+    done = pharm.post(f"/batches/{batch['id']}/clear-quarantine", {
+        "reason": finding, "password": PASSWORD, "acknowledge_recalled_sources": "on"})
+    assert done.status_code == 302, pharm.text(done)
+    page = pharm.text(pharm.get(f"/batches/{batch['id']}"))
+    assert "released" in page and 'id="clear-quarantine-card"' not in page
