@@ -11,6 +11,7 @@ from pharmacy.models import Formula, Item
 from pharmacy.services import catalog, lots, recall, trace
 from schema.stock import (
     FormulaOut,
+    FormulaRevisionIn,
     ItemActiveIn,
     ItemIn,
     ItemOut,
@@ -80,6 +81,26 @@ def list_formulas() -> list[Formula]:
 @formulas_blp.response(200, FormulaOut)
 def show_formula(code: str) -> Formula:
     return catalog.get_formula(code)
+
+
+@formulas_blp.route("/<string:code>/versions", methods=["GET"])
+@allow(*STAFF)
+@formulas_blp.response(200, FormulaOut(many=True))
+def formula_versions(code: str) -> list[Formula]:
+    """Every version of a master formula, newest first."""
+    return catalog.formula_versions(code)
+
+
+@formulas_blp.route("/<string:code>/versions", methods=["POST"])
+@allow("pharmacist")
+@formulas_blp.arguments(FormulaRevisionIn)
+@formulas_blp.response(201, FormulaOut)
+def revise_formula(data: dict[str, Any], code: str) -> Formula:
+    """A new version of a master formula (instructions, checks, container, labeling,
+    weighing tolerance, stability override), approved with the pharmacist's signature.
+    Batches started afterwards follow it; earlier batches keep their version."""
+    password, reason = data.pop("password"), data.pop("reason")
+    return catalog.revise_formula(require_actor(), code, data, password=password, reason=reason)
 
 
 @lots_blp.route("", methods=["POST"])

@@ -47,8 +47,9 @@ from pharmacy.models import Batch, BatchComponent, Formula, IngredientLot, Item,
 from pharmacy.models._types import utcnow
 from pharmacy.services.catalog import formula_by_code
 from pharmacy.services.counters import next_value
-from pharmacy.services.lots import check_signature, lot_state, return_to_lot, take_from_lot
+from pharmacy.services.lots import lot_state, return_to_lot, take_from_lot
 from pharmacy.services.rules import current_rules
+from pharmacy.services.signatures import check_signature
 from pharmacy.services.uow import query, use_case
 
 LOT_NUMBER = re.compile(r"^\d{6}-[A-Z]-\d{3,}$")

@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session
 
 from pharmacy import audit
 from pharmacy.audit import Actor
-from pharmacy.auth import verify_password
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.units import parse_expiry
 from pharmacy.errors import Conflict, Invalid, NotFound
-from pharmacy.models import IngredientLot, Item, User
+from pharmacy.models import IngredientLot, Item
 from pharmacy.models._types import utcnow
 from pharmacy.services.catalog import item_by_code
+from pharmacy.services.signatures import check_signature
 from pharmacy.services.uow import query, use_case
 
 UNIT_FACTORS: dict[str, dict[str, Decimal]] = {
@@ -230,13 +230,6 @@ def locked_lot(session: Session, lot_id: int) -> IngredientLot:
     if lot is None:
         raise NotFound("No such ingredient lot.")
     return lot
-
-
-def check_signature(session: Session, actor: Actor, password: str) -> User:
-    user = session.get(User, actor.user_id)
-    if user is None or not verify_password(user.password_hash, password):
-        raise Invalid("password", "does not match your password; the signature was not applied")
-    return user
 
 
 @use_case

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from pharmacy import audit
 from pharmacy.audit import Actor
-from pharmacy.auth import verify_password
 from pharmacy.compounding import directions as directions_engine
 from pharmacy.compounding import opioids
 from pharmacy.compounding.dose import check_dose
@@ -20,11 +19,12 @@ from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.fillers import filler_caution, filler_problem, normalize_filler_code
 from pharmacy.compounding.titration import TitrationStep, capsules_for_plan, volume_for_plan
 from pharmacy.errors import Conflict, Invalid, NotFound
-from pharmacy.models import Patient, Prescriber, Prescription, PrescriptionStep, User
+from pharmacy.models import Patient, Prescriber, Prescription, PrescriptionStep
 from pharmacy.models._types import utcnow
 from pharmacy.services.counters import next_value
 from pharmacy.services.liquid_checks import check_liquid_doses
 from pharmacy.services.rules import current_rules
+from pharmacy.services.signatures import check_signature
 from pharmacy.services.uow import query, use_case
 
 RX_COUNTER = "rx_number"
@@ -413,9 +413,7 @@ def verify_prescription(
         raise Conflict("This prescription is on hold; resolve or override the hold first.")
     if rx.status != "submitted":
         raise Conflict(f"A {rx.status} prescription cannot be verified.")
-    user = session.get(User, actor.user_id)
-    if user is None or not verify_password(user.password_hash, password):
-        raise Invalid("password", "does not match your password; the signature was not applied")
+    user = check_signature(session, actor, password)
     if rx.acknowledgements_required and not acknowledge_warnings:
         raise Conflict("Acknowledge before verifying: " + " ".join(rx.acknowledgements_required))
     before = _snapshot(rx)

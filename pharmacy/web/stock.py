@@ -13,10 +13,20 @@ from pharmacy.auth import allow
 from pharmacy.models.stock import BASE_UNITS, ITEM_KINDS
 from pharmacy.services import catalog, lots
 from pharmacy.web.blueprint import bp
-from pharmacy.web.forms import FormErrors, attempt, checkbox, compact, load, render_form, text
+from pharmacy.web.forms import (
+    FormErrors,
+    attempt,
+    checkbox,
+    compact,
+    lines,
+    load,
+    render_form,
+    text,
+)
 from schema.formulations import CAPSULE_SIZES
 from schema.stock import (
     LOT_STATUSES,
+    FormulaRevisionIn,
     ItemActiveIn,
     ItemIn,
     LotIn,
@@ -168,3 +178,66 @@ def admin_catalog_active(code: str) -> Response | tuple[str, int]:
         return _catalog_page(errors)
     flash(f"{item.name} {'brought back' if item.active else 'withdrawn'}.", "success")
     return redirect(url_for("web.admin_catalog"))
+
+
+# --------------------------------------------------------------------------- formulas
+
+
+def _formula_values(formula: Any) -> dict[str, str]:
+    """The revision form filled with a version's values (one list entry per line)."""
+    return {
+        "name": formula.name,
+        "steps": "\n".join(formula.steps),
+        "container": formula.container,
+        "labeling": "\n".join(formula.labeling),
+        "quality_checks": "\n".join(formula.quality_checks),
+        "reference": formula.reference,
+        "weighing_tolerance_percent": f"{formula.weighing_tolerance_percent.normalize():f}",
+        "stability_days": "" if formula.stability_days is None else str(formula.stability_days),
+        "stability_storage": formula.stability_storage or "",
+        "stability_reference": formula.stability_reference or "",
+    }
+
+
+def _formula_page(code: str, errors: FormErrors | None = None) -> tuple[str, int]:
+    versions = catalog.formula_versions(code)
+    context: dict[str, Any] = {"formula": versions[0], "versions": versions,
+                               "meaning": catalog.REVISION_MEANING}
+    if errors is None:
+        context["values"] = _formula_values(versions[0])
+    return render_form("web/formula.html", errors, **context)
+
+
+@bp.route("/formulas/<code>")
+@allow("admin", "pharmacist", "technician")
+def formula(code: str) -> tuple[str, int]:
+    return _formula_page(code)
+
+
+@bp.route("/formulas/<code>/versions", methods=["POST"])
+@allow("pharmacist")
+def revise_formula(code: str) -> Response | tuple[str, int]:
+    try:
+        data = load(FormulaRevisionIn(), {
+            **compact({
+                "name": text("name"), "container": text("container"),
+                "reference": text("reference"),
+                "weighing_tolerance_percent": text("weighing_tolerance_percent"),
+                "password": request.form.get("password", ""),
+                "reason": request.form.get("reason", ""),
+            }),
+            "steps": lines("steps"),
+            "labeling": lines("labeling"),
+            "quality_checks": lines("quality_checks"),
+            # An empty box clears the stability override (all three go together).
+            "stability_days": text("stability_days"),
+            "stability_storage": text("stability_storage"),
+            "stability_reference": text("stability_reference"),
+        })
+        password, reason = data.pop("password"), data.pop("reason")
+        revised = attempt(lambda: catalog.revise_formula(
+            g.actor, code, data, password=password, reason=reason))
+    except FormErrors as errors:
+        return _formula_page(code, errors)
+    flash(f"{revised.name}: version {revised.version} approved.", "success")
+    return redirect(url_for("web.formula", code=code))

@@ -163,3 +163,40 @@ def test_a_quarantined_batch_is_cleared_from_its_page(api: Any, browser_for: Any
     assert done.status_code == 302, pharm.text(done)
     page = pharm.text(pharm.get(f"/batches/{batch['id']}"))
     assert "released" in page and 'id="clear-quarantine-card"' not in page
+
+
+def test_a_pharmacist_approves_a_formula_version_on_its_page(browser_for: Any) -> None:
+    tech, pharm = browser_for("tech"), browser_for("pharm")
+    page = tech.text(tech.get("/formulas/ldn-capsule-mcc"))
+    assert "version 1" in page and 'id="revise-card"' not in page
+    assert tech.post("/formulas/ldn-capsule-mcc/versions", {
+        "name": "x", "password": PASSWORD, "reason": "none"}).status_code == 403
+    page = pharm.text(pharm.get("/formulas/ldn-capsule-mcc"))
+    assert 'id="revise-card"' in page and "Approve version 2" in page
+    catalog_page = pharm.text(pharm.get("/admin/catalog"))
+    assert 'href="/formulas/ldn-capsule-mcc"' in catalog_page
+
+    form = {
+        "name": "Naltrexone (LDN) capsules, MCC filler",
+        "steps": "Weigh the API and the filler.\nMix geometrically.\nFill and weigh.",
+        "quality_checks": "Weight check of 10 capsules",
+        "labeling": "",
+        "container": "Amber vial",
+        "reference": "DOMAIN.md capsule method",
+        "weighing_tolerance_percent": "4",
+        "stability_days": "",
+        "stability_storage": "",
+        "stability_reference": "A study but no days",
+        "reason": "Clearer steps after the audit",
+        "password": PASSWORD,
+    }
+    missing_days = pharm.post("/formulas/ldn-capsule-mcc/versions", form)
+    assert missing_days.status_code == 422
+    html = pharm.text(missing_days)
+    assert 'id="stability_days-error"' in html and "Mix geometrically." in html
+    form["stability_reference"] = ""
+    done = pharm.post("/formulas/ldn-capsule-mcc/versions", form)
+    assert done.status_code == 302, pharm.text(done)
+    page = pharm.text(pharm.get("/formulas/ldn-capsule-mcc"))
+    assert "version 2" in page and "Mix geometrically." in page and "±4 %" in page
+    assert page.count("<tr><td>") == 2  # both versions listed

@@ -1,0 +1,106 @@
+"""Master formulas are revised as new versions, approved with a pharmacist's signature:
+batches started afterwards follow the new version, earlier batches keep theirs, and the
+engine's inputs cannot be changed this way. Runs on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from pharmacy.models import AuditEvent
+from pharmacy.services.uow import current_db
+from tests.conftest import PASSWORD
+from tests.stock_support import capsule_stock, make_batch
+
+CODE = "ldn-capsule-mcc"
+URL = f"/api/v1/formulas/{CODE}/versions"
+REASON = "Add the capsule weight check to the instructions after the October audit."
+
+
+def _revise(api: Any, as_: str = "pharm", **changes: Any) -> Any:
+    body = {"password": PASSWORD, "reason": REASON, **changes}
+    return api.post(URL, as_=as_, json=body)
+
+
+def test_a_revision_is_a_new_version_that_new_batches_follow(api: Any) -> None:
+    capsule_stock(api)
+    before = make_batch(api).get_json()
+    assert before["formula_version"] == 1
+    original = api.get(f"/api/v1/formulas/{CODE}", as_="tech").get_json()
+
+    steps = [*original["steps"], "Weigh 10 capsules; each within the weight window."]
+    revised = _revise(api, steps=steps, weighing_tolerance_percent="3")
+    assert revised.status_code == 201, revised.get_json()
+    body = revised.get_json()
+    assert (body["version"], body["steps"], body["weighing_tolerance_percent"]) == (2, steps, 3)
+    assert body["ingredients"] == original["ingredients"]
+    assert body["bud_category"] == original["bud_category"]
+    assert api.get(f"/api/v1/formulas/{CODE}", as_="tech").get_json()["version"] == 2
+    versions = api.get(URL, as_="tech").get_json()
+    assert [v["version"] for v in versions] == [2, 1]
+    assert versions[1]["steps"] == original["steps"]
+
+    after = make_batch(api).get_json()
+    assert after["formula_version"] == 2
+    kept = api.get(f"/api/v1/batches/{before['id']}", as_="tech").get_json()
+    assert kept["formula_version"] == 1
+
+    session = current_db().session_factory()
+    try:
+        event = session.execute(
+            select(AuditEvent).where(AuditEvent.action == "formula.revised")
+        ).scalar_one()
+    finally:
+        session.close()
+    assert event.reason == REASON
+    assert event.before["version"] == 1 and event.after["version"] == 2
+    assert set(event.after) >= {"steps", "weighing_tolerance_percent", "signature_name"}
+    assert "name" not in event.after  # only what changed
+
+
+def test_a_stability_override_sets_the_bud_of_new_batches(api: Any) -> None:
+    capsule_stock(api)
+    reference = "In-house stability study SS-2026-04, 60 days at room temperature"
+    revised = _revise(api, stability_days=60, stability_storage="room temperature",
+                      stability_reference=reference)
+    assert revised.status_code == 201, revised.get_json()
+    batch = make_batch(api).get_json()
+    assert batch["bud"] == (date.today() + timedelta(days=60)).isoformat()
+    assert reference in batch["bud_limited_by"]
+    cleared = _revise(api, stability_days=None)
+    assert cleared.status_code == 201, cleared.get_json()
+    assert cleared.get_json()["stability_reference"] is None
+    assert make_batch(api).get_json()["bud"] == (date.today() + timedelta(days=180)).isoformat()
+
+
+def test_revisions_that_are_refused(api: Any) -> None:
+    assert _revise(api, as_="tech", name="LDN capsules").status_code == 403
+    assert _revise(api, as_="admin", name="LDN capsules").status_code == 403
+    assert _revise(api, as_="drA", name="LDN capsules").status_code == 403
+    wrong = _revise(api, name="LDN capsules, revised", password="not mine")
+    assert wrong.status_code == 422 and "password" in wrong.get_json()["errors"]
+    current = api.get(f"/api/v1/formulas/{CODE}", as_="pharm").get_json()
+    same = _revise(api, name=current["name"])
+    assert same.status_code == 422
+    cases = [
+        {"ingredients": []},  # the engine's inputs are not revisable
+        {"dosage_form": "liquid"},
+        {"bud_category": "aqueous_preserved"},
+        {"version": 9},
+        {"weighing_tolerance_percent": 0},
+        {"weighing_tolerance_percent": "150"},
+        {"steps": []},
+        {"stability_days": 0, "stability_reference": "study"},
+        {"stability_days": 30},  # an override needs its reference
+        {"stability_reference": "a study, but no days"},
+    ]
+    for changes in cases:
+        response = _revise(api, **changes)
+        assert response.status_code == 422, (changes, response.get_json())
+    missing = api.post("/api/v1/formulas/no-such-formula/versions", as_="pharm",
+                       json={"password": PASSWORD, "reason": REASON, "name": "Whatever"})
+    assert missing.status_code == 404
+    assert api.get("/api/v1/formulas/no-such-formula/versions", as_="pharm").status_code == 404
+    assert [v["version"] for v in api.get(URL, as_="pharm").get_json()] == [1]
