@@ -424,11 +424,11 @@ def revise_formula(
     proposed = {**values, **{k: v for k, v in changes.items() if k in REVISABLE}}
     for name in ("stability_storage", "stability_reference"):
         proposed[name] = proposed[name] or None
-    if "stability_days" in changes and changes["stability_days"] is None:
-        # Clearing the days clears the whole override (the default BUD applies again),
-        # unless a storage or reference was given with it: then the days are missing.
-        if not (changes.get("stability_storage") or changes.get("stability_reference")):
-            proposed["stability_storage"] = proposed["stability_reference"] = None
+    # Clearing the days clears the whole override (the default BUD applies again), unless
+    # a storage or reference was given with it: then it is the days that are missing.
+    clearing = "stability_days" in changes and changes["stability_days"] is None
+    if clearing and not (changes.get("stability_storage") or changes.get("stability_reference")):
+        proposed["stability_storage"] = proposed["stability_reference"] = None
     changed = sorted(name for name in REVISABLE if proposed[name] != values[name])
     if not changed:
         raise Invalid("_schema", "nothing differs from the current version")
