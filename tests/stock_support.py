@@ -115,3 +115,32 @@ def fill(api: Any, rx_id: int, batch_id: int, quantity: Any, as_: str = "tech",
          **extra: Any) -> Any:
     return api.post(f"/api/v1/prescriptions/{rx_id}/fills", as_=as_,
                     json={"batch_id": batch_id, "quantity": quantity, **extra})
+
+
+def released_triturate(api: Any, stock: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """A released 10 % naltrexone triturate made from `stock`'s API and filler lots."""
+    made = api.post("/api/v1/batches", as_="tech", json={
+        "formula_code": "ldn-triturate-10pct", "quantity": 5000,
+        "lot_ids": [stock["api"]["id"], stock["filler"]["id"]]})
+    assert made.status_code == 201, made.get_json()
+    triturate: dict[str, Any] = made.get_json()
+    assert record_as_planned(api, triturate).status_code == 200
+    assert api.post(f"/api/v1/batches/{triturate['id']}/release", as_="pharm",
+                    json={"password": PASSWORD}).status_code == 200
+    return triturate
+
+
+def only_event(action: str) -> Any:
+    """The one audit event with this action (committed), read in a fresh session."""
+    from sqlalchemy import select
+
+    from pharmacy.models import AuditEvent
+    from pharmacy.services.uow import current_db
+
+    session = current_db().session_factory()
+    try:
+        return session.execute(
+            select(AuditEvent).where(AuditEvent.action == action)
+        ).scalar_one()
+    finally:
+        session.close()

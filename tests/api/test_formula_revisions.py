@@ -7,12 +7,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
-from pharmacy.models import AuditEvent
-from pharmacy.services.uow import current_db
 from tests.conftest import PASSWORD
-from tests.stock_support import capsule_stock, make_batch
+from tests.stock_support import capsule_stock, make_batch, only_event
 
 CODE = "ldn-capsule-mcc"
 URL = f"/api/v1/formulas/{CODE}/versions"
@@ -47,13 +43,7 @@ def test_a_revision_is_a_new_version_that_new_batches_follow(api: Any) -> None:
     kept = api.get(f"/api/v1/batches/{before['id']}", as_="tech").get_json()
     assert kept["formula_version"] == 1
 
-    session = current_db().session_factory()
-    try:
-        event = session.execute(
-            select(AuditEvent).where(AuditEvent.action == "formula.revised")
-        ).scalar_one()
-    finally:
-        session.close()
+    event = only_event("formula.revised")
     assert event.reason == REASON
     assert event.before["version"] == 1 and event.after["version"] == 2
     assert set(event.after) >= {"steps", "weighing_tolerance_percent", "signature_name"}

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
-from pharmacy.models import AuditEvent
-from pharmacy.services.uow import current_db
 from tests.conftest import PASSWORD
 from tests.stock_support import (
     capsule_stock,
     fill,
     make_batch,
+    only_event,
     record_as_planned,
     released_batch,
+    released_triturate,
     verified_rx,
 )
 
@@ -66,13 +64,7 @@ def test_a_cleared_batch_is_released_again_and_can_be_dispensed(api: Any) -> Non
     assert fill(api, rx["id"], batch["id"], 30).status_code == 201
     assert _clear(api, batch["id"], acknowledge_recalled_sources=True).status_code == 409
 
-    session = current_db().session_factory()
-    try:
-        event = session.execute(
-            select(AuditEvent).where(AuditEvent.action == "batch.quarantine_cleared")
-        ).scalar_one()
-    finally:
-        session.close()
+    event = only_event("batch.quarantine_cleared")
     assert event.entity_id == str(batch["id"])
     assert event.reason == FINDING
     assert event.before["status"] == "quarantined"
@@ -98,14 +90,7 @@ def test_a_batch_goes_back_to_the_step_it_was_at(api: Any) -> None:
 
 def test_components_are_cleared_first_and_recalled_batches_never(api: Any) -> None:
     stock = capsule_stock(api)
-    trit = api.post("/api/v1/batches", as_="tech", json={
-        "formula_code": "ldn-triturate-10pct", "quantity": 5000,
-        "lot_ids": [stock["api"]["id"], stock["filler"]["id"]]})
-    assert trit.status_code == 201, trit.get_json()
-    triturate = trit.get_json()
-    assert record_as_planned(api, triturate).status_code == 200
-    assert api.post(f"/api/v1/batches/{triturate['id']}/release", as_="pharm",
-                    json={"password": PASSWORD}).status_code == 200
+    triturate = released_triturate(api, stock)
     capsules = released_batch(api, strength=1.5, quantity=30,
                               source_batch_ids=[triturate["id"]])
 

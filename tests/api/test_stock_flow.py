@@ -21,6 +21,7 @@ from tests.stock_support import (
     record_as_planned,
     release,
     released_batch,
+    released_triturate,
     stocked,
     verified_rx,
 )
@@ -318,14 +319,7 @@ def test_liquid_batch_fawcett(api: Any) -> None:
 
 def test_triturate_is_traced_through(api: Any) -> None:
     stock = capsule_stock(api)
-    trit = api.post("/api/v1/batches", as_="tech", json={
-        "formula_code": "ldn-triturate-10pct", "quantity": 5000,
-        "lot_ids": [stock["api"]["id"], stock["filler"]["id"]]})
-    assert trit.status_code == 201, trit.get_json()
-    triturate = trit.get_json()
-    assert record_as_planned(api, triturate).status_code == 200
-    assert api.post(f"/api/v1/batches/{triturate['id']}/release", as_="pharm",
-                    json={"password": PASSWORD}).status_code == 200
+    triturate = released_triturate(api, stock)
     caps = make_batch(api, strength=1.5, quantity=30, source_batch_ids=[triturate["id"]])
     assert caps.status_code == 201, caps.get_json()
     capsules = caps.get_json()
