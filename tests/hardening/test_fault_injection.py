@@ -1,7 +1,8 @@
 """Guarantee 4: all or nothing.
 
 A fault is injected in the middle of each multi-step use case, after it has already
-written rows, moved stock or appended an audit event: the request fails with a clean 500,
+written rows, moved stock or recorded an audit event (or, at commit, while it chains its
+events with the audit head locked): the request fails with a clean 500,
 and every table of the database (stock quantities, counters, the audit trail and its head
 included) is exactly as it was before the request.
 """
@@ -130,6 +131,10 @@ CASES = [
     # use case, arrange, the step that fails, on which call
     ("intake", _intake, "pharmacy.services.prescriptions.next_value", 1),
     ("intake", _intake, "pharmacy.audit.record", 2),
+    # Events are chained as the transaction commits: a fault there, with the chain head
+    # locked and the state changes flushed, still undoes everything.
+    ("intake", _intake, "pharmacy.audit.event_hash", 2),
+    ("fill", _fill, "pharmacy.audit.event_hash", 1),
     ("verify", _verify, "pharmacy.audit.record", 1),
     ("batch creation", _batch_creation, "pharmacy.services.batches._take", 2),
     ("batch creation", _batch_creation, "pharmacy.audit.record", 1),
