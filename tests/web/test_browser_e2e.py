@@ -241,3 +241,15 @@ def test_prescribe_verify_compound_release_fill_print(
         " ".join((p.extract_text() or "") for p in PdfReader(str(report)).pages).split()
     )
     assert PATIENT_LAST in report_text
+
+    # -- the quarantined batch: cleared after investigation, or (here) rejected ----------
+    page.goto(server.path(f"/batches/find?lot_number={lot_number}"))
+    assert "quarantined" in page.inner_text("main")
+    assert "assay out of specification" in page.inner_text("main")
+    assert page.is_visible("#clear-quarantine-card")
+    screenshot(page, "22-batch-quarantined")
+    page.fill("#batch-reason", "Destroyed: made from the out-of-specification lot")
+    page.click("button:has-text('Reject batch')")  # confirm() accepted by the dialog handler
+    page.wait_for_selector(".flash")
+    assert "rejected" in page.inner_text("main")
+    assert not page.is_visible("#clear-quarantine-card")

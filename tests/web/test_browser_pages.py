@@ -58,3 +58,22 @@ def test_recall_page_and_tablet_bench(page: Any, live_server: Any) -> None:
     preview_box = page.locator(".rx-preview").bounding_box()
     plan_box = page.locator("#plan").bounding_box()
     assert preview_box["x"] > plan_box["x"] + plan_box["width"]
+
+
+def test_a_pharmacist_approves_a_formula_version(page: Any, live_server: Any) -> None:
+    sign_in(page, live_server, "pharm")
+    page.goto(live_server.path("/admin/catalog"))
+    page.click("a[href='/formulas/ldn-liquid-1mg-preserved']")
+    page.wait_for_url("**/formulas/ldn-liquid-1mg-preserved")
+    version = int(page.inner_text("#formula-versions tbody tr:first-child td:first-child"))
+    screenshot(page, "20-formula")
+    checks = page.input_value("#quality_checks")
+    page.fill("#quality_checks", checks + "\npH of the finished liquid 4.0 to 5.0")
+    page.fill("#reason", "pH check added after the stability review")
+    page.fill("#formula-password", PASSWORD)
+    page.click("#approve-version")
+    page.wait_for_load_state()
+    assert f"version {version + 1} approved" in page.inner_text(".flash")
+    assert "pH of the finished liquid 4.0 to 5.0" in page.inner_text("main")
+    assert page.locator("#formula-versions tbody tr").count() == version + 1
+    screenshot(page, "21-formula-approved")
