@@ -22,6 +22,7 @@ from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
 )
 
 from labels import barcodes
+from labels.bidi import shaped, visual
 from labels.common import CREATOR
 from labels.fonts import COND, COND_BOLD, SANS, SANS_BOLD, check_glyphs, register_fonts
 from labels.stocks import POINTS_PER_INCH
@@ -55,9 +56,12 @@ CELL_ALERT = _style("cell-alert", COND_BOLD, 9, textColor=ALERT)
 def p(text: str, style: Any = BODY, bold_prefix: str = "") -> Any:
     """A wrapping paragraph of plain text (escaped; glyphs checked first)."""
     register_fonts()
+    text = shaped(text)
     check_glyphs(text)
     check_glyphs(bold_prefix)
-    markup = escape(text)
+    # Right-to-left runs (names, addresses) in drawing order; such runs are short, so
+    # reportlab's own wrapping rarely has to split one.
+    markup = escape(visual(text))
     if bold_prefix:
         markup = f"<b>{escape(bold_prefix)}</b> {markup}"
     return Paragraph(markup, style)
@@ -67,8 +71,9 @@ def bullets(items: Sequence[str], style: Any = BULLET) -> list[Any]:
     register_fonts()
     out = []
     for item in items:
+        item = shaped(item)
         check_glyphs(item)
-        out.append(Paragraph(escape(item), style, bulletText="\u2022"))
+        out.append(Paragraph(escape(visual(item)), style, bulletText="\u2022"))
     return out
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from labels.bidi import shaped, visual
 from labels.common import Ops
 from labels.fonts import width
 from labels.text import wrap
@@ -42,7 +43,9 @@ def para(
             hang = pw
     if hang > 0 and not prefix:
         first_avail = w
-    lines = wrap(text, font, size, w - hang, first_avail)
+    # Wrapped in logical order (shaped first: joined Arabic forms have their own widths),
+    # each line then drawn in visual order.
+    lines = wrap(shaped(text), font, size, w - hang, first_avail)
     if ops is not None:
         y = top
         for i, line in enumerate(lines):
@@ -50,10 +53,10 @@ def para(
             if i == 0 and prefix:
                 ops.text(pfont, size, x, b, prefix)
                 if line:
-                    ops.text(font, size, x + pw, b, line)
+                    ops.text(font, size, x + pw, b, visual(line))
             elif i == 0:
-                ops.text(font, size, x, b, line)
+                ops.text(font, size, x, b, visual(line))
             else:
-                ops.text(font, size, x + hang, b, line)
+                ops.text(font, size, x + hang, b, visual(line))
             y -= lead
     return lead * len(lines)
