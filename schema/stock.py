@@ -114,6 +114,7 @@ class FormulaRevisionIn(StrictSchema):
     stability_days = WholeNumber(allow_none=True, validate=validate.Range(min=1, max=3650))
     stability_storage = Text(80, allow_none=True)
     stability_reference = Text(2000, allow_none=True)
+    based_on_version = WholeNumber(validate=validate.Range(min=1))
 
 
 class CoaIn(StrictSchema):

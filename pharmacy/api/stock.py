@@ -100,7 +100,10 @@ def revise_formula(data: dict[str, Any], code: str) -> Formula:
     weighing tolerance, stability override), approved with the pharmacist's signature.
     Batches started afterwards follow it; earlier batches keep their version."""
     password, reason = data.pop("password"), data.pop("reason")
-    return catalog.revise_formula(require_actor(), code, data, password=password, reason=reason)
+    based_on = data.pop("based_on_version", None)
+    return catalog.revise_formula(
+        require_actor(), code, data, password=password, reason=reason, based_on_version=based_on
+    )
 
 
 @lots_blp.route("", methods=["POST"])

@@ -410,16 +410,26 @@ def revise_formula(
     *,
     password: str,
     reason: str,
+    based_on_version: int | None = None,
 ) -> Formula:
     """A new version of a master formula, approved with the pharmacist's signature. The
-    previous versions stay as they were: each batch keeps the version it was made with."""
+    previous versions stay as they were: each batch keeps the version it was made with.
+    `based_on_version` is the version the changes were made to (a form shows one); when
+    another has been approved since, nothing is changed (409)."""
     current = _named_formula(session, code)
-    # Lock the newest version so two revisions at once number themselves one after the
-    # other instead of colliding on (code, version).
+    # Lock the newest version, then look again: a revision approved meanwhile (by someone
+    # whose lock we waited for) must not be overwritten by one built on what it replaced.
     session.execute(select(Formula.id).where(Formula.id == current.id).with_for_update())
     newest = session.execute(
         select(func.max(Formula.version)).where(Formula.code == code)
     ).scalar_one()
+    expected = current.version if based_on_version is None else based_on_version
+    if newest != expected:
+        raise Conflict(
+            f"Version {newest} of this formula has been approved since version {expected} "
+            "was read; review it (reload the page) and make your changes to it.",
+            {"based_on_version": [f"the current version is {newest}"]},
+        )
     values = {name: getattr(current, name) for name in REVISABLE}
     proposed = {**values, **{k: v for k, v in changes.items() if k in REVISABLE}}
     for name in ("stability_storage", "stability_reference"):

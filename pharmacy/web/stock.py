@@ -225,6 +225,7 @@ def revise_formula(code: str) -> Response | tuple[str, int]:
                 "weighing_tolerance_percent": text("weighing_tolerance_percent"),
                 "password": request.form.get("password", ""),
                 "reason": request.form.get("reason", ""),
+                "based_on_version": text("based_on_version"),
             }),
             "steps": lines("steps"),
             "labeling": lines("labeling"),
@@ -235,8 +236,9 @@ def revise_formula(code: str) -> Response | tuple[str, int]:
             "stability_reference": text("stability_reference"),
         })
         password, reason = data.pop("password"), data.pop("reason")
+        based_on = data.pop("based_on_version", None)
         revised = attempt(lambda: catalog.revise_formula(
-            g.actor, code, data, password=password, reason=reason))
+            g.actor, code, data, password=password, reason=reason, based_on_version=based_on))
     except FormErrors as errors:
         return _formula_page(code, errors)
     flash(f"{revised.name}: version {revised.version} approved.", "success")

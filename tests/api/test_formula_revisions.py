@@ -94,3 +94,14 @@ def test_revisions_that_are_refused(api: Any) -> None:
     assert missing.status_code == 404
     assert api.get("/api/v1/formulas/no-such-formula/versions", as_="pharm").status_code == 404
     assert [v["version"] for v in api.get(URL, as_="pharm").get_json()] == [1]
+
+
+def test_a_revision_built_on_an_older_version_changes_nothing(api: Any) -> None:
+    assert _revise(api, container="Amber vial", based_on_version=1).status_code == 201
+    stale = _revise(api, name="LDN capsules (renamed)", based_on_version=1)
+    assert stale.status_code == 409
+    assert "based_on_version" in stale.get_json()["errors"]
+    assert [v["version"] for v in api.get(URL, as_="pharm").get_json()] == [2, 1]
+    fresh = _revise(api, name="LDN capsules (renamed)", based_on_version=2)
+    assert fresh.status_code == 201
+    assert fresh.get_json()["container"] == "Amber vial"  # version 2's change kept

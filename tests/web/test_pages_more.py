@@ -200,3 +200,20 @@ def test_a_pharmacist_approves_a_formula_version_on_its_page(browser_for: Any) -
     page = pharm.text(pharm.get("/formulas/ldn-capsule-mcc"))
     assert "version 2" in page and "Mix geometrically." in page and "±4 %" in page
     assert page.count("<tr><td>") == 2  # both versions listed
+
+
+def test_a_formula_form_read_before_another_approval_is_refused(browser_for: Any) -> None:
+    first, second = browser_for("pharm"), browser_for("pharm")
+    page = second.text(second.get("/formulas/ldn-capsule-mcc"))
+    assert 'name="based_on_version" value="1"' in page
+    common = {"password": PASSWORD, "reason": "Container change after supplier switch"}
+    assert first.post("/formulas/ldn-capsule-mcc/versions", {
+        **common, "based_on_version": "1", "container": "Amber vial A",
+        "steps": "Weigh.\nMix.\nFill."}).status_code == 302
+    late = second.post("/formulas/ldn-capsule-mcc/versions", {
+        **common, "based_on_version": "1", "container": "Amber vial B",
+        "steps": "Weigh.\nMix.\nFill."})
+    assert late.status_code == 409
+    html = second.text(late)
+    assert "Version 2 of this formula has been approved" in html
+    assert 'name="based_on_version" value="1"' in html  # still refused until reloaded
