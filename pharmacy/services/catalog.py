@@ -16,6 +16,7 @@ data, none commits outside its own use case):
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.errors import Conflict, Invalid, NotFound
-from pharmacy.models import Formula, Item
+from pharmacy.models import AuditEvent, Formula, Item
 from pharmacy.services.rules import current_rules
 from pharmacy.services.signatures import check_signature
 from pharmacy.services.uow import query, use_case
@@ -482,3 +483,28 @@ def formula_versions(session: Session, code: str) -> list[Formula]:
             select(Formula).where(Formula.code == code).order_by(Formula.version.desc())
         ).scalars()
     )
+
+
+@dataclass(frozen=True)
+class Approval:
+    signed_by: str
+    reason: str | None
+
+
+@query
+def formula_approvals(session: Session, code: str) -> dict[int, Approval]:
+    """Who approved each revised version of a formula, and why (from the audit trail;
+    seeded first versions have none)."""
+    versions = select(Formula.id, Formula.version).where(Formula.code == code)
+    ids = dict(session.execute(versions).all())
+    events = session.execute(
+        select(AuditEvent.entity_id, AuditEvent.after, AuditEvent.reason).where(
+            AuditEvent.action == "formula.revised",
+            AuditEvent.entity_type == "formula",
+            AuditEvent.entity_id.in_([str(i) for i in ids]),
+        )
+    ).all()
+    return {
+        ids[int(entity_id)]: Approval((after or {}).get("signature_name", ""), reason)
+        for entity_id, after, reason in events
+    }

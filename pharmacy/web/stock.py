@@ -202,6 +202,7 @@ def _formula_values(formula: Any) -> dict[str, str]:
 def _formula_page(code: str, errors: FormErrors | None = None) -> tuple[str, int]:
     versions = catalog.formula_versions(code)
     context: dict[str, Any] = {"formula": versions[0], "versions": versions,
+                               "approvals": catalog.formula_approvals(code),
                                "meaning": catalog.REVISION_MEANING}
     if errors is None:
         context["values"] = _formula_values(versions[0])

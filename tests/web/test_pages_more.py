@@ -200,6 +200,9 @@ def test_a_pharmacist_approves_a_formula_version_on_its_page(browser_for: Any) -
     page = pharm.text(pharm.get("/formulas/ldn-capsule-mcc"))
     assert "version 2" in page and "Mix geometrically." in page and "±4 %" in page
     assert page.count("<tr><td>") == 2  # both versions listed
+    history = page.split('id="formula-versions"')[1].split("</table>")[0]
+    assert "Pat Pharmacist" in history and "Clearer steps after the audit" in history
+    assert "first version" in history
 
 
 def test_a_formula_form_read_before_another_approval_is_refused(browser_for: Any) -> None:
