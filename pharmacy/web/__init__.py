@@ -127,6 +127,7 @@ NAV = {
         ("web.phone_order", "Phone/fax order"),
         ("web.lots", "Ingredient lots"),
         ("web.recall", "Recall"),
+        ("web.admin_catalog", "Formulas"),
         ("web.bench", "Bench"),
     ],
     "technician": [
