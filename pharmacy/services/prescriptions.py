@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
@@ -62,12 +63,13 @@ def _formulation(field: str, error: FormulationError) -> Invalid:
     return Invalid(error.field or field, error.message)
 
 
-def _snapshot(rx: Prescription) -> dict[str, Any]:
+def _snapshot(rx: Prescription | dict[str, Any]) -> dict[str, Any]:
+    value = rx.get if isinstance(rx, dict) else functools.partial(getattr, rx)
     return {
-        "status": rx.status,
-        "rx_number": rx.rx_number,
-        "hold_reasons": list(rx.hold_reasons or []),
-        "verified_by_user_id": rx.verified_by_user_id,
+        "status": value("status"),
+        "rx_number": value("rx_number"),
+        "hold_reasons": list(value("hold_reasons") or []),
+        "verified_by_user_id": value("verified_by_user_id"),
     }
 
 
@@ -81,7 +83,34 @@ def _plan_from(data: dict[str, Any], days_supply: int | None) -> Plan:
     return Plan((TitrationStep(dose_mg=dose, days=days_supply or 1),), False)
 
 
-def _resolve_prescriber(session: Session, actor: Actor, data: dict[str, Any]) -> tuple[int, str]:
+# Intake runs on every prescription, so its statements are built once and run as Core on
+# the unit of work's connection: the ORM's unit of work costs more CPU than the rest of
+# intake together (bench/RESULTS.md, "Load").
+_PATIENTS = Patient.__table__
+_PRESCRIBERS = Prescriber.__table__
+_PRESCRIPTIONS = Prescription.__table__
+_FIND_PATIENT = select(_PATIENTS).where(
+    func.lower(_PATIENTS.c.first_name) == bindparam("first"),
+    func.lower(_PATIENTS.c.last_name) == bindparam("last"),
+    _PATIENTS.c.date_of_birth == bindparam("born"),
+)
+_ADD_PATIENT = insert(_PATIENTS).returning(_PATIENTS.c.id)
+_UPDATE_PATIENT = update(_PATIENTS).where(_PATIENTS.c.id == bindparam("patient_id"))
+_PRESCRIBER = select(_PRESCRIBERS).where(_PRESCRIBERS.c.id == bindparam("prescriber_id"))
+_ADD_PRESCRIPTION = insert(_PRESCRIPTIONS).returning(_PRESCRIPTIONS.c.id)
+_ADD_STEPS = insert(PrescriptionStep.__table__)
+PRESCRIBER_FIELDS = ("id", "full_name", "npi", "phone", "address")
+PATIENT_FIELDS = ("address", "phone", "allergies", "current_medications")
+
+
+def _prescriber(session: Session, prescriber_id: int) -> dict[str, Any] | None:
+    row = session.connection().execute(_PRESCRIBER, {"prescriber_id": prescriber_id}).first()
+    return None if row is None else {name: row._mapping[name] for name in PRESCRIBER_FIELDS}
+
+
+def _resolve_prescriber(
+    session: Session, actor: Actor, data: dict[str, Any]
+) -> tuple[dict[str, Any], str]:
     requested = data.get("prescriber_id")
     if actor.role == "prescriber":
         if actor.prescriber_id is None:
@@ -90,15 +119,19 @@ def _resolve_prescriber(session: Session, actor: Actor, data: dict[str, Any]) ->
             raise Invalid("prescriber_id", "a prescriber can only prescribe as themself")
         if data.get("source") not in (None, "api", "prescriber_portal"):
             raise Invalid("source", "only a pharmacist records phone, fax or written orders")
-        return actor.prescriber_id, data.get("source") or "api"
+        prescriber = _prescriber(session, actor.prescriber_id)
+        if prescriber is None:
+            raise Invalid("prescriber_id", "this account's prescriber record is missing")
+        return prescriber, data.get("source") or "api"
     if requested is None:
         raise Invalid("prescriber_id", "is required when a pharmacist enters an order")
-    if session.get(Prescriber, requested) is None:
+    prescriber = _prescriber(session, requested)
+    if prescriber is None:
         raise Invalid("prescriber_id", "no prescriber has this id")
     source = data.get("source") or "phone"
     if source not in PHARMACIST_SOURCES:
         raise Invalid("source", f"must be one of {', '.join(PHARMACIST_SOURCES)}")
-    return requested, source
+    return prescriber, source
 
 
 @dataclass(frozen=True)
@@ -111,39 +144,48 @@ class PatientChange:
 
 def _find_or_create_patient(
     session: Session, details: dict[str, Any]
-) -> tuple[Patient, PatientChange | None]:
+) -> tuple[dict[str, Any], PatientChange | None]:
     """One record per person (same name and date of birth): the newest prescription brings
-    the current address, phone, allergies and medications. A new patient is added to the
-    session, not yet flushed, so it is inserted with the prescription."""
-    patient = session.execute(
-        select(Patient).where(
-            func.lower(Patient.first_name) == details["first_name"].lower(),
-            func.lower(Patient.last_name) == details["last_name"].lower(),
-            Patient.date_of_birth == details["date_of_birth"],
-        )
-    ).scalar_one_or_none()
+    the current address, phone, allergies and medications. Returns the patient as the
+    response shows it, and what changed for the audit trail."""
+    connection = session.connection()
     fields = {
         "address": details.get("address", ""),
         "phone": details.get("phone", ""),
         "allergies": list(details.get("allergies", [])),
         "current_medications": list(details.get("current_medications", [])),
     }
-    if patient is None:
-        patient = Patient(
-            first_name=details["first_name"],
-            last_name=details["last_name"],
-            date_of_birth=details["date_of_birth"],
-            **fields,
-        )
-        session.add(patient)
-        return patient, PatientChange("patient.created")
-    before = {name: getattr(patient, name) for name in fields}
-    if before == fields:
-        return patient, None
-    for name, value in fields.items():
-        setattr(patient, name, value)
+    row = connection.execute(
+        _FIND_PATIENT,
+        {
+            "first": details["first_name"].lower(),
+            "last": details["last_name"].lower(),
+            "born": details["date_of_birth"],
+        },
+    ).first()
+    if row is None:
+        identity = {
+            "first_name": details["first_name"],
+            "last_name": details["last_name"],
+            "date_of_birth": details["date_of_birth"],
+        }
+        patient_id = connection.execute(
+            _ADD_PATIENT, {**identity, **fields, "created_at": utcnow()}
+        ).scalar_one()
+        return {"id": patient_id, **identity, **fields}, PatientChange("patient.created")
+    stored = row._mapping
+    patient = {
+        "id": stored["id"],
+        "first_name": stored["first_name"],
+        "last_name": stored["last_name"],
+        "date_of_birth": stored["date_of_birth"],
+        **fields,
+    }
     # The audit names which fields changed, not their (identifying) values.
-    changed = sorted(name for name in fields if before[name] != fields[name])
+    changed = sorted(name for name in PATIENT_FIELDS if stored[name] != fields[name])
+    if not changed:
+        return patient, None
+    connection.execute(_UPDATE_PATIENT, {"patient_id": stored["id"], **fields})
     return patient, PatientChange("patient.updated", after={"changed": changed})
 
 
@@ -156,12 +198,12 @@ def _quantity_for_plan(dosage_form: str, plan: Plan, strength: Decimal) -> Decim
 @use_case
 def create_prescription(
     session: Session, actor: Actor, data: dict[str, Any], *, today: date
-) -> Prescription:
+) -> dict[str, Any]:
     """Take a prescription from a prescriber (for themself) or a pharmacist (phone/fax
     order for any prescriber): check it against the rules, generate directions, screen for
-    opioids, and store it as `submitted` or `on_hold`."""
-    prescriber_id, source = _resolve_prescriber(session, actor, data)
-    return _intake(session, actor, data, prescriber_id=prescriber_id, source=source, today=today)
+    opioids, and store it as `submitted` or `on_hold`. Returns it as the API shows it."""
+    prescriber, source = _resolve_prescriber(session, actor, data)
+    return _intake(session, actor, data, prescriber=prescriber, source=source, today=today)
 
 
 def _intake(
@@ -169,10 +211,11 @@ def _intake(
     actor: Actor,
     data: dict[str, Any],
     *,
-    prescriber_id: int,
+    prescriber: dict[str, Any],
     source: str,
     today: date,
-) -> Prescription:
+    supersedes_id: int | None = None,
+) -> dict[str, Any]:
     rules = current_rules(session)
     dosage_form = data["dosage_form"]
     strength_field = "strength_mg" if dosage_form == "capsule" else "concentration_mg_per_ml"
@@ -295,55 +338,77 @@ def _intake(
     if chosen is not None and chosen.contains_lactose and "lactose" in allergies:
         raise Invalid("filler", "the patient is allergic to lactose; choose another filler")
 
-    # Read everything before adding anything, so that nothing is flushed early: the
-    # patient and the prescription go to the database in one flush. The Rx number comes
-    # before the patient look-up on purpose: its counter row stays locked until commit, so
-    # two intakes for the same new person cannot both miss the record and make twins.
-    prescriber = session.get(Prescriber, prescriber_id)
+    # The Rx number comes before the patient look-up on purpose: its counter row stays
+    # locked until commit, so two intakes for the same new person cannot both miss the
+    # record and make twins.
     rx_number = f"RX{next_value(session, RX_COUNTER, start=RX_FIRST)}"
     patient, patient_change = _find_or_create_patient(session, data["patient"])
-    rx = Prescription(
-        rx_number=rx_number,
-        status="on_hold" if hold_reasons else "submitted",
-        source=source,
-        patient=patient,
-        prescriber=prescriber,
-        dosage_form=dosage_form,
-        dose_basis=data.get("dose_basis") or "hcl",
-        strength_mg=strength if dosage_form == "capsule" else None,
-        concentration_mg_per_ml=strength if dosage_form == "liquid" else None,
-        dose_mg=None if plan.titrated else plan.steps[0].dose_mg,
-        quantity=quantity,
-        days_supply=days_supply,
-        refills=data.get("refills", 0),
-        refills_remaining=data.get("refills", 0),
-        filler=filler,
-        syringe_ml=syringe_ml,
-        notes=data.get("notes", ""),
-        opioid_attestation=bool(data.get("opioid_attestation")),
-        directions=directions,
-        hold_reasons=hold_reasons,
-        warnings=warnings,
-        acknowledgements_required=acknowledgements,
-        created_by_user_id=actor.user_id,
-    )
-    # Every relationship is set here so the response needs no SELECT after commit.
-    rx.steps = (
-        [
-            PrescriptionStep(position=i, dose_mg=s.dose_mg, days=s.days)
-            for i, s in enumerate(plan.steps)
-        ]
+    now = utcnow()
+    refills = data.get("refills", 0)
+    values: dict[str, Any] = {
+        "rx_number": rx_number,
+        "status": "on_hold" if hold_reasons else "submitted",
+        "source": source,
+        "patient_id": patient["id"],
+        "prescriber_id": prescriber["id"],
+        "dosage_form": dosage_form,
+        "dose_basis": data.get("dose_basis") or "hcl",
+        "strength_mg": strength if dosage_form == "capsule" else None,
+        "concentration_mg_per_ml": strength if dosage_form == "liquid" else None,
+        "dose_mg": None if plan.titrated else plan.steps[0].dose_mg,
+        "quantity": quantity,
+        "days_supply": days_supply,
+        "refills": refills,
+        "refills_remaining": refills,
+        "filler": filler,
+        "syringe_ml": syringe_ml,
+        "notes": data.get("notes", ""),
+        "opioid_attestation": bool(data.get("opioid_attestation")),
+        "directions": directions,
+        "hold_reasons": hold_reasons,
+        "warnings": warnings,
+        "acknowledgements_required": acknowledgements,
+        "created_by_user_id": actor.user_id,
+        "created_at": now,
+        "updated_at": now,
+        "supersedes_id": supersedes_id,
+    }
+    connection = session.connection()
+    rx_id = connection.execute(_ADD_PRESCRIPTION, values).scalar_one()
+    steps = (
+        [{"dose_mg": step.dose_mg, "days": step.days} for step in plan.steps]
         if plan.titrated
         else []
     )
-    session.add(rx)
-    session.flush()
+    if steps:
+        connection.execute(
+            _ADD_STEPS,
+            [{"prescription_id": rx_id, "position": i, **step} for i, step in enumerate(steps)],
+        )
     if patient_change is not None:
         audit.record(
-            session, actor, patient_change.action, "patient", patient.id, after=patient_change.after
+            session, actor, patient_change.action, "patient", patient["id"],
+            after=patient_change.after,
         )
-    audit.record(session, actor, "prescription.created", "prescription", rx.id, after=_snapshot(rx))
-    return rx
+    created = {
+        **values,
+        "id": rx_id,
+        "patient": patient,
+        "prescriber": prescriber,
+        "steps": steps,
+        "verified_by_user_id": None,
+        "verified_at": None,
+        "signature_name": None,
+        "signature_meaning": None,
+        "rejected_reason": None,
+        "override_reason": None,
+        "override_by_user_id": None,
+        "void_reason": None,
+    }
+    audit.record(
+        session, actor, "prescription.created", "prescription", rx_id, after=_snapshot(created)
+    )
+    return created
 
 
 def visible_prescriptions(actor: Actor) -> Any:
@@ -535,7 +600,7 @@ def correct_prescription(
     *,
     reason: str,
     today: date,
-) -> Prescription:
+) -> dict[str, Any]:
     """A correction is a new version: the corrected prescription goes through intake again
     (same prescriber and source, new Rx number, `supersedes_id` pointing back) and the old
     one is voided with the reason, in one transaction."""
@@ -550,10 +615,18 @@ def correct_prescription(
     old.status = "voided"
     old.void_reason = reason
     session.flush()
+    prescriber = _prescriber(session, old.prescriber_id)
+    if prescriber is None:  # cannot happen while the foreign key holds
+        raise NotFound("The prescription's prescriber record is missing.")
     new = _intake(
-        session, actor, data, prescriber_id=old.prescriber_id, source=old.source, today=today
+        session,
+        actor,
+        data,
+        prescriber=prescriber,
+        source=old.source,
+        today=today,
+        supersedes_id=old.id,
     )
-    new.supersedes_id = old.id
     audit.record(
         session,
         actor,
@@ -561,7 +634,7 @@ def correct_prescription(
         "prescription",
         old.id,
         before=before,
-        after={**_snapshot(old), "superseded_by": new.id},
+        after={**_snapshot(old), "superseded_by": new["id"]},
         reason=reason,
     )
     return new

@@ -55,12 +55,12 @@ def submit_prescription(*, pharmacist: bool) -> Response | tuple[str, int]:
         )
     except FormErrors as errors:
         return _render(pharmacist, errors)
-    if rx.status == "on_hold":
-        flash(f"{rx.rx_number} was received and is on hold for the pharmacist: "
-              + " ".join(rx.hold_reasons), "warning")
+    if rx["status"] == "on_hold":
+        flash(f"{rx['rx_number']} was received and is on hold for the pharmacist: "
+              + " ".join(rx["hold_reasons"]), "warning")
     else:
-        flash(f"{rx.rx_number} was submitted for pharmacist verification.", "success")
-    return redirect(url_for("web.prescription", prescription_id=rx.id))
+        flash(f"{rx['rx_number']} was submitted for pharmacist verification.", "success")
+    return redirect(url_for("web.prescription", prescription_id=rx["id"]))
 
 
 @bp.route("/prescriptions/new", methods=["GET", "POST"])
