@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, insert, select, text, update
+from sqlalchemy import Connection, bindparam, event, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from pharmacy.models import AuditChainHead, AuditEvent
@@ -128,11 +128,15 @@ _LOCK_HEAD = select(_HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
 _CREATE_HEAD = text(
     "INSERT INTO audit_chain_head (id, last_hash) VALUES (1, :genesis) ON CONFLICT (id) DO NOTHING"
 )
-_APPEND = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
+_APPEND = insert(_EVENTS)
+# The newest event is ours: no event is inserted without the head lock we hold.
 _MOVE_HEAD = (
     update(_HEAD)
     .where(_HEAD.c.id == 1)
-    .values(last_hash=bindparam("new_hash"), last_event_id=bindparam("new_event_id"))
+    .values(
+        last_hash=bindparam("new_hash"),
+        last_event_id=select(func.max(_EVENTS.c.id)).scalar_subquery(),
+    )
 )
 
 
@@ -176,8 +180,8 @@ def _write_pending(session: Session) -> None:
         row_hash = event_hash(prev, hashed_fields(values))
         rows.append({**values, "prev_hash": prev, "row_hash": row_hash})
         prev = row_hash
-    ids = connection.execute(_APPEND, rows).scalars().all()
-    connection.execute(_MOVE_HEAD, {"new_hash": prev, "new_event_id": ids[-1]})
+    connection.execute(_APPEND, rows)
+    connection.execute(_MOVE_HEAD, {"new_hash": prev})
 
 
 def _within(savepoint: Any, rolled_back: Any) -> bool:
