@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import Row, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
@@ -23,7 +24,8 @@ WEB_SESSION_TOUCH_INTERVAL = timedelta(seconds=30)
 SIGN_IN_FAILED = "Unknown username or wrong password."
 
 
-def actor_of(user: User) -> Actor:
+def actor_of(user: User | Row[Any]) -> Actor:
+    """The actor of a user, or of a row holding the same columns (the token look-up)."""
     return Actor(
         user_id=user.id,
         username=user.username,
@@ -215,16 +217,9 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
     row = session.connection().execute(_TOKEN_LOOKUP, {"token_hash": digest(token)}).first()
     if row is None:
         return None
-    revoked_at, expires_at, active, user_id, username, role, full_name, prescriber_id = row
-    if revoked_at is not None or expires_at <= utcnow() or not active:
+    if row.revoked_at is not None or row.expires_at <= utcnow() or not row.active:
         return None
-    return Actor(
-        user_id=user_id,
-        username=username,
-        role=role,
-        full_name=full_name,
-        prescriber_id=prescriber_id,
-    )
+    return actor_of(row)
 
 
 @use_case

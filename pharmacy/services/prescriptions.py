@@ -100,7 +100,6 @@ _PRESCRIBER = select(_PRESCRIBERS).where(_PRESCRIBERS.c.id == bindparam("prescri
 _ADD_PRESCRIPTION = insert(_PRESCRIPTIONS).returning(_PRESCRIPTIONS.c.id)
 _ADD_STEPS = insert(PrescriptionStep.__table__)
 PRESCRIBER_FIELDS = ("id", "full_name", "npi", "phone", "address")
-PATIENT_FIELDS = ("address", "phone", "allergies", "current_medications")
 
 
 def _prescriber(session: Session, prescriber_id: int) -> dict[str, Any] | None:
@@ -182,7 +181,7 @@ def _find_or_create_patient(
         **fields,
     }
     # The audit names which fields changed, not their (identifying) values.
-    changed = sorted(name for name in PATIENT_FIELDS if stored[name] != fields[name])
+    changed = sorted(name for name in fields if stored[name] != fields[name])
     if not changed:
         return patient, None
     connection.execute(_UPDATE_PATIENT, {"patient_id": stored["id"], **fields})
