@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from pharmacy.models import AuditChainHead, AuditEvent
 from pharmacy.models._types import utcnow
+from pharmacy.prebuilt import Prebuilt
 
 GENESIS_HASH = "0" * 64
 
@@ -123,14 +124,18 @@ def record(
     )
 
 
-# Built once: they run as every writing transaction commits.
-_LOCK_HEAD = select(_HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
-_CREATE_HEAD = text(
-    "INSERT INTO audit_chain_head (id, last_hash) VALUES (1, :genesis) ON CONFLICT (id) DO NOTHING"
+# Built once and sent straight to the driver (pharmacy/prebuilt.py): they run as every
+# writing transaction commits.
+_LOCK_HEAD = Prebuilt(select(_HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update())
+_CREATE_HEAD = Prebuilt(
+    text(
+        "INSERT INTO audit_chain_head (id, last_hash) VALUES (1, :genesis) "
+        "ON CONFLICT (id) DO NOTHING"
+    )
 )
-_APPEND = insert(_EVENTS)
+_APPEND = Prebuilt(insert(_EVENTS), columns=(*HASHED_COLUMNS, "prev_hash", "row_hash"))
 # The newest event is ours: no event is inserted without the head lock we hold.
-_MOVE_HEAD = (
+_MOVE_HEAD = Prebuilt(
     update(_HEAD)
     .where(_HEAD.c.id == 1)
     .values(
@@ -143,10 +148,10 @@ _MOVE_HEAD = (
 def _locked_head_hash(connection: Connection) -> str:
     """The chain head's hash, its row locked until the transaction ends (created on first
     use)."""
-    last_hash = connection.execute(_LOCK_HEAD).scalar_one_or_none()
+    last_hash = _LOCK_HEAD.scalar(connection)
     if last_hash is None:
-        connection.execute(_CREATE_HEAD, {"genesis": GENESIS_HASH})
-        last_hash = connection.execute(_LOCK_HEAD).scalar_one()
+        _CREATE_HEAD.run(connection, {"genesis": GENESIS_HASH})
+        last_hash = _LOCK_HEAD.scalar(connection)
     return str(last_hash)
 
 
@@ -180,8 +185,8 @@ def _write_pending(session: Session) -> None:
         row_hash = event_hash(prev, hashed_fields(values))
         rows.append({**values, "prev_hash": prev, "row_hash": row_hash})
         prev = row_hash
-    connection.execute(_APPEND, rows)
-    connection.execute(_MOVE_HEAD, {"new_hash": prev})
+    _APPEND.run(connection, rows)
+    _MOVE_HEAD.run(connection, {"new_hash": prev})
 
 
 def _within(savepoint: Any, rolled_back: Any) -> bool:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
@@ -15,6 +16,7 @@ from pharmacy.auth import digest, hash_password, new_secret, verify_password
 from pharmacy.errors import Invalid, TooManyAttempts, Unauthorized
 from pharmacy.models import ROLES, ApiToken, LoginFailure, Prescriber, User, WebSession
 from pharmacy.models._types import utcnow
+from pharmacy.prebuilt import Prebuilt
 from pharmacy.services.uow import current_db, query, use_case
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
@@ -24,14 +26,15 @@ WEB_SESSION_TOUCH_INTERVAL = timedelta(seconds=30)
 SIGN_IN_FAILED = "Unknown username or wrong password."
 
 
-def actor_of(user: User | Row[Any]) -> Actor:
+def actor_of(user: User | Mapping[str, Any]) -> Actor:
     """The actor of a user, or of a row holding the same columns (the token look-up)."""
+    column = user.__getitem__ if isinstance(user, Mapping) else user.__getattribute__
     return Actor(
-        user_id=user.id,
-        username=user.username,
-        role=user.role,
-        full_name=user.full_name,
-        prescriber_id=user.prescriber_id,
+        user_id=column("id"),
+        username=column("username"),
+        role=column("role"),
+        full_name=column("full_name"),
+        prescriber_id=column("prescriber_id"),
     )
 
 
@@ -195,8 +198,8 @@ def issue_token(session: Session, user: User, lifetime_hours: int) -> str:
     return token
 
 
-# Built once, and run on the connection as plain columns: it runs on every API request.
-_TOKEN_LOOKUP = (
+# It runs on every API request.
+_TOKEN_LOOKUP = Prebuilt(
     select(
         ApiToken.revoked_at,
         ApiToken.expires_at,
@@ -214,10 +217,10 @@ _TOKEN_LOOKUP = (
 
 @query
 def actor_for_token(session: Session, token: str) -> Actor | None:
-    row = session.connection().execute(_TOKEN_LOOKUP, {"token_hash": digest(token)}).first()
+    row = _TOKEN_LOOKUP.first(session.connection(), {"token_hash": digest(token)})
     if row is None:
         return None
-    if row.revoked_at is not None or row.expires_at <= utcnow() or not row.active:
+    if row["revoked_at"] is not None or row["expires_at"] <= utcnow() or not row["active"]:
         return None
     return actor_of(row)
 

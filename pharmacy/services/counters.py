@@ -5,15 +5,19 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-_TAKE_NEXT = text(
-    "INSERT INTO counters (key, value) VALUES (:key, :start) "
-    "ON CONFLICT (key) DO UPDATE SET value = counters.value + 1 "
-    "RETURNING value"
+from pharmacy.prebuilt import Prebuilt
+
+_TAKE_NEXT = Prebuilt(
+    text(
+        "INSERT INTO counters (key, value) VALUES (:key, :start) "
+        "ON CONFLICT (key) DO UPDATE SET value = counters.value + 1 "
+        "RETURNING value"
+    )
 )
 
 
 def next_value(session: Session, key: str, start: int = 1) -> int:
     """Atomically take the next number of a named sequence (an upsert that returns the new
     value: the row lock serialises concurrent callers until their transactions end)."""
-    value = session.connection().execute(_TAKE_NEXT, {"key": key, "start": start}).scalar_one()
+    value = _TAKE_NEXT.scalar(session.connection(), {"key": key, "start": start})
     return int(value)

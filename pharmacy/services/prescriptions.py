@@ -22,6 +22,7 @@ from pharmacy.compounding.titration import TitrationStep, capsules_for_plan, vol
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Patient, Prescriber, Prescription, PrescriptionStep
 from pharmacy.models._types import utcnow
+from pharmacy.prebuilt import Prebuilt
 from pharmacy.services.counters import next_value
 from pharmacy.services.liquid_checks import check_liquid_doses
 from pharmacy.services.rules import current_rules
@@ -83,28 +84,69 @@ def _plan_from(data: dict[str, Any], days_supply: int | None) -> Plan:
     return Plan((TitrationStep(dose_mg=dose, days=days_supply or 1),), False)
 
 
-# Intake runs on every prescription, so its statements are built once and run as Core on
-# the unit of work's connection: the ORM's unit of work costs more CPU than the rest of
-# intake together (bench/RESULTS.md, "Load").
+# Intake runs on every prescription, so its statements are built once and sent straight to
+# the driver on the unit of work's connection (pharmacy/prebuilt.py): the ORM's unit of work
+# cost more CPU than the rest of intake together (bench/RESULTS.md, "Load").
 _PATIENTS = Patient.__table__
 _PRESCRIBERS = Prescriber.__table__
 _PRESCRIPTIONS = Prescription.__table__
-_FIND_PATIENT = select(_PATIENTS).where(
-    func.lower(_PATIENTS.c.first_name) == bindparam("first"),
-    func.lower(_PATIENTS.c.last_name) == bindparam("last"),
-    _PATIENTS.c.date_of_birth == bindparam("born"),
+PATIENT_FIELDS = ("address", "phone", "allergies", "current_medications")
+_FIND_PATIENT = Prebuilt(
+    select(_PATIENTS).where(
+        func.lower(_PATIENTS.c.first_name) == bindparam("first"),
+        func.lower(_PATIENTS.c.last_name) == bindparam("last"),
+        _PATIENTS.c.date_of_birth == bindparam("born"),
+    )
 )
-_ADD_PATIENT = insert(_PATIENTS).returning(_PATIENTS.c.id)
-_UPDATE_PATIENT = update(_PATIENTS).where(_PATIENTS.c.id == bindparam("patient_id"))
-_PRESCRIBER = select(_PRESCRIBERS).where(_PRESCRIBERS.c.id == bindparam("prescriber_id"))
-_ADD_PRESCRIPTION = insert(_PRESCRIPTIONS).returning(_PRESCRIPTIONS.c.id)
-_ADD_STEPS = insert(PrescriptionStep.__table__)
+_ADD_PATIENT = Prebuilt(
+    insert(_PATIENTS).returning(_PATIENTS.c.id),
+    columns=("first_name", "last_name", "date_of_birth", *PATIENT_FIELDS, "created_at"),
+)
+_UPDATE_PATIENT = Prebuilt(
+    update(_PATIENTS).where(_PATIENTS.c.id == bindparam("patient_id")), columns=PATIENT_FIELDS
+)
+_PRESCRIBER = Prebuilt(select(_PRESCRIBERS).where(_PRESCRIBERS.c.id == bindparam("prescriber_id")))
+# Every column intake writes; the rest are set later by verification, fills and voids.
+INTAKE_COLUMNS = (
+    "rx_number",
+    "status",
+    "source",
+    "patient_id",
+    "prescriber_id",
+    "dosage_form",
+    "dose_basis",
+    "strength_mg",
+    "concentration_mg_per_ml",
+    "dose_mg",
+    "quantity",
+    "days_supply",
+    "refills",
+    "refills_remaining",
+    "filler",
+    "syringe_ml",
+    "notes",
+    "opioid_attestation",
+    "directions",
+    "hold_reasons",
+    "warnings",
+    "acknowledgements_required",
+    "created_by_user_id",
+    "created_at",
+    "updated_at",
+    "supersedes_id",
+)
+_ADD_PRESCRIPTION = Prebuilt(
+    insert(_PRESCRIPTIONS).returning(_PRESCRIPTIONS.c.id), columns=INTAKE_COLUMNS
+)
+_ADD_STEPS = Prebuilt(
+    insert(PrescriptionStep.__table__), columns=("prescription_id", "position", "dose_mg", "days")
+)
 PRESCRIBER_FIELDS = ("id", "full_name", "npi", "phone", "address")
 
 
 def _prescriber(session: Session, prescriber_id: int) -> dict[str, Any] | None:
-    row = session.connection().execute(_PRESCRIBER, {"prescriber_id": prescriber_id}).first()
-    return None if row is None else {name: row._mapping[name] for name in PRESCRIBER_FIELDS}
+    row = _PRESCRIBER.first(session.connection(), {"prescriber_id": prescriber_id})
+    return None if row is None else {name: row[name] for name in PRESCRIBER_FIELDS}
 
 
 def _resolve_prescriber(
@@ -154,25 +196,22 @@ def _find_or_create_patient(
         "allergies": list(details.get("allergies", [])),
         "current_medications": list(details.get("current_medications", [])),
     }
-    row = connection.execute(
-        _FIND_PATIENT,
+    stored = _FIND_PATIENT.first(
+        connection,
         {
             "first": details["first_name"].lower(),
             "last": details["last_name"].lower(),
             "born": details["date_of_birth"],
         },
-    ).first()
-    if row is None:
+    )
+    if stored is None:
         identity = {
             "first_name": details["first_name"],
             "last_name": details["last_name"],
             "date_of_birth": details["date_of_birth"],
         }
-        patient_id = connection.execute(
-            _ADD_PATIENT, {**identity, **fields, "created_at": utcnow()}
-        ).scalar_one()
+        patient_id = _ADD_PATIENT.scalar(connection, {**identity, **fields, "created_at": utcnow()})
         return {"id": patient_id, **identity, **fields}, PatientChange("patient.created")
-    stored = row._mapping
     patient = {
         "id": stored["id"],
         "first_name": stored["first_name"],
@@ -184,7 +223,7 @@ def _find_or_create_patient(
     changed = sorted(name for name in fields if stored[name] != fields[name])
     if not changed:
         return patient, None
-    connection.execute(_UPDATE_PATIENT, {"patient_id": stored["id"], **fields})
+    _UPDATE_PATIENT.run(connection, {"patient_id": stored["id"], **fields})
     return patient, PatientChange("patient.updated", after={"changed": changed})
 
 
@@ -373,20 +412,24 @@ def _intake(
         "supersedes_id": supersedes_id,
     }
     connection = session.connection()
-    rx_id = connection.execute(_ADD_PRESCRIPTION, values).scalar_one()
+    rx_id = _ADD_PRESCRIPTION.scalar(connection, values)
     steps = (
         [{"dose_mg": step.dose_mg, "days": step.days} for step in plan.steps]
         if plan.titrated
         else []
     )
     if steps:
-        connection.execute(
-            _ADD_STEPS,
+        _ADD_STEPS.run(
+            connection,
             [{"prescription_id": rx_id, "position": i, **step} for i, step in enumerate(steps)],
         )
     if patient_change is not None:
         audit.record(
-            session, actor, patient_change.action, "patient", patient["id"],
+            session,
+            actor,
+            patient_change.action,
+            "patient",
+            patient["id"],
             after=patient_change.after,
         )
     created = {

@@ -16,6 +16,7 @@ from pharmacy.compounding.rules import DEFAULT_RULES, Rule, Rules
 from pharmacy.errors import Invalid, NotFound
 from pharmacy.models import RuleValue
 from pharmacy.models._types import utcnow
+from pharmacy.prebuilt import Prebuilt
 
 # Parsed rules per engine, with the fingerprint of the rows they were parsed from. Every
 # request checks the fingerprint (one small aggregate query), so a change made through any
@@ -25,15 +26,19 @@ _PARSED: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], Rules]] = (
 )
 
 
-_FINGERPRINT = select(
-    func.count(RuleValue.name),
-    func.coalesce(func.sum(RuleValue.version), 0),
-    func.max(RuleValue.updated_at),
+_FINGERPRINT = Prebuilt(
+    select(
+        func.count(RuleValue.name),
+        func.coalesce(func.sum(RuleValue.version), 0),
+        func.max(RuleValue.updated_at),
+    )
 )
 
 
 def _fingerprint(session: Session) -> tuple[Any, ...]:
-    return tuple(session.connection().execute(_FINGERPRINT).one())
+    row = _FINGERPRINT.first(session.connection())
+    assert row is not None  # an aggregate always has its row
+    return tuple(row.values())
 
 
 def current_rules(session: Session) -> Rules:

@@ -1,0 +1,193 @@
+"""Statements that run on every request, built once with Core and sent straight to the
+database driver on the unit of work's own connection.
+
+Why: SQLAlchemy's per-execution machinery (compiled-cache look-up, execution context,
+result wrapping) costs about as much CPU as the driver itself — ~80 of ~150 µs for a
+one-row statement on our machines — and intake and the audit chain run ten such statements
+per prescription (bench/RESULTS.md, "Load"). A `Prebuilt` is compiled once per dialect;
+its values still pass through the column types' own bind and result processors, so what is
+stored and read back is exactly what Core would store and read, on SQLite and PostgreSQL.
+
+What it does not do, on purpose: Python-side column defaults, expanding IN lists and
+engine events. A statement that would need any of them is refused when it is compiled,
+with the reason, instead of silently storing NULL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import Connection, exc
+from sqlalchemy.engine import Dialect
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
+
+_CURSOR_KEY = "pharmacy.prebuilt.cursor"
+_NO_VALUES: Mapping[str, Any] = MappingProxyType({})
+Processor = Callable[[Any], Any] | None
+
+
+@dataclass
+class _Compiled:
+    sql: str
+    compiled: SQLCompiler
+    positional: tuple[str, ...] | None  # bind names in order, for a positional driver
+    bind_names: frozenset[str]
+    binders: dict[str, Callable[[Any], Any]]
+    result_types: list[Any]
+    # Result processors depend on the driver's type codes, so they are made on first use.
+    readers: list[Processor] | None = None
+    names: tuple[str, ...] = field(default_factory=tuple)
+
+
+class Prebuilt:
+    """One hot statement. `rows`, `first`, `scalar` and `run` take the unit of work's
+    `Connection` (from `session.connection()`) and a dict of bind values."""
+
+    def __init__(self, statement: ClauseElement, *, columns: Sequence[str] | None = None):
+        # `columns`: for an INSERT or UPDATE, the columns every call gives values for.
+        self.statement = statement
+        self.columns = list(columns) if columns is not None else None
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def __repr__(self) -> str:
+        return f"Prebuilt({' '.join(str(self.statement).split())[:60]!r})"
+
+    # -- compiling ------------------------------------------------------------------------
+
+    def _compiled(self, dialect: Dialect) -> _Compiled:
+        found = self._by_dialect.get(dialect.name)
+        if found is not None:
+            return found
+        compiled = self.statement.compile(dialect=dialect, column_keys=self.columns)
+        assert isinstance(compiled, SQLCompiler)
+        skipped = [c.key for c in (*compiled.insert_prefetch, *compiled.update_prefetch)]
+        if skipped:
+            raise TypeError(
+                f"{self!r} would skip the Python-side defaults of {', '.join(skipped)}: "
+                "give those columns values in `columns`"
+            )
+        if compiled.literal_execute_params or compiled.post_compile_params:
+            raise TypeError(f"{self!r} needs per-execution compilation (an expanding IN)")
+        binders = {}
+        for name, bind in compiled.binds.items():
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                binders[name] = process
+        exported = getattr(self.statement, "exported_columns", None)
+        result_types = [column.type for column in exported] if exported is not None else []
+        found = _Compiled(
+            sql=compiled.string,
+            compiled=compiled,
+            positional=tuple(compiled.positiontup or ()) if compiled.positional else None,
+            bind_names=frozenset(compiled.binds),
+            binders=binders,
+            result_types=result_types,
+        )
+        self._by_dialect[dialect.name] = found
+        return found
+
+    def _parameters(self, plan: _Compiled, values: Mapping[str, Any]) -> Any:
+        unknown = values.keys() - plan.bind_names
+        if unknown:
+            # A value the statement has no place for would be dropped without a word.
+            raise TypeError(f"{self!r} has no parameter {', '.join(sorted(unknown))}")
+        bound = plan.compiled.construct_params(dict(values), escape_names=False)
+        for name, process in plan.binders.items():
+            bound[name] = process(bound[name])
+        if plan.positional is not None:
+            return tuple(bound[name] for name in plan.positional)
+        return bound
+
+    # -- running --------------------------------------------------------------------------
+
+    def _cursor(self, connection: Connection) -> Any:
+        # One cursor per driver connection, kept with it in the pool (the pool clears its
+        # `info` when the connection is replaced).
+        pooled = connection.connection
+        cursor = pooled.info.get(_CURSOR_KEY)
+        if cursor is None:
+            cursor = pooled.cursor()
+            pooled.info[_CURSOR_KEY] = cursor
+        return cursor
+
+    def _execute(
+        self, connection: Connection, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]
+    ) -> tuple[Any, _Compiled]:
+        dialect = connection.dialect
+        plan = self._compiled(dialect)
+        cursor = self._cursor(connection)
+        many = not isinstance(values, Mapping)
+        try:
+            if many:
+                cursor.executemany(plan.sql, [self._parameters(plan, v) for v in values])
+            else:
+                cursor.execute(plan.sql, self._parameters(plan, values))
+        except dialect.loaded_dbapi.Error as error:
+            disconnected = dialect.is_disconnect(error, connection.connection, cursor)
+            if disconnected:
+                connection.invalidate(error)
+            # Bound values are patient data: never in the error's text.
+            raise exc.DBAPIError.instance(
+                plan.sql,
+                None,
+                error,
+                dialect.loaded_dbapi.Error,
+                hide_parameters=True,
+                connection_invalidated=disconnected,
+                dialect=dialect,
+            ) from error
+        return cursor, plan
+
+    def _read(self, cursor: Any, plan: _Compiled, rows: list[Any]) -> list[dict[str, Any]]:
+        if plan.readers is None:
+            description = cursor.description or ()
+            plan.names = tuple(column[0] for column in description)
+            if len(set(plan.names)) != len(plan.names):
+                raise TypeError(f"{self!r} returns two columns of the same name: label them")
+            dialect = plan.compiled.dialect
+            readers: list[Processor] = []
+            for index, column in enumerate(description):
+                if index < len(plan.result_types):
+                    impl = plan.result_types[index].dialect_impl(dialect)
+                    readers.append(impl.result_processor(dialect, column[1]))
+                else:
+                    readers.append(None)
+            plan.readers = readers
+        names, readers = plan.names, plan.readers
+        return [
+            {
+                name: (value if read is None else read(value))
+                for name, read, value in zip(names, readers, row, strict=True)
+            }
+            for row in rows
+        ]
+
+    def run(
+        self,
+        connection: Connection,
+        values: Mapping[str, Any] | Sequence[Mapping[str, Any]] = _NO_VALUES,
+    ) -> None:
+        """Execute without reading a result (a list of dicts runs it once per dict)."""
+        self._execute(connection, values)
+
+    def rows(
+        self, connection: Connection, values: Mapping[str, Any] = _NO_VALUES
+    ) -> list[dict[str, Any]]:
+        cursor, plan = self._execute(connection, values)
+        return self._read(cursor, plan, cursor.fetchall())
+
+    def first(
+        self, connection: Connection, values: Mapping[str, Any] = _NO_VALUES
+    ) -> dict[str, Any] | None:
+        cursor, plan = self._execute(connection, values)
+        row = cursor.fetchone()
+        return None if row is None else self._read(cursor, plan, [row])[0]
+
+    def scalar(self, connection: Connection, values: Mapping[str, Any] = _NO_VALUES) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        row = self.first(connection, values)
+        return None if row is None else next(iter(row.values()))
