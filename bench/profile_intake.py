@@ -179,13 +179,17 @@ def main() -> None:
         # Prebuilt statements go straight to the driver, past the engine's events.
         real_execute = Prebuilt._execute
 
+        labels: dict[int, str] = {}
+
         def timed_execute(self: Prebuilt, connection: Any, values: Any) -> Any:
             start = time.perf_counter()
             try:
                 return real_execute(self, connection, values)
             finally:
-                sql = " ".join(str(self.statement).split())[:88]
-                statements[f"* {sql}"].append(time.perf_counter() - start)
+                elapsed = time.perf_counter() - start
+                if id(self) not in labels:
+                    labels[id(self)] = "* " + " ".join(str(self.statement).split())[:88]
+                statements[labels[id(self)]].append(elapsed)
 
         Prebuilt._execute = timed_execute  # type: ignore[method-assign]
 

@@ -3,6 +3,7 @@ caller's transaction."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -11,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, func, insert, select, text, update
+from sqlalchemy import Connection, bindparam, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from pharmacy.models import AuditChainHead, AuditEvent
@@ -133,16 +134,27 @@ _CREATE_HEAD = Prebuilt(
         "ON CONFLICT (id) DO NOTHING"
     )
 )
-_APPEND = Prebuilt(insert(_EVENTS), columns=(*HASHED_COLUMNS, "prev_hash", "row_hash"))
-# The newest event is ours: no event is inserted without the head lock we hold.
-_MOVE_HEAD = Prebuilt(
-    update(_HEAD)
-    .where(_HEAD.c.id == 1)
-    .values(
-        last_hash=bindparam("new_hash"),
-        last_event_id=select(func.max(_EVENTS.c.id)).scalar_subquery(),
+_APPENDED_COLUMNS = (*HASHED_COLUMNS, "prev_hash", "row_hash")
+# Events per INSERT: a transaction's few events go in one statement, and a long run of them
+# in a few, without a compiled statement for every count.
+APPEND_CHUNK = 8
+
+
+@functools.cache
+def _append(count: int) -> Prebuilt:
+    """One INSERT of `count` events. The database moves the chain head to the newest of them
+    (migration 0008), so no statement of ours does."""
+    return Prebuilt(
+        insert(_EVENTS).values(
+            [
+                {
+                    name: bindparam(f"{name}_{n}", type_=_EVENTS.c[name].type)
+                    for name in _APPENDED_COLUMNS
+                }
+                for n in range(count)
+            ]
+        )
     )
-)
 
 
 def _locked_head_hash(connection: Connection) -> str:
@@ -158,9 +170,9 @@ def _locked_head_hash(connection: Connection) -> str:
 @event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     """Chain and insert the transaction's events as it commits: the head is locked only for
-    these last statements, and all of a transaction's events go in one INSERT. The events
-    share one time, the time their change became durable, so the chain's order is also the
-    order of time."""
+    these last statements, and a transaction's events go in one INSERT (up to APPEND_CHUNK).
+    The events share one time, the time their change became durable, so the chain's order
+    is also the order of time."""
     pending: list[_Pending] = session.info.pop(_PENDING_KEY, [])
     if not pending:
         return
@@ -185,8 +197,12 @@ def _write_pending(session: Session) -> None:
         row_hash = event_hash(prev, hashed_fields(values))
         rows.append({**values, "prev_hash": prev, "row_hash": row_hash})
         prev = row_hash
-    _APPEND.run(connection, rows)
-    _MOVE_HEAD.run(connection, {"new_hash": prev})
+    for start in range(0, len(rows), APPEND_CHUNK):
+        chunk = rows[start : start + APPEND_CHUNK]
+        _append(len(chunk)).run(
+            connection,
+            {f"{name}_{n}": row[name] for n, row in enumerate(chunk) for name in _APPENDED_COLUMNS},
+        )
 
 
 def _within(savepoint: Any, rolled_back: Any) -> bool:

@@ -36,6 +36,28 @@ def _last_id() -> int:
     return events[-1].id if events else 0
 
 
+
+@pytest.mark.parametrize("count", [1, audit.APPEND_CHUNK, 2 * audit.APPEND_CHUNK + 3])
+def test_the_database_moves_the_head_to_the_newest_event(app: Any, count: int) -> None:
+    """Events go in INSERTs of up to APPEND_CHUNK rows; the database's own trigger moves
+    the chain head (migration 0008), whatever the count."""
+    from pharmacy.services.uow import current_db
+
+    start = _last_id()
+    with current_db().transaction() as session:
+        for n in range(count):
+            audit.record(session, SYSTEM, "test.many", "test", n, after={"n": n})
+    events = _events(start)
+    assert [e.entity_id for e in events] == [str(n) for n in range(count)]
+    session = current_db().session_factory()
+    try:
+        head = session.get(AuditChainHead, 1)
+        assert head is not None
+        assert (head.last_event_id, head.last_hash) == (events[-1].id, events[-1].row_hash)
+        assert verify_chain(session).ok
+    finally:
+        session.close()
+
 def test_a_unit_of_work_writes_its_events_in_order_with_one_time(app: Any) -> None:
     from pharmacy.services.uow import current_db
 
