@@ -10,6 +10,9 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+# C0 controls other than tab and newline, and DEL: they have no place in a name, a note or
+# an address, and break labels and exports.
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 class StrictSchema(Schema):
@@ -106,7 +109,7 @@ def Text(
 class TrimmedString(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
-        if any(ord(ch) < 32 and ch not in "\n\t" for ch in text) or "\x7f" in text:
+        if CONTROL_CHARACTER.search(text):
             raise ValidationError("Must not contain control characters.")
         return text
 
