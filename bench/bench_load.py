@@ -123,6 +123,81 @@ class Server:
         self.log.close()
 
 
+# CPU accounting ---------------------------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of one process, from /proc (None once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields_ = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields_[11]) + int(fields_[12])) / _TICK
+
+
+def _processes() -> list[tuple[int, int, str]]:
+    """(pid, parent pid, command name) of every process."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        found.append((int(entry), int(text.rsplit(")", 1)[1].split()[1]), name))
+    return found
+
+
+def _busy_seconds() -> float:
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:]]
+    return (sum(values) - values[3] - values[4]) / _TICK  # all but idle and iowait
+
+
+class CpuMeter:
+    """CPU seconds spent during a phase by the server under test (gunicorn and its
+    workers), PostgreSQL (every backend) and this client, and by the whole machine: per
+    request, this is what the requests/s compete for on a machine where all of them share
+    the same cores."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.available = os.path.exists("/proc/stat")
+        self.server_pid = server_pid
+        self.start = self._sample() if self.available else {}
+
+    def _groups(self) -> dict[str, list[int]]:
+        processes = _processes()
+        server = {self.server_pid} | {pid for pid, ppid, _ in processes if ppid == self.server_pid}
+        return {
+            "server": sorted(server),
+            "postgres": [pid for pid, _, name in processes if name.startswith("postgres")],
+            "client": [os.getpid()],
+        }
+
+    def _sample(self) -> dict[str, Any]:
+        sample: dict[str, Any] = {"machine": _busy_seconds()}
+        for group, pids in self._groups().items():
+            sample[group] = {pid: _proc_cpu(pid) or 0.0 for pid in pids}
+        return sample
+
+    def per_request(self, requests: int) -> dict[str, float]:
+        """Milliseconds of CPU per request for each group since the meter started."""
+        if not self.available or not requests:
+            return {}
+        end = self._sample()
+        result = {"machine": (end["machine"] - self.start["machine"]) * 1000 / requests}
+        for group in ("server", "postgres", "client"):
+            spent = sum(cpu - self.start[group].get(pid, 0.0) for pid, cpu in end[group].items())
+            result[group] = spent * 1000 / requests
+        return result
+
+
 # Load -----------------------------------------------------------------------------------
 
 @dataclass
@@ -131,6 +206,7 @@ class Stats:
     statuses: dict[int, int] = field(default_factory=dict)
     errors: int = 0
     elapsed: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # ms of CPU per request, by group
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add(self, status: int, latency: float) -> None:
@@ -468,6 +544,30 @@ def line(name: str, stats: Stats) -> str:
             f"{', '.join(f'{k}: {v}' for k, v in sorted(stats.statuses.items()))} |")
 
 
+def cpu_line(name: str, stats: Stats) -> str:
+    cpu = stats.cpu
+    if not cpu:
+        return f"| {name} | - | - | - | - |"
+    return (f"| {name} | {cpu['server']:.2f} | {cpu['postgres']:.2f} | {cpu['client']:.2f} | "
+            f"{cpu['machine']:.2f} |")
+
+
+def cpu_summary(floor: Stats, app: Stats) -> str:
+    """The median pair's CPU per request, intake against the floor, by group."""
+    if not (floor.cpu and app.cpu):
+        return "(CPU per request not sampled: no /proc on this machine.)"
+    parts = [
+        f"{label} {app.cpu[key] / floor.cpu[key]:.1f}x"
+        for label, key in (("server", "server"), ("PostgreSQL", "postgres"),
+                           ("client", "client"), ("whole machine", "machine"))
+        if floor.cpu[key] > 0
+    ]
+    return ("In the median pair intake used, per request, " + ", ".join(parts)
+            + " the floor's CPU. With every process on the same cores, requests/s follows "
+            "the whole machine's CPU per request: 60 % of the floor's rate needs at most "
+            f"{1 / TARGET_RATIO:.2f}x.")
+
+
 def write_results(text: str) -> None:
     path = ROOT / "bench" / "RESULTS.md"
     current = path.read_text() if path.exists() else "# Benchmark results\n"
@@ -508,7 +608,9 @@ def main() -> int:
             floor = Server("bench.floor_app:app", floor_env, "floor")
             servers.append(floor)
             floor_phase(floor.port, 1.0, f"warm{round_}")
+            meter = CpuMeter(floor.proc.pid)
             floors.append(floor_phase(floor.port, args.seconds, f"f{round_}"))
+            floors[-1].cpu = meter.per_request(floors[-1].count)
             floor.stop()
 
             app = Server("wsgi:app", app_env, "app")
@@ -520,7 +622,9 @@ def main() -> int:
                     "technicians": [token(app.port, u) for u in users["technicians"]],
                 }
             intake_phase(app.port, tokens["prescribers"], 1.0, f"warm{round_}")
+            meter = CpuMeter(app.proc.pid)
             apps.append(intake_phase(app.port, tokens["prescribers"], args.seconds, f"a{round_}"))
+            apps[-1].cpu = meter.per_request(apps[-1].count)
             app.stop()
 
         # Each intake round runs right after its floor round: compare pairs (the machine's
@@ -580,6 +684,14 @@ def main() -> int:
         "loads the rules, screens for opioids, writes the directions, finds or creates the "
         "patient, takes an Rx number and appends to the hash-chained audit trail.",
         "",
+        "CPU per request in the same rounds (ms; sampled from /proc: the gunicorn master and "
+        "workers, every PostgreSQL process, this client, and the whole machine's busy time):",
+        "",
+        "| phase | server | PostgreSQL | client | machine |",
+        "|---|---|---|---|---|",
+        *[cpu_line(f"floor round {i + 1}", s) for i, s in enumerate(floors)],
+        *[cpu_line(f"intake round {i + 1}", s) for i, s in enumerate(apps)],
+        "",
         f"### Mixed load, {args.mixed_seconds:.0f} s: 4 prescribers submitting, 2 pharmacists "
         "verifying (argon2 e-signature each), 2 technicians filling from 3 released batches",
         "",
@@ -594,34 +706,36 @@ def main() -> int:
            "per prescription, and the audit chain verifies."
            if not problems else "NOT all present: " + "; ".join(problems)),
         "",
-        "Where intake's time goes (`bench/profile_intake.py`: in process, interleaved with "
-        "the floor app, then a step-by-step profile). Both servers are CPU-bound here: "
-        "sampling /proc during the rounds, the two sync workers use ~1.2-1.4 of the 2 "
-        "cores and PostgreSQL ~0.1-0.2; sampling pg_stat_activity, intake's sessions are "
-        "mostly 'idle in transaction' (waiting for Python), ~6 % of the time waiting on the "
-        "Rx counter or audit head lock, ~3 % on WAL sync. So the requests/s ratio follows "
-        "the ratio of application CPU per request, which profile_intake puts at ~2.8-3x the "
-        "floor's (3.2 ms against 1.1 ms on a quiet machine; 7.5x before this change set). "
-        "Intake runs 10 statements in one transaction on one connection (token; rule "
-        "fingerprint; prescriber; Rx counter; patient look-up and insert or update; the "
-        "prescription insert; at commit the audit head lock, one INSERT for all of the "
-        "transaction's chained events, and the head update) where the floor runs one "
-        "INSERT; each costs ~0.15-0.3 ms of CPU in SQLAlchemy Core and psycopg on this "
-        "machine. Cut in this change set: three connection checkouts per request to one (the "
-        "token check and the unit of work share a transaction on PostgreSQL); 12 statements "
-        "to 10 (events batched at commit); the ORM unit of work replaced by prebuilt Core "
-        "statements for intake's inserts (a third less CPU); argument schemas built once "
-        "per route; patients found through an index on lower(names) and date of birth; "
-        "start-up objects frozen out of the garbage collector. 60 % would need intake at "
-        "about 1.7x the floor's CPU: its ten required statements, the token check and the "
-        "larger schemas leave no room for that in this design. What would reach it is one "
-        "round trip: intake as a PostgreSQL stored procedure (counter, patient, "
-        "prescription and hash-chained audit in PL/pgSQL) with a second implementation for "
-        "SQLite; we judged two copies of the intake rules, one of them outside the tested "
-        "Python services, a worse system than a slower endpoint, so this target is recorded "
-        "as not met. Experiments during this change set: without the pool's pre-ping (one "
-        "round trip fewer) the ratio did not move; without the Rx counter's lock it rose "
-        "by ~6 points.",
+        cpu_summary(floors[median_round], app_best),
+        "",
+        "Why intake is slower than the floor: it does the work the floor leaves out, and "
+        "that work is round trips. Per request intake makes 12 round trips to PostgreSQL "
+        "(pool pre-ping, BEGIN, token, rule fingerprint, prescriber, Rx counter, patient "
+        "look-up, patient insert or update, prescription insert, audit head lock, one INSERT "
+        "of the transaction's chained events, COMMIT) where the floor makes 4 (pre-ping, "
+        "BEGIN, INSERT, COMMIT). Each costs ~60 us of driver CPU in the worker, a similar "
+        "amount in PostgreSQL and the kernel's loopback work on both sides; intake's inserts "
+        "also check three foreign keys (patient, prescriber, user) and keep the indexes of "
+        "prescriptions, patients and the audit trail. The rest of the worker's extra CPU is "
+        "the larger request and response schemas, the token check and the hashing of the "
+        "audit chain (`bench/profile_intake.py` shows the steps, in process). The Rx "
+        "counter's row lock, held to commit so that simultaneous first prescriptions for one "
+        "person make one patient record, also leaves a worker waiting now and then.",
+        "",
+        "Done for this target: intake's and the audit chain's hot statements are prebuilt "
+        "and sent straight to the driver through the column types' own processors "
+        "(`pharmacy/prebuilt.py`, parity-tested on both databases; SQLAlchemy's "
+        "per-execution machinery cost ~80 us of ~150 us per statement); the database moves "
+        "the audit chain head as events are inserted (migration 0008, one statement fewer on "
+        "every write); one connection and one transaction per request; argument schemas "
+        "built once per route; patients found through one index; start-up objects frozen "
+        "out of the garbage collector. Not done, each for a reason: folding the rule "
+        "fingerprint or the prescriber record into the token look-up (one round trip each, "
+        "~2-3 % each, at the price of coupling sign-in to intake); a PostgreSQL sequence "
+        "instead of the Rx counter row (no lock waits, but gaps in Rx numbers and a unique "
+        "patient-identity index that existing data may not satisfy); intake as a stored "
+        "procedure (one round trip, but a second copy of the intake rules outside the "
+        "tested Python services).",
         "",
         "409s are technicians racing for the same prescription (the loser is told it is "
         "already filled) and 422/409 on verify are pharmacists racing for the same one; "

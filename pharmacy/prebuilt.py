@@ -105,14 +105,14 @@ class Prebuilt:
     # -- running --------------------------------------------------------------------------
 
     def _cursor(self, connection: Connection) -> Any:
-        # One cursor per driver connection, kept with it in the pool (the pool clears its
-        # `info` when the connection is replaced).
+        # One cursor per driver connection, kept with it in the pool; made afresh when the
+        # pool has replaced the connection underneath.
         pooled = connection.connection
-        cursor = pooled.info.get(_CURSOR_KEY)
-        if cursor is None:
-            cursor = pooled.cursor()
-            pooled.info[_CURSOR_KEY] = cursor
-        return cursor
+        kept = pooled.info.get(_CURSOR_KEY)
+        if kept is None or kept[0] is not pooled.dbapi_connection:
+            kept = (pooled.dbapi_connection, pooled.cursor())
+            pooled.info[_CURSOR_KEY] = kept
+        return kept[1]
 
     def _execute(
         self, connection: Connection, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]

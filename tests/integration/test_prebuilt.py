@@ -201,3 +201,20 @@ def test_a_driver_error_is_sqlalchemys_and_keeps_patient_data_out(
         _ADD_PRESCRIPTION.run(connection, values)  # rx_number is unique
     assert raised.value.params is None
     assert CANARY not in str(raised.value)
+
+
+def test_a_lost_connection_is_invalidated_and_its_replacement_works(database_url: str) -> None:
+    engine = make_engine(database_url)
+    find = Prebuilt(select(PATIENTS.c.id).where(PATIENTS.c.last_name == bindparam("last")))
+    try:
+        with engine.connect() as conn:
+            assert find.rows(conn, {"last": "Nobody"}) == []
+            conn.connection.dbapi_connection.close()  # the server went away
+            with pytest.raises(exc.DBAPIError) as raised:
+                find.rows(conn, {"last": "Nobody"})
+            assert raised.value.connection_invalidated
+            assert conn.invalidated
+        with engine.connect() as conn:  # the pool connects afresh; a new cursor follows
+            assert find.rows(conn, {"last": "Nobody"}) == []
+    finally:
+        engine.dispose()
