@@ -1,8 +1,9 @@
 """A/B load experiment (not a test): the floor app, this checkout's app (A) and a second
-checkout's app (B), interleaved round by round against one scratch PostgreSQL database,
-with requests/s and CPU per request (server, PostgreSQL, machine) for each. It measures a
-change to intake before anyone makes it properly: the machine is shared and drifts by
-+-30 % between runs, so A and B must be compared within one run.
+checkout's app (B) all run at once against one scratch PostgreSQL database while the load
+moves between them in one-second slices; it reports requests/s and CPU per request (server,
+PostgreSQL, machine) for each. It measures a change to intake before anyone makes it
+properly: the machine is shared and drifts by +-30 % within a minute, so A and B must be
+compared within one run, slice by slice.
 
     git worktree add /tmp/variant HEAD
     git -C /tmp/variant apply "$PWD/bench/experiments/fewer_round_trips.patch"
@@ -32,7 +33,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("variant", type=Path, help="the checkout to serve as B")
     parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--seconds", type=float, default=8.0,
+                        help="per round, for each of the floor, A and B")
+    parser.add_argument("--slice", type=float, default=1.0,
+                        help="seconds of load on one server before moving to the next")
     parser.add_argument("--setup-sql", type=Path, help="SQL to run on the scratch database")
     args = parser.parse_args()
     if not (args.variant / "wsgi.py").exists():
@@ -51,29 +55,44 @@ def main() -> int:
                         conn.execute(statement)  # the experimenter's own SQL file
         env = {"DATABASE_URL": url, "PHARMACY_ENV": "production",
                "SECRET_KEY": secrets.token_urlsafe(32)}
-        tokens: list[str] = []
-        for round_ in range(args.rounds):
-            for kind in ("floor", "A", "B"):
+        # All three servers run throughout; the load moves between them in short slices, so
+        # that the machine's drift falls on all three alike.
+        servers = {
+            "floor": load.Server("bench.floor_app:app", {"FLOOR_DATABASE_URL": url}, "floor"),
+            "A": load.Server("wsgi:app", env, "appA"),
+            "B": load.Server("wsgi:app", env, "appB", root=args.variant.resolve()),
+        }
+        try:
+            tokens = [load.token(servers["A"].port, u) for u, _ in users["prescribers"]]
+
+            def phase(kind: str, seconds: float, tag: str) -> load.Stats:
                 if kind == "floor":
-                    server = load.Server("bench.floor_app:app", {"FLOOR_DATABASE_URL": url},
-                                         "floor")
-                    load.floor_phase(server.port, 1.0, f"w{round_}")
-                    meter = load.CpuMeter(server.proc.pid)
-                    stats = load.floor_phase(server.port, args.seconds, f"f{round_}")
-                else:
-                    root = load.ROOT if kind == "A" else args.variant.resolve()
-                    server = load.Server("wsgi:app", env, f"app{kind}", root=root)
-                    tokens = tokens or [load.token(server.port, u) for u, _ in users["prescribers"]]
-                    load.intake_phase(server.port, tokens, 1.0, f"w{kind}{round_}")
-                    meter = load.CpuMeter(server.proc.pid)
-                    stats = load.intake_phase(server.port, tokens, args.seconds, f"{kind}{round_}")
-                cpu = meter.per_request(stats.count)
+                    return load.floor_phase(servers[kind].port, seconds, tag)
+                return load.intake_phase(servers[kind].port, tokens, seconds, tag)
+
+            for kind in servers:
+                phase(kind, 1.0, f"warm{kind}")
+            slices = max(1, round(args.seconds / args.slice))
+            for round_ in range(args.rounds):
+                parts: dict[str, list[load.Stats]] = {kind: [] for kind in servers}
+                for n in range(slices):
+                    for kind, server in servers.items():
+                        meter = load.CpuMeter(server.proc.pid)
+                        stats = phase(kind, args.slice, f"{kind}{round_}s{n}")
+                        stats.cpu = meter.per_request(stats.count)
+                        parts[kind].append(stats)
+                for kind in servers:
+                    stats = load.merged(parts[kind])
+                    cpu = stats.cpu
+                    results[kind].append((stats.rps, cpu))
+                    print(f"{kind:5s} round {round_ + 1}: {stats.rps:5.0f} req/s, p99 "
+                          f"{stats.pct(99):5.1f} ms, 5xx {stats.server_errors}; CPU ms/request: "
+                          f"server {cpu.get('server', 0):.2f}, "
+                          f"PostgreSQL {cpu.get('postgres', 0):.2f}, "
+                          f"machine {cpu.get('machine', 0):.2f}", flush=True)
+        finally:
+            for server in servers.values():
                 server.stop()
-                results[kind].append((stats.rps, cpu))
-                print(f"{kind:5s} round {round_ + 1}: {stats.rps:5.0f} req/s, p99 "
-                      f"{stats.pct(99):5.1f} ms, 5xx {stats.server_errors}; CPU ms/request: "
-                      f"server {cpu.get('server', 0):.2f}, PostgreSQL {cpu.get('postgres', 0):.2f},"
-                      f" machine {cpu.get('machine', 0):.2f}", flush=True)
     finally:
         drop()
 
