@@ -36,7 +36,7 @@ class _Compiled:
     compiled: SQLCompiler
     positional: tuple[str, ...] | None  # bind names in order, for a positional driver
     bind_names: frozenset[str]
-    binders: dict[str, Callable[[Any], Any]]
+    binders: Mapping[str, Callable[[Any], Any]]
     result_types: list[Any]
     # Result processors depend on the driver's type codes, so they are made on first use.
     readers: list[Processor] | None = None
@@ -120,12 +120,11 @@ class Prebuilt:
         dialect = connection.dialect
         plan = self._compiled(dialect)
         cursor = self._cursor(connection)
-        many = not isinstance(values, Mapping)
         try:
-            if many:
-                cursor.executemany(plan.sql, [self._parameters(plan, v) for v in values])
-            else:
+            if isinstance(values, Mapping):
                 cursor.execute(plan.sql, self._parameters(plan, values))
+            else:
+                cursor.executemany(plan.sql, [self._parameters(plan, v) for v in values])
         except dialect.loaded_dbapi.Error as error:
             disconnected = dialect.is_disconnect(error, connection.connection, cursor)
             if disconnected:
