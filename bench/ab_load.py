@@ -55,8 +55,7 @@ def main() -> int:
                         conn.execute(statement)  # the experimenter's own SQL file
         env = {"DATABASE_URL": url, "PHARMACY_ENV": "production",
                "SECRET_KEY": secrets.token_urlsafe(32)}
-        # All three servers run throughout; the load moves between them in short slices, so
-        # that the machine's drift falls on all three alike.
+        # All three servers run throughout, and the load moves between them.
         servers = {
             "floor": load.Server("bench.floor_app:app", {"FLOOR_DATABASE_URL": url}, "floor"),
             "A": load.Server("wsgi:app", env, "appA"),
@@ -65,24 +64,24 @@ def main() -> int:
         try:
             tokens = [load.token(servers["A"].port, u) for u, _ in users["prescribers"]]
 
-            def phase(kind: str, seconds: float, tag: str) -> load.Stats:
-                if kind == "floor":
-                    return load.floor_phase(servers[kind].port, seconds, tag)
-                return load.intake_phase(servers[kind].port, tokens, seconds, tag)
+            def intake(server: load.Server) -> load.Phase:
+                return lambda seconds, tag: load.intake_phase(server.port, tokens, seconds, tag)
 
-            for kind in servers:
-                phase(kind, 1.0, f"warm{kind}")
-            slices = max(1, round(args.seconds / args.slice))
+            phases: dict[str, tuple[load.Server, load.Phase]] = {
+                "floor": (servers["floor"], lambda seconds, tag: load.floor_phase(
+                    servers["floor"].port, seconds, tag)),
+                "A": (servers["A"], intake(servers["A"])),
+                "B": (servers["B"], intake(servers["B"])),
+            }
+            for _server, phase in phases.values():
+                phase(1.0, "warm")
+            measured = load.interleaved_rounds(
+                phases, rounds=args.rounds, seconds=args.seconds, slice_seconds=args.slice,
+                url=url,
+            )
             for round_ in range(args.rounds):
-                parts: dict[str, list[load.Stats]] = {kind: [] for kind in servers}
-                for n in range(slices):
-                    for kind, server in servers.items():
-                        meter = load.CpuMeter(server.proc.pid)
-                        stats = phase(kind, args.slice, f"{kind}{round_}s{n}")
-                        stats.cpu = meter.per_request(stats.count)
-                        parts[kind].append(stats)
                 for kind in servers:
-                    stats = load.merged(parts[kind])
+                    stats = measured[kind][round_]
                     cpu = stats.cpu
                     results[kind].append((stats.rps, cpu))
                     print(f"{kind:5s} round {round_ + 1}: {stats.rps:5.0f} req/s, p99 "

@@ -245,6 +245,33 @@ class Stats:
         return sum(n for s, n in self.statuses.items() if s >= 500)
 
 
+# Load on one server for a number of seconds, its requests tagged: (seconds, tag) -> Stats.
+Phase = Callable[[float, str], Stats]
+
+
+def interleaved_rounds(
+    phases: dict[str, tuple[Server, Phase]],
+    *, rounds: int, seconds: float, slice_seconds: float, url: str,
+) -> dict[str, list[Stats]]:
+    """Rounds of load moving between running servers in short slices, so that the machine's
+    drift (±30 % within a minute here) falls on all of them alike. Each slice is measured
+    with its CPU and WAL per request; a round is its slices added up, per server."""
+    slices = max(1, round(seconds / slice_seconds))
+    results: dict[str, list[Stats]] = {kind: [] for kind in phases}
+    for round_ in range(rounds):
+        parts: dict[str, list[Stats]] = {kind: [] for kind in phases}
+        for n in range(slices):
+            for kind, (server, phase) in phases.items():
+                meter, wal = CpuMeter(server.proc.pid), wal_records(url)
+                stats = phase(slice_seconds, f"{kind}{round_}s{n}")
+                stats.cpu = meter.per_request(stats.count)
+                stats.wal = (wal_records(url) - wal) / max(stats.count, 1)
+                parts[kind].append(stats)
+        for kind in phases:
+            results[kind].append(merged(parts[kind]))
+    return results
+
+
 def merged(parts: list[Stats]) -> Stats:
     """Slices of one kind of load as one: requests, time and CPU added up."""
     total = Stats()
@@ -633,8 +660,7 @@ def main() -> int:
                    "SECRET_KEY": secrets.token_urlsafe(32)}
         floor_env = {"FLOOR_DATABASE_URL": url}
 
-        # Both servers run throughout; the load alternates between them in short slices,
-        # so that the machine's drift (±30 % within a minute here) falls on both alike.
+        # Both servers run throughout, and the load alternates between them.
         floor = Server("bench.floor_app:app", floor_env, "floor")
         servers.append(floor)
         app = Server("wsgi:app", app_env, "app")
@@ -647,27 +673,15 @@ def main() -> int:
         floor_phase(floor.port, 1.0, "warm")
         intake_phase(app.port, tokens["prescribers"], 1.0, "warm")
 
-        def measured(server: Server, phase: Callable[[], Stats]) -> Stats:
-            meter, wal = CpuMeter(server.proc.pid), wal_records(url)
-            stats = phase()
-            stats.cpu = meter.per_request(stats.count)
-            stats.wal = (wal_records(url) - wal) / max(stats.count, 1)
-            return stats
-
-        floors: list[Stats] = []
-        apps: list[Stats] = []
-        slices = max(1, round(args.seconds / args.slice))
-        for round_ in range(args.rounds):
-            floor_slices: list[Stats] = []
-            app_slices: list[Stats] = []
-            for n in range(slices):
-                tag = f"{round_}s{n}"
-                floor_slices.append(measured(floor, lambda tag=tag: floor_phase(
-                    floor.port, args.slice, f"f{tag}")))
-                app_slices.append(measured(app, lambda tag=tag: intake_phase(
-                    app.port, tokens["prescribers"], args.slice, f"a{tag}")))
-            floors.append(merged(floor_slices))
-            apps.append(merged(app_slices))
+        measured = interleaved_rounds(
+            {
+                "floor": (floor, lambda seconds, tag: floor_phase(floor.port, seconds, tag)),
+                "app": (app, lambda seconds, tag: intake_phase(
+                    app.port, tokens["prescribers"], seconds, tag)),
+            },
+            rounds=args.rounds, seconds=args.seconds, slice_seconds=args.slice, url=url,
+        )
+        floors, apps = measured["floor"], measured["app"]
         app.stop()
         floor.stop()
 

@@ -38,7 +38,7 @@ class Patient(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100), index=True)
-    date_of_birth: Mapped[date] = mapped_column(Date, index=True)
+    date_of_birth: Mapped[date] = mapped_column(Date)
     address: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
     allergies: Mapped[list[Any]] = mapped_column(JSON, default=list)
