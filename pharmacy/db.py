@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
@@ -64,7 +65,38 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
+# A connection back in the pool for less than this is handed out again without a ping:
+# under load a ping on every checkout costs each request a round trip, and a connection
+# that answered a moment ago tells as much as a ping would. One left idle longer is pinged
+# and, if the server has dropped it, replaced before anyone uses it. (HikariCP's
+# aliveBypassWindowMs, 500 ms by default, is the same rule.)
+PING_AFTER_IDLE_SECONDS = 1.0
+_RETURNED_AT = "pharmacy_returned_at"
+
+
+def _ping_connections_left_idle(engine: Engine, idle_seconds: float) -> None:
+    @event.listens_for(engine, "checkin")
+    def _returned(dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None:
+            record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _handed_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is None or time.monotonic() - returned < idle_seconds:
+            return  # connected just now, or in use a moment ago
+        dialect = engine.dialect
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            if not dialect.is_disconnect(error, dbapi_connection, None):
+                raise
+            # The pool replaces this connection (and the others as old) and tries again.
+            raise exc.InvalidatePoolError("the server closed an idle connection") from None
+
+
+def make_engine(url: str, ping_after_idle_seconds: float = PING_AFTER_IDLE_SECONDS,
+                **kwargs: Any) -> Engine:
     # Bound parameters are patient data: never in SQL logs or error messages.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
@@ -72,11 +104,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        _ping_connections_left_idle(engine, ping_after_idle_seconds)
+    return engine
 
 
 class Database:
