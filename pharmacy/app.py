@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, g, redirect, request, session, url_for
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -70,8 +71,20 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class SignedCookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, except that a request without a session cookie (every
+    API call, which signs in with a bearer token) starts an empty session without first
+    building the cookie's signing machinery, which it would not use."""
+
+    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.session_interface = SignedCookieSessions()
     app.url_map.converters["int"] = IdConverter
     app.json = DecimalJSONProvider(app)
     settings = load_settings(Path(app.instance_path), config)
