@@ -74,7 +74,8 @@ class PrescriptionOut(Schema):
 
 def create_app(url: str) -> Flask:
     app = Flask(__name__)
-    engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # No pre-ping: SQLAlchemy's default, and the app pings only connections left idle.
+    engine = create_engine(url, pool_size=10, max_overflow=10)
     schema_in = PrescriptionIn()
     schema_out = PrescriptionOut()
 
