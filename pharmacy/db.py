@@ -95,7 +95,7 @@ def _ping_connections_left_idle(engine: Engine, idle_seconds: float) -> None:
             raise exc.InvalidatePoolError("the server closed an idle connection") from None
 
 
-def make_engine(url: str, ping_after_idle_seconds: float = PING_AFTER_IDLE_SECONDS,
+def make_engine(url: str, ping_after_idle_seconds: float | None = None,
                 **kwargs: Any) -> Engine:
     # Bound parameters are patient data: never in SQL logs or error messages.
     kwargs.setdefault("hide_parameters", True)
@@ -109,7 +109,10 @@ def make_engine(url: str, ping_after_idle_seconds: float = PING_AFTER_IDLE_SECON
         kwargs.setdefault("max_overflow", 10)
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
-        _ping_connections_left_idle(engine, ping_after_idle_seconds)
+        _ping_connections_left_idle(
+            engine,
+            PING_AFTER_IDLE_SECONDS if ping_after_idle_seconds is None else ping_after_idle_seconds,
+        )
     return engine
 
 

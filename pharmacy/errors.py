@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from pharmacy.compounding.errors import FormulationError
@@ -126,6 +127,21 @@ def register_error_handlers(app: Flask) -> None:
             "unhandled %s at %s %s", type(error).__name__, request.method, request.url_rule
         )
         return error_response(500, "Something went wrong on our side; nothing was saved.")
+
+    @app.errorhandler(DBAPIError)
+    def _database(error: DBAPIError) -> Response:
+        if not error.connection_invalidated:
+            return _unexpected(error)
+        # The server dropped the connection (a restart, say): the transaction is gone, the
+        # pool will connect afresh, and the same request can simply be sent again.
+        app.logger.warning(
+            "lost the database connection at %s %s", request.method, request.url_rule
+        )
+        response = error_response(
+            503, "The database connection was lost; nothing was saved. Please try again."
+        )
+        response.headers["Retry-After"] = "1"
+        return response
 
 
 def http_error_response(error: HTTPException) -> Response:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Concatenate, ParamSpec, TypeVar
 
 from flask import current_app
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pharmacy.db import Database
@@ -41,7 +42,15 @@ def query(fn: Callable[Concatenate[Session, P], R]) -> Callable[P, R]:
 
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        return fn(current_db().session(), *args, **kwargs)
+        session = current_db().session()
+        try:
+            return fn(session, *args, **kwargs)
+        except DBAPIError:
+            # The database refused the read or the connection was lost: end the read
+            # transaction, so that what the request does next (an error page, a retry)
+            # starts afresh instead of on an aborted transaction.
+            session.rollback()
+            raise
 
     run.in_session = fn  # type: ignore[attr-defined]
     return run

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
+from pharmacy import db
 from pharmacy.db import make_engine
 
 
@@ -75,3 +76,40 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced(
     replacement = _backend_pid(engine)  # no error reaches the caller
     assert replacement != dropped
     assert pings == [1]  # the ping found it gone; the fresh one needed none
+
+
+@pytest.fixture
+def never_ping(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps made after this hand out pooled connections without a ping, so a connection the
+    server has dropped reaches a request."""
+    monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600.0)
+
+
+def test_a_request_whose_connection_was_lost_gets_503_and_a_retry_works(
+    never_ping: None, api: Any, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to lose")
+    assert api.get("/api/v1/prescriptions", as_="pharm").status_code == 200
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        dropped = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ).scalar_one()
+    admin.dispose()
+    assert dropped >= 1
+
+    statuses = []
+    for _ in range(12):  # each lost connection is replaced once it fails
+        response = api.get("/api/v1/prescriptions", as_="pharm")
+        statuses.append(response.status_code)
+        if response.status_code == 200:
+            break
+        assert response.status_code == 503
+        assert response.headers["Retry-After"] == "1"
+        assert "nothing was saved" in response.get_json()["message"]
+    assert statuses[0] == 503
+    assert statuses[-1] == 200
