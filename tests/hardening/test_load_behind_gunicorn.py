@@ -1,0 +1,62 @@
+"""Guarantee 5 in CI: for a few seconds, prescribers submit, pharmacists verify (signing with
+their password) and technicians fill from released batches, all at once, against the real app
+under gunicorn (2 sync workers) on PostgreSQL over loopback. No 5xx and no connection error;
+afterwards every accepted write is present, every batch's stock adds up, each prescription
+has one creation event and the audit chain verifies.
+
+`bench/bench_load.py` runs the same mixed phase for longer and measures throughput; this test
+only checks correctness, never speed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+
+import bench_load as load  # noqa: E402
+
+SECONDS = 6.0  # bounded: the load stops by itself
+
+
+def test_mixed_load_behind_gunicorn_loses_nothing(
+    postgres_database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A scratch database of its own on the test server, dropped at the end.
+    monkeypatch.setattr(load, "PG", postgres_database)
+    url, drop = load.scratch_database()
+    server = None
+    try:
+        users = load.prepare(url, prescribers=4)
+        server = load.Server(
+            "wsgi:app",
+            {"DATABASE_URL": url, "PHARMACY_ENV": "production",
+             "SECRET_KEY": secrets.token_urlsafe(32)},
+            "ci_mixed",
+        )
+        tokens = {
+            "prescribers": [load.token(server.port, name) for name, _ in users["prescribers"]],
+            "pharmacists": [load.token(server.port, name) for name in users["pharmacists"]],
+            "technicians": [load.token(server.port, name) for name in users["technicians"]],
+        }
+        batch_ids = load.stock_up(
+            server.port, tokens["technicians"][0], tokens["pharmacists"][0], batches=2
+        )
+        total, accepted, per_role = load.mixed_phase(server.port, tokens, batch_ids, SECONDS)
+        server.stop()
+
+        assert total.server_errors == 0, total.statuses
+        assert total.errors == 0, "connection errors"
+        # Every role got work done, so the checks below are about something.
+        assert accepted.created and accepted.verified and accepted.fills, {
+            role: stats.statuses for role, stats in per_role.items()
+        }
+        assert load.check_afterwards(url, accepted, batch_ids) == []
+    finally:
+        if server is not None and server.proc.poll() is None:
+            server.stop()
+        drop()
