@@ -85,12 +85,7 @@ def never_ping(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600.0)
 
 
-def test_a_request_whose_connection_was_lost_gets_503_and_a_retry_works(
-    never_ping: None, api: Any, database_url: str
-) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("SQLite has no server to lose")
-    assert api.get("/api/v1/prescriptions", as_="pharm").status_code == 200
+def _drop_every_connection_but_this(database_url: str) -> None:
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         dropped = conn.execute(
@@ -102,14 +97,54 @@ def test_a_request_whose_connection_was_lost_gets_503_and_a_retry_works(
     admin.dispose()
     assert dropped >= 1
 
+
+def _until_answered(get: Any, check_503: Any) -> list[int]:
     statuses = []
-    for _ in range(12):  # each lost connection is replaced once it fails
-        response = api.get("/api/v1/prescriptions", as_="pharm")
+    for _ in range(12):  # each lost connection is replaced once it has failed
+        response = get()
         statuses.append(response.status_code)
         if response.status_code == 200:
             break
         assert response.status_code == 503
         assert response.headers["Retry-After"] == "1"
+        check_503(response)
+    return statuses
+
+
+def test_a_request_whose_connection_was_lost_gets_503_and_a_retry_works(
+    never_ping: None, api: Any, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to lose")
+    assert api.get("/api/v1/prescriptions", as_="pharm").status_code == 200
+    _drop_every_connection_but_this(database_url)
+
+    def json_says_nothing_saved(response: Any) -> None:
         assert "nothing was saved" in response.get_json()["message"]
+
+    statuses = _until_answered(
+        lambda: api.get("/api/v1/prescriptions", as_="pharm"), json_says_nothing_saved
+    )
+    assert statuses[0] == 503
+    assert statuses[-1] == 200
+
+
+def test_a_page_whose_connection_was_lost_gets_a_503_page_and_a_retry_works(
+    never_ping: None, api: Any, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to lose")
+    from tests.web.helpers import Browser
+
+    browser = Browser(api.app)
+    assert browser.login("pharm").status_code == 302
+    assert browser.get("/pharmacist").status_code == 200
+    _drop_every_connection_but_this(database_url)
+
+    def page_says_nothing_saved(response: Any) -> None:
+        assert response.mimetype == "text/html"
+        assert "nothing was saved" in browser.text(response)
+
+    statuses = _until_answered(lambda: browser.get("/pharmacist"), page_says_nothing_saved)
     assert statuses[0] == 503
     assert statuses[-1] == 200
