@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from pharmacy import db
 from pharmacy.db import make_engine
@@ -42,13 +42,20 @@ def _backend_pid(engine: Engine) -> int:
         return int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
 
 
-def _terminate(postgres_database: str, pid: int) -> None:
-    admin = create_engine(
-        make_url(postgres_database).set(database="postgres"), isolation_level="AUTOCOMMIT"
-    )
+def _terminate(database_url: str, pid: int | None = None) -> None:
+    """End one server process of this database (`pid`), or every one but the caller's."""
+    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar()
+        ended = conn.execute(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND (CAST(:pid AS integer) IS NULL OR pid = :pid)"
+            ),
+            {"pid": pid},
+        ).scalar_one()
     admin.dispose()
+    assert ended >= 1
 
 
 def test_a_connection_used_a_moment_ago_is_not_pinged(counted_engine: Any) -> None:
@@ -85,19 +92,6 @@ def never_ping(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(db, "PING_AFTER_IDLE_SECONDS", 3600.0)
 
 
-def _drop_every_connection_but_this(database_url: str) -> None:
-    admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        dropped = conn.execute(
-            text(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-        ).scalar_one()
-    admin.dispose()
-    assert dropped >= 1
-
-
 def _until_answered(get: Any, check_503: Any) -> list[int]:
     statuses = []
     for _ in range(12):  # each lost connection is replaced once it has failed
@@ -117,7 +111,7 @@ def test_a_request_whose_connection_was_lost_gets_503_and_a_retry_works(
     if not database_url.startswith("postgresql"):
         pytest.skip("SQLite has no server to lose")
     assert api.get("/api/v1/prescriptions", as_="pharm").status_code == 200
-    _drop_every_connection_but_this(database_url)
+    _terminate(database_url)
 
     def json_says_nothing_saved(response: Any) -> None:
         assert "nothing was saved" in response.get_json()["message"]
@@ -139,7 +133,7 @@ def test_a_page_whose_connection_was_lost_gets_a_503_page_and_a_retry_works(
     browser = Browser(api.app)
     assert browser.login("pharm").status_code == 302
     assert browser.get("/pharmacist").status_code == 200
-    _drop_every_connection_but_this(database_url)
+    _terminate(database_url)
 
     def page_says_nothing_saved(response: Any) -> None:
         assert response.mimetype == "text/html"
