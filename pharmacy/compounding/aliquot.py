@@ -7,13 +7,18 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pharmacy.compounding.errors import FormulationError
-from pharmacy.compounding.units import MG_STEP, ceil_to, format_mg
+from pharmacy.compounding.units import MG_STEP, ceil_to, format_mg, format_mg_exact, round_mg
 
 
 @dataclass(frozen=True)
 class AliquotPlan:
     """Weigh ``api_weigh_mg`` (A = k·W), dilute with ``diluent_mg`` (D) of filler to a
-    triturate of ``triturate_mg`` (T = k·M) and take ``aliquot_mg`` (M): A·M/T = W."""
+    triturate of ``triturate_mg`` (T = k·M) and take ``aliquot_mg`` (M): A·M/T = W.
+
+    ``weigh_mg`` (W) is the exact amount the potency correction asks for; A, D, T and M are
+    weighings, on the balance's 0.1 mg steps. Rounding A·k rather than W keeps the error in
+    the delivered dose within 0.05 mg ÷ k (0.05 mg in A ≥ the MWQ: at most 0.04 % at 120 mg)
+    where rounding W first would multiply its error by k (+8.5 % for a 0.25 mg capsule)."""
 
     weigh_mg: Decimal  # W, the amount the aliquot must deliver
     k: int
@@ -51,13 +56,14 @@ def plan_aliquot(
     if weigh_mg >= mwq_mg:
         return None
     w = weigh_mg
+    shown = format_mg_exact(w)
     k = math.ceil(mwq_mg / w)
     m = mwq_mg
     lines = [
-        f"{format_mg(w)} mg is below the balance minimum of {format_mg(mwq_mg)} mg: use an aliquot",
-        f"k = ceil({format_mg(mwq_mg)} ÷ {format_mg(w)}) = {k}",
+        f"{shown} mg is below the balance minimum of {format_mg(mwq_mg)} mg: use an aliquot",
+        f"k = ceil({format_mg(mwq_mg)} ÷ {shown}) = {k}",
     ]
-    if k * (m - w) < mwq_mg:
+    if k * m - round_mg(k * w) < mwq_mg:
         m = max(mwq_mg, ceil_to(w + mwq_mg / k, MG_STEP))
         lines.append(
             f"Aliquot raised to {format_mg(m)} mg so that the diluent weighing "
@@ -67,21 +73,22 @@ def plan_aliquot(
         f = filler_available_mg
         brought = m - w
         if brought > f or 0 < f - brought < mwq_mg:
-            m = w + f
+            m = round_mg(w + f)
             k = max(k, math.ceil(mwq_mg / f))
             lines.append(
                 f"The aliquot carries all {format_mg(f)} mg of the batch filler: "
-                f"M = {format_mg(w)} + {format_mg(f)} = {format_mg(m)} mg, k = {k}"
+                f"M = {shown} + {format_mg(f)} = {format_mg(m)} mg, k = {k}"
             )
-    a = k * w
+    # k·W ≥ MWQ, and the MWQ is on the 0.1 mg steps, so A stays at or above it.
+    a = round_mg(k * w)
     t = k * m
     d = t - a
     lines += [
-        f"A = {k} × {format_mg(w)} = {format_mg(a)} mg naltrexone",
+        f"A = {k} × {shown} = {format_mg(a)} mg naltrexone",
         f"T = {k} × {format_mg(m)} = {format_mg(t)} mg triturate; diluent D = T − A = "
         f"{format_mg(d)} mg",
         f"Take M = {format_mg(m)} mg of triturate: {format_mg(a)} × {format_mg(m)} ÷ "
-        f"{format_mg(t)} = {format_mg(w)} mg",
+        f"{format_mg(t)} = {format_mg_exact(a * m / t)} mg",
     ]
     return AliquotPlan(
         weigh_mg=w,

@@ -12,7 +12,13 @@ from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.fillers import find_filler
 from pharmacy.compounding.rules import Filler, Rules
 from pharmacy.compounding.salts import ApiRequirement, ApiSource, api_requirement
-from pharmacy.compounding.units import format_mg, format_mg_fixed, plain, round_mg
+from pharmacy.compounding.units import (
+    format_mg,
+    format_mg_exact,
+    format_mg_fixed,
+    plain,
+    round_mg,
+)
 
 HUNDRED = Decimal(100)
 MG_PER_G = Decimal(1000)
@@ -215,12 +221,18 @@ def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
 
     w = None if need.weigh_mg is None else round_mg(need.weigh_mg)
     f_batch = None if per_unit is None else round_mg(per_unit * units)
-    plan = None if w is None else plan_aliquot(w, mwq, filler_available_mg=f_batch)
+    # The aliquot starts from the exact amount: k times a rounded one would multiply the
+    # rounding into the dose.
+    plan = (
+        None
+        if need.weigh_mg is None
+        else plan_aliquot(need.weigh_mg, mwq, filler_available_mg=f_batch)
+    )
     if plan is not None:
         rule("balance_mwq_mg")
     f_weigh = f_batch
     if plan is not None and f_batch is not None:
-        f_weigh = f_batch - plan.filler_brought_in_mg
+        f_weigh = round_mg(f_batch - plan.filler_brought_in_mg)
 
     # Tablets of unknown powder mass: powder + filler fill the capsule like filler alone.
     theoretical = p_filler if m_api is None or per_unit is None else m_api + per_unit
@@ -268,12 +280,12 @@ def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
         ]
         steps += [
             f"Weigh {format_mg_fixed(plan.api_weigh_mg)} mg {api_name} ({plan.k} × "
-            f"{format_mg_fixed(plan.weigh_mg)} mg, aliquot method: {basis_text} needed).",
+            f"{format_mg_exact(plan.weigh_mg)} mg, aliquot method: {basis_text} needed).",
             f"Weigh {format_mg_fixed(plan.diluent_mg)} mg {filler.name} as diluent.",
             f"Triturate geometrically to {format_mg_fixed(plan.triturate_mg)} mg of uniform "
             "triturate.",
             f"Weigh {format_mg_fixed(plan.aliquot_mg)} mg of triturate (contains "
-            f"{format_mg_fixed(plan.weigh_mg)} mg {api_name}); discard the remaining "
+            f"{format_mg_exact(plan.delivered_mg)} mg {api_name}); discard the remaining "
             f"{format_mg_fixed(plan.triturate_mg - plan.aliquot_mg)} mg.",
         ]
     elif w is not None:

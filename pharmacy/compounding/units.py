@@ -10,6 +10,8 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 from pharmacy.compounding.errors import FormulationError
 
 MG_STEP = Decimal("0.1")
+# How finely an amount that is calculated, not weighed, is shown.
+MG_FINE_STEP = Decimal("0.001")
 ML_STEP = Decimal("0.01")
 
 
@@ -83,6 +85,14 @@ def format_mg(d: Decimal) -> str:
 def format_mg_fixed(d: Decimal) -> str:
     """A weighing for a worksheet: always one decimal (``"163.5"``, ``"120.0"``)."""
     return str(round_mg(d))
+
+
+def format_mg_exact(d: Decimal) -> str:
+    """An amount an aliquot delivers: one decimal when it is on the balance's 0.1 mg steps,
+    else three (``"54.5"``, ``"2.020"``), so a small dose is never shown rounded away."""
+    if d == round_mg(d):
+        return format_mg_fixed(d)
+    return str(round_to(d, MG_FINE_STEP))
 
 
 _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

@@ -13,7 +13,7 @@ from pharmacy.compounding.capsules import CapsuleRequest, default_pack_stat_mg, 
 from pharmacy.compounding.liquids import LiquidRequest, fits_syringe, quote_liquid
 from pharmacy.compounding.opioids import screen_medications
 from pharmacy.compounding.salts import ApiSource
-from pharmacy.compounding.units import format_ml, round_ml
+from pharmacy.compounding.units import format_ml, round_mg, round_ml
 
 R = DEFAULT_RULES
 SETTINGS = settings(max_examples=300, deadline=None)
@@ -35,6 +35,23 @@ def test_aliquot_holds_exactly_the_needed_api(w, mwq):
     assert plan.triturate_mg == plan.k * plan.aliquot_mg
     assert plan.diluent_mg == plan.triturate_mg - plan.api_weigh_mg
     assert min(plan.api_weigh_mg, plan.diluent_mg, plan.aliquot_mg) >= mwq
+
+
+@SETTINGS
+@given(w=st.decimals(min_value=D("0.01"), max_value=D("119.99"), places=6), mwq=mwqs)
+def test_aliquot_of_an_exact_amount_rounds_only_the_weighings(w, mwq):
+    # W comes from the potency correction with many decimals; only A, D, T and M are
+    # weighed, so only they sit on the 0.1 mg steps, and the dose is off by at most the
+    # rounding of A spread over k.
+    plan = plan_aliquot(w, mwq)
+    if w >= mwq:
+        assert plan is None
+        return
+    for weighing in (plan.api_weigh_mg, plan.diluent_mg, plan.aliquot_mg, plan.triturate_mg):
+        assert weighing == round_mg(weighing)
+        assert weighing >= mwq
+    assert abs(plan.delivered_mg - w) <= D("0.05") / plan.k
+    assert abs(plan.delivered_mg - w) / w <= D("0.05") / mwq
 
 
 @SETTINGS
@@ -107,8 +124,9 @@ def test_capsule_quote_invariants(strength, quantity, size, api, basis, api_rati
     # the batch's API and filler are accounted for exactly once
     if q.aliquot is not None:
         assert q.api_weigh_mg is None
-        assert q.aliquot.delivered_mg == q.aliquot.weigh_mg
-        assert q.filler_weigh_mg == q.filler_batch_mg - q.aliquot.filler_brought_in_mg
+        # the dose is off only by weighing A = k·W on the balance's 0.1 mg steps
+        assert abs(q.aliquot.delivered_mg - q.aliquot.weigh_mg) <= D("0.05") / q.aliquot.k
+        assert q.filler_weigh_mg == round_mg(q.filler_batch_mg - q.aliquot.filler_brought_in_mg)
     else:
         assert q.api_weigh_mg >= mwq
         assert q.filler_weigh_mg == q.filler_batch_mg

@@ -167,6 +167,34 @@ def test_aliquot_carries_whole_batch_when_filler_would_be_too_little():
     assert min(plan.api_weigh_mg, plan.diluent_mg, plan.aliquot_mg) >= 120
 
 
+@pytest.mark.parametrize(
+    ("strength", "quantity", "assay", "water", "form", "basis"),
+    [
+        # each W has many decimals: rounding it before multiplying by k would be off by
+        # -1.0 %, -5 % and +8.5 % of the dose
+        ("0.5", 3, "99.5", "0.5", "hcl", "anhydrous"),
+        ("0.1", 1, "95", "0", "hcl", "as_is"),
+        ("0.25", 1, "99", "0", "hcl_dihydrate", "as_is"),
+    ],
+)
+def test_capsule_aliquot_keeps_the_potency_correction(
+    strength, quantity, assay, water, form, basis
+):
+    api = ApiSource(
+        form=form, assay_percent=D(assay), water_percent=D(water), assay_basis=basis
+    )
+    q = quote_capsules(
+        CapsuleRequest(
+            strength_mg=D(strength), quantity=quantity, api=api, overage_percent=D("0")
+        ),
+        R,
+    )
+    exact = q.api.weigh_mg
+    assert q.aliquot is not None and q.aliquot.weigh_mg == exact
+    assert abs(q.aliquot.delivered_mg - exact) / exact < D("0.0005")
+    assert q.aliquot.api_weigh_mg == round_mg(q.aliquot.k * exact)
+
+
 def test_aliquot_rejects_zero():
     with pytest.raises(FormulationError):
         plan_aliquot(D("0"), D("120"))
