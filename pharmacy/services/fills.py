@@ -33,7 +33,9 @@ from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Batch, Fill, PharmacyDetails, Prescription
 from pharmacy.services.batches import batch_state, try_take_from_batch
+from pharmacy.services.fill_directions import fill_directions
 from pharmacy.services.prescriptions import locked_prescription
+from pharmacy.services.rules import current_rules
 from pharmacy.services.uow import query, use_case
 
 
@@ -283,7 +285,7 @@ def fill_data(session: Session, fill: Fill, today: date) -> dict[str, Any]:
         "refills_remaining": rx.refills_remaining,
         "drug": drug,
         "dosage_form": rx.dosage_form,
-        "directions": rx.directions,
+        "directions": " ".join(fill_directions(session, fill, current_rules(session))),
         "patient": {
             "id": patient.id,
             "name": patient.full_name,

@@ -350,7 +350,7 @@ def _intake(
 
     if plan.titrated:
         lines = directions_engine.titration_directions(
-            dosage_form, list(plan.steps), strength, None
+            dosage_form, list(plan.steps), strength, None, rules
         )
         directions = " ".join(lines)
     else:
@@ -359,6 +359,7 @@ def _intake(
             plan.steps[0].dose_mg,
             strength_mg=strength if dosage_form == "capsule" else None,
             concentration_mg_per_ml=strength if dosage_form == "liquid" else None,
+            rules=rules,
         )
 
     medications = list(data["patient"].get("current_medications", []))

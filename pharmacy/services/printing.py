@@ -47,7 +47,6 @@ from labels import (
 from labels.errors import LabelError
 from pharmacy import audit
 from pharmacy.audit import Actor
-from pharmacy.compounding.directions import titration_directions
 from pharmacy.compounding.liquids import liquid_auxiliary
 from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.titration import TitrationStep, dated_schedule, units_per_dose
@@ -63,6 +62,13 @@ from pharmacy.models import (
     User,
 )
 from pharmacy.services.batches import batch_worksheet_data
+from pharmacy.services.fill_directions import (
+    fill_directions,
+    per_unit,
+    plan_steps,
+    schedule_start,
+    step_strengths,
+)
 from pharmacy.services.fills import fill_data
 from pharmacy.services.recall import get_recall, recall_list_rows
 from pharmacy.services.rules import current_rules
@@ -155,69 +161,8 @@ def _labellable_fill(session: Session, fill_id: int, today: date) -> Fill:
     return fill
 
 
-def _course(session: Session, fill: Fill) -> list[Fill]:
-    """The fills of this fill's course, in order."""
-    return list(
-        session.execute(
-            select(Fill)
-            .where(
-                Fill.prescription_id == fill.prescription_id,
-                Fill.course_number == fill.course_number,
-            )
-            .order_by(Fill.fill_number)
-        ).scalars()
-    )
-
-
-def _schedule_start(session: Session, fill: Fill) -> date:
-    """A titration runs from the first fill of its course."""
-    return _course(session, fill)[0].filled_on
-
-
-def _steps(rx: Prescription) -> list[TitrationStep]:
-    return [TitrationStep(dose_mg=s.dose_mg, days=s.days) for s in rx.steps]
-
-
-def _per_unit(rx: Prescription) -> Decimal:
-    return rx.strength_mg if rx.dosage_form == "capsule" else rx.concentration_mg_per_ml  # type: ignore[return-value]
-
-
-def _step_strengths(session: Session, fill: Fill) -> dict[int, Decimal]:
-    """The capsule strength each plan step is dispensed in, as far as the course has
-    dispensed it (every step, at the prescription's strength, for a one-fill course)."""
-    rx = fill.prescription
-    course = _course(session, fill)
-    if not any(f.step_positions for f in course):
-        return {position: _per_unit(rx) for position in range(len(rx.steps))}
-    return {
-        position: part.batch.strength_mg
-        for part in course
-        for position in part.step_positions or []
-        if part.batch.strength_mg is not None
-    }
-
-
-def _directions(session: Session, fill: Fill) -> list[str]:
-    rx = fill.prescription
-    if not rx.steps:
-        return [rx.directions]
-    steps = _steps(rx)
-    start = _schedule_start(session, fill)
-    if not fill.step_positions:
-        return titration_directions(rx.dosage_form, steps, _per_unit(rx), start)
-    # One strength of a course filled step by step: the dated steps this fill covers.
-    schedule = dated_schedule(steps, start)
-    strength = fill.batch.strength_mg or _per_unit(rx)
-    lines: list[str] = []
-    for position in fill.step_positions:
-        lines += titration_directions(
-            rx.dosage_form, [steps[position]], strength, schedule[position].start
-        )
-    return lines
-
-
 def _amount(rx: Prescription, dose: Decimal, per_unit: Decimal | None = None) -> str:
-    unit = per_unit if per_unit is not None else _per_unit(rx)
+    unit = per_unit if per_unit is not None else per_unit(rx)
     if rx.dosage_form == "capsule":
         count = units_per_dose(dose, unit)
         return f"{count} capsule" + ("" if count == 1 else "s") + f" of {plain(unit)} mg"
@@ -239,7 +184,7 @@ def patient_label_content(session: Session, fill: Fill, today: date) -> PatientL
     return PatientLabelContent(
         patient_name=data["patient"]["name"],
         drug_line=data["drug"],
-        directions=_directions(session, fill),
+        directions=fill_directions(session, fill, rules),
         bud=data["bud"],
         storage=data["storage"],
         lot_number=data["lot_number"],
@@ -279,8 +224,8 @@ def leaflet(
     rx = fill.prescription
     label = patient_label_content(session, fill, today)
     if rx.steps:
-        entries = dated_schedule(_steps(rx), _schedule_start(session, fill))
-        strengths = _step_strengths(session, fill)
+        entries = dated_schedule(plan_steps(rx), schedule_start(session, fill))
+        strengths = step_strengths(session, fill)
         schedule = [
             ScheduleRow(
                 e.start,
@@ -292,7 +237,7 @@ def leaflet(
         ]
     else:
         days = fill.days_supply or rx.days_supply or 30
-        dose = rx.dose_mg or _per_unit(rx)
+        dose = rx.dose_mg or per_unit(rx)
         entries = dated_schedule([TitrationStep(dose_mg=dose, days=days)], fill.filled_on)
         schedule = [
             ScheduleRow(e.start, e.end, f"{plain(e.dose_mg)} mg", _amount(rx, e.dose_mg))

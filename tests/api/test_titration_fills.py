@@ -58,6 +58,16 @@ def test_one_fill_per_strength_makes_one_course(api: Any, strengths: dict[str, A
     text = text_of(label.data)
     assert "Naltrexone HCl 3 mg capsule" in text
     assert "Take 1 capsule (3 mg) by mouth at bedtime." in text
+    # the fill's own record says what its label says: capsules of this batch's strength
+    # (the prescription's 1.5 mg capsules would be 2 capsules here, 3 for the 4.5 mg step)
+    for made, step_text in ((second, "Take 1 capsule (3 mg)"), (third, "Take 1 capsule (4.5 mg)")):
+        record = made.get_json()
+        assert step_text in record["directions"], record["directions"]
+        assert "capsules" not in record["directions"]
+        listed = api.get(f"/api/v1/prescriptions/{rx['id']}/fills", as_="tech").get_json()
+        assert [f["directions"] for f in listed if f["id"] == record["id"]] == [
+            record["directions"]
+        ]
     start = date.today() + timedelta(days=14)
     assert f"{start:%b} {start.day}" in text
     assert "1.5 mg)" not in text  # only this fill's step

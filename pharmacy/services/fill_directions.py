@@ -1,0 +1,84 @@
+"""The directions of one fill as it is dispensed: the fill record, its label and its leaflet
+all read them from here, so what the record says is what the patient's label says.
+
+A titration course filled step by step has a fill per capsule strength; each fill's
+directions count capsules of *its* batch's strength, for the dated steps it covers.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from pharmacy.compounding.directions import titration_directions
+from pharmacy.compounding.rules import Rules
+from pharmacy.compounding.titration import TitrationStep, dated_schedule
+from pharmacy.models import Fill, Prescription
+
+
+def course_of(session: Session, fill: Fill) -> list[Fill]:
+    """The fills of this fill's course, in order."""
+    return list(
+        session.execute(
+            select(Fill)
+            .where(
+                Fill.prescription_id == fill.prescription_id,
+                Fill.course_number == fill.course_number,
+            )
+            .order_by(Fill.fill_number)
+        ).scalars()
+    )
+
+
+def schedule_start(session: Session, fill: Fill) -> date:
+    """A titration runs from the first fill of its course."""
+    return course_of(session, fill)[0].filled_on
+
+
+def plan_steps(rx: Prescription) -> list[TitrationStep]:
+    return [TitrationStep(dose_mg=s.dose_mg, days=s.days) for s in rx.steps]
+
+
+def per_unit(rx: Prescription) -> Decimal:
+    """mg per capsule, or mg per mL, as prescribed."""
+    value = rx.strength_mg if rx.dosage_form == "capsule" else rx.concentration_mg_per_ml
+    assert value is not None  # a CHECK constraint requires the one its form needs
+    return value
+
+
+def step_strengths(session: Session, fill: Fill) -> dict[int, Decimal]:
+    """The capsule strength each plan step is dispensed in, as far as the course has
+    dispensed it (every step, at the prescription's strength, for a one-fill course)."""
+    rx = fill.prescription
+    course = course_of(session, fill)
+    if not any(f.step_positions for f in course):
+        return {position: per_unit(rx) for position in range(len(rx.steps))}
+    return {
+        position: part.batch.strength_mg
+        for part in course
+        for position in part.step_positions or []
+        if part.batch.strength_mg is not None
+    }
+
+
+def fill_directions(session: Session, fill: Fill, rules: Rules) -> list[str]:
+    """The directions printed for this fill, a line per dated step of a titration."""
+    rx = fill.prescription
+    if not rx.steps:
+        return [rx.directions]
+    steps = plan_steps(rx)
+    start = schedule_start(session, fill)
+    if not fill.step_positions:
+        return titration_directions(rx.dosage_form, steps, per_unit(rx), start, rules)
+    # One strength of a course filled step by step: the dated steps this fill covers.
+    schedule = dated_schedule(steps, start)
+    strength = fill.batch.strength_mg or per_unit(rx)
+    lines: list[str] = []
+    for position in fill.step_positions:
+        lines += titration_directions(
+            rx.dosage_form, [steps[position]], strength, schedule[position].start, rules
+        )
+    return lines
