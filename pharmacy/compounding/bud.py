@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.rules import Rules
+from pharmacy.compounding.units import add_days
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def beyond_use_date(
         days, storage = category.days, category.storage
         limited_by = f"USP <795> {category.label}: {days} days"
         rule = category.code
-    bud = compounded_on + timedelta(days=days)
+    bud = add_days(compounded_on, days, "compounded_on")
     for label, expiry in component_expiries:
         if expiry < compounded_on:
             raise FormulationError(
@@ -71,7 +72,7 @@ def beyond_use_date(
 def bud_warning(bud: date | BudResult, fill_date: date, days_supply: int) -> str | None:
     """A warning when the BUD falls before the fill date + days supply."""
     bud_date = bud.date if isinstance(bud, BudResult) else bud
-    needed = fill_date + timedelta(days=days_supply)
+    needed = add_days(fill_date, days_supply, "days_supply")
     if bud_date < needed:
         short = (needed - bud_date).days
         return (

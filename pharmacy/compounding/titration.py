@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from pharmacy.compounding.dose import check_dose
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.rules import DEFAULT_RULES, Rules
-from pharmacy.compounding.units import plain
+from pharmacy.compounding.units import add_days, plain
 
 FIELD = "titration"
 
@@ -74,9 +74,9 @@ def dated_schedule(steps: Sequence[TitrationStep], start: date) -> list[Schedule
     entries = []
     day = start
     for step in steps:
-        end = day + timedelta(days=step.days - 1)
+        end = add_days(day, step.days - 1, FIELD)
         entries.append(ScheduleEntry(day, end, step.dose_mg, step.days))
-        day = end + timedelta(days=1)
+        day = add_days(end, 1, FIELD)
     return entries
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from pharmacy.compounding.errors import FormulationError
@@ -118,3 +118,14 @@ def parse_expiry(s: str, field: str = "expiry") -> date:
         f"expiry '{s}' must be YYYY-MM-DD or YYYY-MM (month/year "
         "expiry means the last day of that month)",
     )
+
+
+def add_days(start: date, days: int, field: str) -> date:
+    """``start`` + ``days``, or an error naming ``field`` when the result would fall
+    outside the calendar (year 1 to 9999) instead of an OverflowError."""
+    try:
+        return start + timedelta(days=days)
+    except OverflowError:
+        raise FormulationError(
+            field, f"{start.isoformat()} + {days} days is outside the calendar"
+        ) from None

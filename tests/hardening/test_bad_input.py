@@ -222,3 +222,22 @@ def test_every_get_route_survives_nasty_values(api: Any) -> None:
                 if response.status_code >= 500:
                     problems.append(f"GET {path}{query}: {response.status_code}")
     assert not problems, "\n".join(problems[:30])
+
+
+@pytest.mark.parametrize(
+    ("body", "day"),
+    [
+        ({"dosage_form": "capsule", "strength_mg": 4.5, "quantity": 30}, "9999-07-05"),
+        (
+            {"dosage_form": "liquid", "concentration_mg_per_ml": 1, "dose_mg": 4.5, "quantity": 30},
+            "9999-12-20",
+        ),
+    ],
+)
+def test_a_date_near_the_calendars_end_is_422(api: Any, body: dict[str, Any], day: str) -> None:
+    # The BUD (180 days for capsules, 35 for a preserved liquid) would fall past 9999.
+    response = api.post(
+        "/api/v1/formulations/quote", as_="pharm", json={**body, "compounded_on": day}
+    )
+    _is_clean_error(response, 422)
+    assert "compounded_on" in response.get_json()["errors"]
