@@ -155,7 +155,9 @@ class PrescriptionOut(Schema):
     rx_number = fields.String()
     status = fields.String()
     source = fields.String()
-    patient = fields.Nested(PatientOut)
+    # Who the prescription is for, with the details it came with (a later prescription
+    # updates the patient's record, never what this one shows).
+    patient = fields.Nested(PatientOut, attribute="patient_as_prescribed")
     prescriber_id = fields.Integer()
     prescriber = fields.Nested(PrescriberOut)
     dosage_form = fields.String()

@@ -23,6 +23,7 @@ from pharmacy.models._types import Mass, UTCDateTime, utcnow
 
 PRESCRIPTION_STATUSES = ("submitted", "on_hold", "verified", "rejected", "filled", "voided")
 SOURCES = ("prescriber_portal", "api", "phone", "fax", "written")
+PATIENT_DETAILS = ("address", "phone", "allergies", "current_medications")
 
 
 class Prescription(Base):
@@ -78,6 +79,9 @@ class Prescription(Base):
     override_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("prescriptions.id"), nullable=True)
+    # The address, phone, allergies and current medications this prescription came with;
+    # the patient record holds the newest of them across all prescriptions.
+    patient_details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     patient = relationship("Patient")
     prescriber = relationship("Prescriber")
@@ -87,6 +91,22 @@ class Prescription(Base):
         cascade="all, delete-orphan",
         lazy="selectin",
     )
+
+    @property
+    def patient_as_prescribed(self) -> dict[str, Any]:
+        """The patient as this prescription shows them: who (from the record) with the
+        details the prescription came with."""
+        patient = self.patient
+        details = self.patient_details or {
+            name: getattr(patient, name) for name in PATIENT_DETAILS
+        }
+        return {
+            "id": patient.id,
+            "first_name": patient.first_name,
+            "last_name": patient.last_name,
+            "date_of_birth": patient.date_of_birth,
+            **{name: details.get(name) for name in PATIENT_DETAILS},
+        }
 
 
 class PrescriptionStep(Base):

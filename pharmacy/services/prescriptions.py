@@ -22,6 +22,7 @@ from pharmacy.compounding.titration import TitrationStep, capsules_for_plan, vol
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Patient, Prescriber, Prescription, PrescriptionStep
 from pharmacy.models._types import utcnow
+from pharmacy.models.prescriptions import PATIENT_DETAILS
 from pharmacy.prebuilt import Prebuilt
 from pharmacy.services.counters import next_value
 from pharmacy.services.liquid_checks import check_liquid_doses
@@ -90,7 +91,7 @@ def _plan_from(data: dict[str, Any], days_supply: int | None) -> Plan:
 _PATIENTS = Patient.__table__
 _PRESCRIBERS = Prescriber.__table__
 _PRESCRIPTIONS = Prescription.__table__
-PATIENT_FIELDS = ("address", "phone", "allergies", "current_medications")
+PATIENT_FIELDS = PATIENT_DETAILS
 _FIND_PATIENT = Prebuilt(
     select(_PATIENTS).where(
         func.lower(_PATIENTS.c.first_name) == bindparam("first"),
@@ -134,6 +135,7 @@ INTAKE_COLUMNS = (
     "created_at",
     "updated_at",
     "supersedes_id",
+    "patient_details",
 )
 _ADD_PRESCRIPTION = Prebuilt(
     insert(_PRESCRIPTIONS).returning(_PRESCRIPTIONS.c.id), columns=INTAKE_COLUMNS
@@ -183,14 +185,40 @@ class PatientChange:
     after: dict[str, Any] | None = None
 
 
-def _find_or_create_patient(
-    session: Session, details: dict[str, Any]
-) -> tuple[dict[str, Any], PatientChange | None]:
-    """One record per person (same name and date of birth): the newest prescription brings
-    the current address, phone, allergies and medications. Returns the patient as the
-    response shows it, and what changed for the audit trail."""
+@dataclass(frozen=True)
+class IntakePatient:
+    """The person a prescription is for: as the prescription shows them, and the
+    allergies their record holds from every prescription."""
+
+    as_prescribed: dict[str, Any]
+    recorded_allergies: list[str]
+    change: PatientChange | None
+
+
+def _merged_record(stored: dict[str, Any], sent: dict[str, Any]) -> dict[str, Any]:
+    """The record after one more prescription. A new address or phone replaces the old
+    one, a blank one keeps it; an allergy is never dropped because a prescription left it
+    out; the current medications are the newest list."""
+    allergies = list(stored["allergies"] or [])
+    known = {allergy.casefold() for allergy in allergies}
+    for allergy in sent["allergies"]:
+        if allergy.casefold() not in known:
+            allergies.append(allergy)
+            known.add(allergy.casefold())
+    return {
+        "address": sent["address"] or stored["address"],
+        "phone": sent["phone"] or stored["phone"],
+        "allergies": allergies,
+        "current_medications": sent["current_medications"],
+    }
+
+
+def _find_or_create_patient(session: Session, details: dict[str, Any]) -> IntakePatient:
+    """One record per person (same name and date of birth), which the newest prescription
+    brings up to date (`_merged_record`). The prescription itself shows the details it
+    came with, so no prescriber sees what another one sent."""
     connection = session.connection()
-    fields = {
+    sent = {
         "address": details.get("address", ""),
         "phone": details.get("phone", ""),
         "allergies": list(details.get("allergies", [])),
@@ -210,21 +238,41 @@ def _find_or_create_patient(
             "last_name": details["last_name"],
             "date_of_birth": details["date_of_birth"],
         }
-        patient_id = _ADD_PATIENT.scalar(connection, {**identity, **fields, "created_at": utcnow()})
-        return {"id": patient_id, **identity, **fields}, PatientChange("patient.created")
-    patient = {
+        patient_id = _ADD_PATIENT.scalar(connection, {**identity, **sent, "created_at": utcnow()})
+        return IntakePatient(
+            {"id": patient_id, **identity, **sent},
+            sent["allergies"],
+            PatientChange("patient.created"),
+        )
+    as_prescribed = {
         "id": stored["id"],
         "first_name": stored["first_name"],
         "last_name": stored["last_name"],
         "date_of_birth": stored["date_of_birth"],
-        **fields,
+        **sent,
     }
+    record = _merged_record(stored, sent)
     # The audit names which fields changed, not their (identifying) values.
-    changed = sorted(name for name in fields if stored[name] != fields[name])
+    changed = sorted(name for name in PATIENT_FIELDS if stored[name] != record[name])
     if not changed:
-        return patient, None
-    _UPDATE_PATIENT.run(connection, {"patient_id": stored["id"], **fields})
-    return patient, PatientChange("patient.updated", after={"changed": changed})
+        return IntakePatient(as_prescribed, record["allergies"], None)
+    _UPDATE_PATIENT.run(connection, {"patient_id": stored["id"], **record})
+    return IntakePatient(
+        as_prescribed,
+        record["allergies"],
+        PatientChange("patient.updated", after={"changed": changed}),
+    )
+
+
+def allergies_only_on_file(rx: Prescription) -> list[str]:
+    """Allergies the patient's record holds from other prescriptions than this one (for
+    pharmacy staff: a prescriber sees only what they sent)."""
+    sent = {allergy.casefold() for allergy in rx.patient_as_prescribed["allergies"] or []}
+    return [a for a in rx.patient.allergies or [] if a.casefold() not in sent]
+
+
+def _lactose_allergy(allergies: list[str]) -> bool:
+    return "lactose" in " ".join(allergies).lower()
 
 
 def _quantity_for_plan(dosage_form: str, plan: Plan, strength: Decimal) -> Decimal:
@@ -373,15 +421,20 @@ def _intake(
             "The prescriber has not attested that the patient takes no opioid medicines."
         )
     chosen = rules.filler(filler) if filler else None
-    allergies = " ".join(data["patient"].get("allergies", [])).lower()
-    if chosen is not None and chosen.contains_lactose and "lactose" in allergies:
+    with_lactose = chosen is not None and chosen.contains_lactose
+    if with_lactose and _lactose_allergy(data["patient"].get("allergies", [])):
         raise Invalid("filler", "the patient is allergic to lactose; choose another filler")
 
     # The Rx number comes before the patient look-up on purpose: its counter row stays
     # locked until commit, so two intakes for the same new person cannot both miss the
     # record and make twins.
     rx_number = f"RX{next_value(session, RX_COUNTER, start=RX_FIRST)}"
-    patient, patient_change = _find_or_create_patient(session, data["patient"])
+    person = _find_or_create_patient(session, data["patient"])
+    if with_lactose and _lactose_allergy(person.recorded_allergies):
+        raise Invalid(
+            "filler", "the patient's record lists a lactose allergy; choose another filler"
+        )
+    patient = person.as_prescribed
     now = utcnow()
     refills = data.get("refills", 0)
     values: dict[str, Any] = {
@@ -411,6 +464,7 @@ def _intake(
         "created_at": now,
         "updated_at": now,
         "supersedes_id": supersedes_id,
+        "patient_details": {name: patient[name] for name in PATIENT_FIELDS},
     }
     connection = session.connection()
     rx_id = _ADD_PRESCRIPTION.scalar(connection, values)
@@ -424,19 +478,20 @@ def _intake(
             connection,
             [{"prescription_id": rx_id, "position": i, **step} for i, step in enumerate(steps)],
         )
-    if patient_change is not None:
+    if person.change is not None:
         audit.record(
             session,
             actor,
-            patient_change.action,
+            person.change.action,
             "patient",
             patient["id"],
-            after=patient_change.after,
+            after=person.change.after,
         )
     created = {
         **values,
         "id": rx_id,
         "patient": patient,
+        "patient_as_prescribed": patient,
         "prescriber": prescriber,
         "steps": steps,
         "verified_by_user_id": None,

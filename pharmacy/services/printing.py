@@ -161,8 +161,8 @@ def _labellable_fill(session: Session, fill_id: int, today: date) -> Fill:
     return fill
 
 
-def _amount(rx: Prescription, dose: Decimal, per_unit: Decimal | None = None) -> str:
-    unit = per_unit if per_unit is not None else per_unit(rx)
+def _amount(rx: Prescription, dose: Decimal, strength: Decimal | None = None) -> str:
+    unit = strength if strength is not None else per_unit(rx)
     if rx.dosage_form == "capsule":
         count = units_per_dose(dose, unit)
         return f"{count} capsule" + ("" if count == 1 else "s") + f" of {plain(unit)} mg"

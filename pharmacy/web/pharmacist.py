@@ -62,6 +62,9 @@ def review_page(prescription_id: int, errors: FormErrors | None = None,
         "extra": extras.prescription_extras(g.actor, rx),
         "fill_values": dict(request.form) if action == "fill" else {},
         "fill_steps": request.form.getlist("steps") if action == "fill" else [],
+        "allergies_on_file": []
+        if g.actor.role == "prescriber"
+        else prescriptions.allergies_only_on_file(rx),
     }
     return render_template("web/prescription.html", **context), errors.status if errors else 200
 

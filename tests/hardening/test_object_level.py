@@ -108,6 +108,60 @@ def test_prescriber_sees_only_own_prescriptions(api: Any) -> None:
     assert {item["id"] for item in staff["items"]} == {a["id"], b["id"]}
 
 
+def test_a_shared_patient_shows_each_prescriber_only_what_they_sent(api: Any, raw: Any) -> None:
+    # The same person (name and date of birth) from two prescribers: one patient record,
+    # but neither prescriber sees what the other sent, and a later prescription that
+    # leaves things out does not erase them from the record.
+    first = submit(
+        api,
+        "drA",
+        patient={
+            "phone": "(217) 555-0100",
+            "allergies": ["lactose"],
+            "current_medications": ["sertraline 50 mg"],
+        },
+    )
+    second = submit(
+        api,
+        "drB",
+        patient={
+            "address": "2 Other Road",
+            "phone": "",
+            "allergies": [],
+            "current_medications": ["tramadol 50 mg"],
+        },
+    )
+    assert first["patient"]["id"] == second["patient"]["id"]
+    shown_to_b = [
+        second["patient"],
+        api.get(f"/api/v1/prescriptions/{second['id']}", as_="drB").get_json()["patient"],
+    ]
+    for patient in shown_to_b:
+        assert patient["phone"] == "" and patient["allergies"] == []
+        assert patient["current_medications"] == ["tramadol 50 mg"]
+        assert patient["address"] == "2 Other Road"
+    shown_to_a = api.get(f"/api/v1/prescriptions/{first['id']}", as_="drA").get_json()["patient"]
+    assert shown_to_a["phone"] == "(217) 555-0100"
+    assert shown_to_a["allergies"] == ["lactose"]
+    assert shown_to_a["current_medications"] == ["sertraline 50 mg"]
+    assert shown_to_a["address"] == "1 Example Street"
+    # The record: the newest address and medications, the phone not blanked, the allergy kept.
+    record = raw(
+        "SELECT address, phone, allergies, current_medications FROM patients WHERE id = :id",
+        id=first["patient"]["id"],
+    ).one()
+    assert record.address == "2 Other Road" and record.phone == "(217) 555-0100"
+    assert "lactose" in str(record.allergies) and "tramadol" in str(record.current_medications)
+    # A lactose filler is refused for the person whose record lists the allergy.
+    refused = api.post(
+        "/api/v1/prescriptions",
+        as_="drB",
+        json=rx_payload(filler="lactose", patient={"allergies": []}),
+    )
+    assert refused.status_code == 422
+    assert "filler" in refused.get_json()["errors"]
+
+
 def test_prescriber_cannot_prescribe_as_another(api: Any) -> None:
     other = api.accounts["drB"].prescriber_id
     response = api.post(

@@ -85,6 +85,12 @@ def _prescription(
         "created_at": now,
         "updated_at": now,
         "supersedes_id": None,
+        "patient_details": {
+            "address": "",
+            "phone": "",
+            "allergies": ["latex"],
+            "current_medications": ["naïve café ✓"],
+        },
     }
     assert set(values) == set(INTAKE_COLUMNS)
     return values

@@ -202,3 +202,19 @@ def test_dose_above_the_usual_range_needs_an_acknowledgement(browser_for: Any) -
     done = pharmacist.post(f"/prescriptions/{rid}/verify",
                            {"password": PASSWORD, "acknowledge_warnings": "on"})
     assert done.status_code == 302
+
+
+def test_pharmacy_staff_see_allergies_on_file_from_other_prescriptions(
+    browser_for: Any, api: Any
+) -> None:
+    from tests.hardening.helpers import submit
+
+    submit(api, "drA", patient={"allergies": ["Penicillin"]})
+    second = submit(api, "drB", patient={"allergies": []})
+    page = f"/prescriptions/{second['id']}"
+    staff = browser_for("pharm")
+    html = staff.text(staff.get(page))
+    assert 'id="allergies-on-file"' in html and "Penicillin" in html
+    prescriber = browser_for("drB")
+    html = prescriber.text(prescriber.get(page))
+    assert "Penicillin" not in html and "allergies-on-file" not in html
