@@ -615,6 +615,24 @@ def _give_back(session: Session, source: Source, amount: Decimal) -> None:
         )
 
 
+def batch_has_lactose(batch: Batch) -> bool:
+    """Whether anything that went into the batch contains lactose: 50 mg tablets, a
+    lactose filler, or a triturate made with one."""
+    for component in batch.components:
+        lot = component.ingredient_lot
+        if lot is not None and lot.item.contains_lactose:
+            return True
+        if component.source_batch is not None and batch_has_lactose(component.source_batch):
+            return True
+    return False
+
+
+def _source_has_lactose(source: Source) -> bool:
+    if source.lot is not None:
+        return bool(source.lot.item.contains_lactose)
+    return source.batch is not None and batch_has_lactose(source.batch)
+
+
 def _prescription_check(session: Session, data: dict[str, Any], plan: Plan) -> int | None:
     rx_id = data.get("prescription_id")
     if rx_id is None:
@@ -626,6 +644,14 @@ def _prescription_check(session: Session, data: dict[str, Any], plan: Plan) -> i
         raise Conflict(f"A {rx.status} prescription cannot have a batch made for it.")
     if rx.dosage_form != plan.dosage_form:
         raise Invalid("formula_code", f"the prescription is for a {rx.dosage_form}")
+    if "lactose" in " ".join(rx.patient.allergies or []).lower():
+        with_lactose = [c.description for c in plan.components if _source_has_lactose(c.source)]
+        if with_lactose:
+            raise Conflict(
+                f"The patient's record lists a lactose allergy and {', '.join(with_lactose)} "
+                "contain lactose: choose lactose-free lots.",
+                {"lot_ids": ["contains lactose"]},
+            )
     return rx.id
 
 

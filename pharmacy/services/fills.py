@@ -32,7 +32,7 @@ from pharmacy.compounding.titration import units_per_dose
 from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Batch, Fill, PharmacyDetails, Prescription
-from pharmacy.services.batches import batch_state, try_take_from_batch
+from pharmacy.services.batches import batch_has_lactose, batch_state, try_take_from_batch
 from pharmacy.services.fill_directions import fill_directions
 from pharmacy.services.prescriptions import locked_prescription
 from pharmacy.services.rules import current_rules
@@ -59,6 +59,18 @@ def batch_mismatch(rx: Prescription, batch: Batch, *, by_step: bool = False) -> 
         )
     if batch.prescription_id is not None and batch.prescription_id != rx.id:
         return f"batch {batch.lot_number} was made for another patient's prescription"
+    return None
+
+
+def lactose_conflict(rx: Prescription, batch: Batch) -> str | None:
+    """Why this batch must not go to this patient, when their record lists a lactose
+    allergy and the batch contains lactose."""
+    allergies = " ".join(rx.patient.allergies or []).lower()
+    if "lactose" in allergies and batch_has_lactose(batch):
+        return (
+            f"batch {batch.lot_number} contains lactose and the patient's record lists a "
+            "lactose allergy"
+        )
     return None
 
 
@@ -172,6 +184,9 @@ def create_fill(
     mismatch = batch_mismatch(rx, batch, by_step=positions is not None)
     if mismatch:
         raise Invalid("batch_id", mismatch)
+    allergy = lactose_conflict(rx, batch)
+    if allergy:
+        raise Conflict(f"Cannot dispense: {allergy}.", {"batch_id": [allergy]})
     if positions is not None:
         needed = _step_quantity(rx, batch, positions)
         if quantity != needed:

@@ -1,0 +1,67 @@
+"""A patient whose record lists a lactose allergy never receives a batch with lactose in
+it (50 mg tablets, a lactose filler, or a triturate made with one), whichever prescription
+the allergy was recorded on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.conftest import PASSWORD
+from tests.stock_support import (
+    capsule_stock,
+    fill,
+    make_batch,
+    record_as_planned,
+    released_batch,
+    stocked,
+    verified_rx,
+)
+
+ALLERGIC = {
+    "first_name": "Lena",
+    "last_name": "Lactase",
+    "date_of_birth": "1980-02-02",
+    "allergies": ["Lactose (hives)"],
+}
+
+
+def _tablet_batch(api: Any, stock: dict[str, Any], **extra: Any) -> Any:
+    tablets = stocked(api, "naltrexone-50mg-tablet", quantity=20, unit="each")
+    return make_batch(
+        api,
+        quantity=30,
+        lot_ids=[tablets["id"], stock["filler"]["id"], stock["shell"]["id"]],
+        **extra,
+    )
+
+
+def test_no_lactose_batch_for_a_lactose_allergy(api: Any) -> None:
+    stock = capsule_stock(api)
+    # The allergy is on the first prescription; the second one leaves it out.
+    verified_rx(api, patient=ALLERGIC, quantity=30)
+    rx = verified_rx(api, patient={**ALLERGIC, "allergies": []}, quantity=30, prescriber="drB")
+    made = _tablet_batch(api, stock)
+    assert made.status_code == 201, made.get_json()
+    batch = made.get_json()
+    assert record_as_planned(api, batch).status_code == 200
+    released = api.post(
+        f"/api/v1/batches/{batch['id']}/release",
+        as_="pharm",
+        json={"password": PASSWORD, "acknowledge_deviations": True},
+    )
+    assert released.status_code == 200, released.get_json()
+
+    refused = fill(api, rx["id"], batch["id"], 30)
+    assert refused.status_code == 409, refused.get_json()
+    body = refused.get_json()
+    assert "batch_id" in body["errors"] and "lactose" in body["message"]
+    assert "Lena" not in body["message"]  # no patient data in the message
+
+    # Nor can a batch be made for the prescription from tablets.
+    for_rx = _tablet_batch(api, stock, prescription_id=rx["id"])
+    assert for_rx.status_code == 409, for_rx.get_json()
+    assert "lot_ids" in for_rx.get_json()["errors"]
+
+    # A lactose-free batch fills it.
+    plain_batch = released_batch(api, quantity=60)
+    assert fill(api, rx["id"], plain_batch["id"], 30).status_code == 201
