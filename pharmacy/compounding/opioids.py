@@ -21,6 +21,7 @@ class OpioidMatch:
     washout_text: str
     drug_class: str = "short_acting"
     note: str = ""
+    spelt_as: str | None = None  # the word that is one slip from the term, if not exact
 
 
 def tokens(text: str) -> list[str]:
@@ -57,6 +58,39 @@ def _build_index(rules: Rules) -> tuple[dict[str, list[OpioidTerm]], int]:
     return index, longest
 
 
+def one_edit_apart(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one letter added, dropped or changed, or two neighbours
+    swapped (Damerau-Levenshtein distance 1)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        if len(diff) == 1:
+            return True
+        i = diff[0]
+        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def _misspelt(
+    words: list[str], index: dict[str, list[OpioidTerm]], min_letters: int
+) -> dict[str, tuple[OpioidTerm, str]]:
+    """Terms a word (or two joined: "oxy cotin") spells with one slip, by ingredient,
+    with the text that matched. Only letters, and only as long as ``min_letters``:
+    "Tylenol 8" must not read as "Tylenol 3"."""
+    found: dict[str, tuple[OpioidTerm, str]] = {}
+    runs = words + [a + b for a, b in zip(words, words[1:], strict=False)]
+    for run in runs:
+        if len(run) < min_letters or not run.isalpha() or run in index:
+            continue
+        for key, terms in index.items():
+            if len(key) >= min_letters and key.isalpha() and one_edit_apart(run, key):
+                for term in terms:
+                    found.setdefault(term.ingredient, (term, run))
+    return found
+
+
 def _screen_one(
     medication: str, rules: Rules, index: dict[str, list[OpioidTerm]], longest: int
 ) -> list[OpioidMatch]:
@@ -72,9 +106,14 @@ def _screen_one(
                 best = found.get(term.ingredient)
                 if best is None or len(_compact(best.term)) < len(run):
                     found[term.ingredient] = term
+    misspelt = {
+        ingredient: hit
+        for ingredient, hit in _misspelt(words, index, rules.opioid_misspelling_min_letters).items()
+        if ingredient not in found
+    }
     extended = bool(set(words) & set(rules.extended_release_words))
     matches = []
-    for term in found.values():
+    for term, spelt in [(t, None) for t in found.values()] + list(misspelt.values()):
         drug_class = term.drug_class
         if drug_class == "short_acting" and extended and term.severity == "stop":
             drug_class = "long_acting"
@@ -88,6 +127,7 @@ def _screen_one(
                 washout,
                 drug_class,
                 term.note,
+                spelt_as=spelt,
             )
         )
     return matches
@@ -108,15 +148,20 @@ def hold_reasons(matches: Sequence[OpioidMatch]) -> list[str]:
     """Messages for the pharmacist: the drug matched and the washout guidance."""
     reasons = []
     for m in matches:
+        matched = (
+            f"matched '{m.matched_term}'"
+            if m.spelt_as is None
+            else f"'{m.spelt_as}' reads as '{m.matched_term}', one letter apart"
+        )
         if m.severity == "stop":
             reasons.append(
-                f"'{m.medication}' contains {m.ingredient} (matched '{m.matched_term}'), an "
+                f"'{m.medication}' contains {m.ingredient} ({matched}), an "
                 "opioid: naltrexone blocks opioids and would cause sudden withdrawal. Hold for "
                 f"a pharmacist: {m.washout_text}."
             )
         else:
             reasons.append(
-                f"'{m.medication}' matched '{m.matched_term}' ({m.ingredient}): "
+                f"'{m.medication}' {matched} ({m.ingredient}): "
                 f"{m.note or 'review with the patient before starting naltrexone'}."
             )
     return reasons

@@ -230,22 +230,24 @@ _OPIOID_TERMS: tuple[OpioidTerm, ...] = tuple(
     _terms(
         "buprenorphine",
         "buprenorphine, Suboxone, Subutex, Zubsolv, Bunavail, Butrans, "
-        "Belbuca, Buprenex, Sublocade, Brixadi, Cassipa",
+        "Belbuca, Buprenex, Sublocade, Brixadi, Cassipa, Probuphine, Temgesic, Espranor, "
+        "Transtec, BuTrans",
         "buprenorphine",
     )
-    + _terms("methadone", "methadone, Dolophine, Methadose, Diskets", "methadone")
+    + _terms("methadone", "methadone, Dolophine, Methadose, Diskets, Physeptone", "methadone")
     + _terms("butorphanol", "butorphanol, Stadol")
     + _terms(
         "codeine",
-        "codeine, Tylenol 3, Tylenol 4, Tylenol No 3, Tylenol No 4, "
+        "codeine, Tylenol 2, Tylenol 3, Tylenol 4, Tylenol No 2, Tylenol No 3, Tylenol No 4, "
         "Tylenol with codeine, Tylenol w codeine, Tuzistra, Tuxarin, Robitussin AC, "
-        "Cheratussin AC, Guiatuss AC",
+        "Cheratussin AC, Guiatuss AC, co-codamol, Solpadol, Tylex, Kapake, Zapain, "
+        "Codipar, Panadeine, Nurofen Plus, Solpadeine",
     )
-    + _terms("dihydrocodeine", "dihydrocodeine, Trezix, Synalgos DC, Panlor")
+    + _terms("dihydrocodeine", "dihydrocodeine, Trezix, Synalgos DC, Panlor, co-dydramol, DF118")
     + _terms(
         "fentanyl", "fentanyl, Actiq, Fentora, Sublimaze, Abstral, Subsys, Lazanda, Onsolis, Ionsys"
     )
-    + _terms("fentanyl", "Duragesic", _LONG)
+    + _terms("fentanyl", "Duragesic, Durogesic, Matrifen", _LONG)
     + _terms("alfentanil", "alfentanil, Alfenta")
     + _terms("sufentanil", "sufentanil, Sufenta, Dsuvia")
     + _terms("remifentanil", "remifentanil, Ultiva")
@@ -253,7 +255,7 @@ _OPIOID_TERMS: tuple[OpioidTerm, ...] = tuple(
         "hydrocodone",
         "hydrocodone, Vicodin, Norco, Lortab, Lorcet, Xodol, Verdrocet, "
         "Vicoprofen, Reprexain, Ibudone, Xylon, Tussionex, Hycodan, TussiCaps, Hycet, "
-        "Zamicet, Zydone, Anexsia",
+        "Zamicet, Zydone, Anexsia, Hydromet, Tussigon, Flowtuss, Lorcet Plus",
     )
     + _terms("hydrocodone", "Hysingla, Zohydro, Vantrela", _LONG)
     + _terms("benzhydrocodone", "benzhydrocodone, Apadaz")
@@ -261,27 +263,38 @@ _OPIOID_TERMS: tuple[OpioidTerm, ...] = tuple(
     + _terms("hydromorphone", "Exalgo", _LONG)
     + _terms("levorphanol", "levorphanol, Levo Dromoran")
     + _terms("meperidine", "meperidine, pethidine, Demerol, Meperitab")
-    + _terms("morphine", "morphine, Roxanol, Duramorph, Infumorph, Mitigo")
-    + _terms("morphine", "MS Contin, Kadian, Avinza, Arymo, MorphaBond, Embeda", _LONG)
+    + _terms("morphine", "morphine, Roxanol, Duramorph, Infumorph, Mitigo, Oramorph, Sevredol")
+    + _terms(
+        "morphine",
+        "MS Contin, Kadian, Avinza, Arymo, MorphaBond, Embeda, MST Continus, Zomorph, "
+        "Morphgesic",
+        _LONG,
+    )
+    + _terms("diamorphine", "diamorphine, heroin")
     + _terms("nalbuphine", "nalbuphine, Nubain")
     + _terms("opium", "opium, paregoric, laudanum")
     + _terms("oliceridine", "oliceridine, Olinvyk")
     + _terms(
         "oxycodone",
         "oxycodone, Roxicodone, Percocet, Percodan, Endocet, Endodan, "
-        "Roxicet, Oxaydo, RoxyBond, Primlev, Xartemis, Oxecta, Tylox",
+        "Roxicet, Oxaydo, RoxyBond, Primlev, Xartemis, Oxecta, Tylox, Prolate, Nalocet, "
+        "OxyIR, Oxy IR, OxyNorm, Shortec, Oxynorm",
     )
-    + _terms("oxycodone", "OxyContin, Xtampza, Targiniq, Troxyca", _LONG)
+    + _terms("oxycodone", "OxyContin, Xtampza, Targiniq, Troxyca, Longtec, Targin", _LONG)
     + _terms("oxymorphone", "oxymorphone, Opana")
     + _terms("pentazocine", "pentazocine, Talwin")
-    + _terms("tapentadol", "tapentadol, Nucynta")
-    + _terms("tramadol", "tramadol, Ultram, Ultracet, Qdolo, Seglentis, Rybix")
-    + _terms("tramadol", "ConZip, Ryzolt", _LONG)
-    + _terms("diphenoxylate", "diphenoxylate, Lomotil")
+    + _terms("tapentadol", "tapentadol, Nucynta, Palexia")
+    + _terms("tramadol", "tramadol, Ultram, Ultracet, Qdolo, Seglentis, Rybix, Zydol, Tramacet")
+    + _terms("tramadol", "ConZip, Ryzolt, Zamadol, Marol", _LONG)
+    + _terms("propoxyphene", "propoxyphene, dextropropoxyphene, Darvon, Darvocet")
+    + _terms("diphenoxylate", "diphenoxylate, Lomotil, Lonox")
     + _terms("difenoxin", "difenoxin, Motofen")
     + _terms("eluxadoline", "eluxadoline, Viberzi")
     + _terms("loperamide", "loperamide, Imodium", severity="warning", note=_LOPERAMIDE_NOTE)
     + _terms("kratom", "kratom, mitragynine", severity="warning", note=_KRATOM_NOTE)
+    # Concentrated 7-hydroxymitragynine products are potent opioid agonists in their own
+    # right (FDA, 2025), not the leaf: a stop like any opioid.
+    + _terms("7-hydroxymitragynine", "7-hydroxymitragynine, 7-OH, 7OH")
 )
 
 _WASHOUT_TEXTS: dict[str, str] = {
@@ -332,7 +345,7 @@ def _meta(unit: str, source: str, kind: str) -> dict[str, str]:
 class Rules:
     """Every default the engine uses. Each field carries its unit and DOMAIN.md source."""
 
-    version: str = field(default="2026.1", metadata=_meta("", "rules release", "str"))
+    version: str = field(default="2026.2", metadata=_meta("", "rules release", "str"))
     # Where the pharmacy changed a rule, the source it gave (its SOP, a study…) replaces
     # the seeded citation: every result names the rule that produced it as it stands now.
     sources: Mapping[str, str] = field(
@@ -468,6 +481,15 @@ class Rules:
 
     opioid_terms: tuple[OpioidTerm, ...] = field(
         default=_OPIOID_TERMS, metadata=_meta("names", f"{_DOMAIN} §8", "opioids")
+    )
+    # A misspelt opioid ("Percoset", "oxycodon", "bupenorphine") is still an opioid: a word
+    # this long that is one edit from a term (a letter added, dropped, changed or two
+    # swapped) matches it. Shorter words would confuse real drugs ("Ultra" for "Ultram").
+    opioid_misspelling_min_letters: int = field(
+        default=7,
+        metadata=_meta(
+            "letters", f"project convention for {_DOMAIN} §8 (err towards a hold)", "int"
+        ),
     )
     extended_release_words: tuple[str, ...] = field(
         default=(

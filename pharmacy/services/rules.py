@@ -61,15 +61,41 @@ def current_rules(session: Session) -> Rules:
 
 
 def seed_rules(session: Session) -> int:
-    """Insert any default rule that has no row yet; never overwrite an admin's change."""
-    existing = set(session.execute(select(RuleValue.name)).scalars())
-    added = 0
+    """Insert any default rule that has no row yet, and bring a default no one has changed
+    up to this release (a longer opioid table, say); never overwrite an admin's change.
+    Returns how many rows were added or brought up to date."""
+    stored = {row.name: row for row in session.execute(select(RuleValue)).scalars()}
+    touched = 0
     for rule in DEFAULT_RULES.as_records():
-        if rule.name in existing:
+        row = stored.get(rule.name)
+        if row is None:
+            session.add(
+                RuleValue(name=rule.name, value=rule.value, unit=rule.unit, source=rule.source)
+            )
+            touched += 1
             continue
-        session.add(RuleValue(name=rule.name, value=rule.value, unit=rule.unit, source=rule.source))
-        added += 1
-    return added
+        untouched = row.version == 1 and row.updated_by_user_id is None
+        current = (row.value, row.unit, row.source) == (rule.value, rule.unit, rule.source)
+        if current or not untouched:
+            continue
+        audit.record(
+            session,
+            audit.SYSTEM,
+            "rule.release_updated",
+            "rule",
+            rule.name,
+            before={"release": _release(stored)},
+            after={"release": DEFAULT_RULES.version},
+        )
+        row.value, row.unit, row.source = rule.value, rule.unit, rule.source
+        row.updated_at = utcnow()
+        touched += 1
+    return touched
+
+
+def _release(stored: dict[str, RuleValue]) -> Any:
+    row = stored.get("version")
+    return None if row is None else row.value
 
 
 def change_rule(session: Session, actor: Actor, name: str, value: Any, source: str) -> RuleValue:

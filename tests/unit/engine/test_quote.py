@@ -62,7 +62,7 @@ def test_capsule_quote_shape_and_numbers():
         "storage": "room temperature or refrigerator",
         "limited_by": "component 1 expires 2027-01-31",
     }
-    assert out["rules_version"] == "2026.1"
+    assert out["rules_version"] == "2026.2"
     assert "capsule_overage_percent" in out["rules_used"]
     assert "bud_categories" in out["rules_used"]
     assert out["steps"][-1].startswith("Beyond-use date 2027-01-31")

@@ -11,7 +11,12 @@ from pharmacy.compounding.directions import (
     fixed_directions,
     titration_directions,
 )
-from pharmacy.compounding.opioids import hold_reasons, is_hard_stop, screen_medications
+from pharmacy.compounding.opioids import (
+    hold_reasons,
+    is_hard_stop,
+    one_edit_apart,
+    screen_medications,
+)
 from pharmacy.compounding.titration import (
     TITRATION_TEMPLATES,
     ScheduleEntry,
@@ -222,6 +227,33 @@ def test_directions_text():
         ("sufentanil", "sufentanil", "short_acting"),
         ("alfentanil", "alfentanil", "short_acting"),
         ("remifentanil", "remifentanil", "short_acting"),
+        # US brands and combinations
+        ("Probuphine implant", "buprenorphine", "buprenorphine"),
+        ("Hydromet syrup", "hydrocodone", "short_acting"),
+        ("Tussigon", "hydrocodone", "short_acting"),
+        ("Lonox", "diphenoxylate", "short_acting"),
+        ("Prolate 10/300", "oxycodone", "short_acting"),
+        ("Nalocet", "oxycodone", "short_acting"),
+        ("Tylenol #2", "codeine", "short_acting"),
+        ("Oxy IR 5 mg", "oxycodone", "short_acting"),
+        ("OxyIR", "oxycodone", "short_acting"),
+        ("Darvocet-N 100", "propoxyphene", "short_acting"),
+        ("heroin", "diamorphine", "short_acting"),
+        ("7-OH tablets", "7-hydroxymitragynine", "short_acting"),
+        # UK and international names
+        ("co-codamol 30/500", "codeine", "short_acting"),
+        ("co-dydramol", "dihydrocodeine", "short_acting"),
+        ("Zydol 50 mg", "tramadol", "short_acting"),
+        ("OxyNorm", "oxycodone", "short_acting"),
+        ("Palexia", "tapentadol", "short_acting"),
+        ("Zomorph", "morphine", "long_acting"),
+        ("MST Continus", "morphine", "long_acting"),
+        ("Temgesic", "buprenorphine", "buprenorphine"),
+        ("Durogesic", "fentanyl", "long_acting"),
+        ("Oramorph", "morphine", "short_acting"),
+        ("Sevredol", "morphine", "short_acting"),
+        ("Physeptone", "methadone", "methadone"),
+        ("diamorphine", "diamorphine", "short_acting"),
     ],
 )
 def test_opioid_matches(medication, ingredient, drug_class):
@@ -269,6 +301,46 @@ def test_opioid_warnings(medication, ingredient):
 )
 def test_opioid_negatives(medication):
     assert screen_medications([medication], R) == []
+
+
+@pytest.mark.parametrize(
+    ("medication", "ingredient", "spelt"),
+    [
+        ("Percoset 5/325", "oxycodone", "percoset"),
+        ("oxycodon 5 mg", "oxycodone", "oxycodon"),
+        ("Oxycotin 20 mg", "oxycodone", "oxycotin"),
+        ("oxy cotin", "oxycodone", "oxycotin"),
+        ("Suboxon film", "buprenorphine", "suboxon"),
+        ("methadon", "methadone", "methadon"),
+        ("fentanil patch", "fentanyl", "fentanil"),
+        ("bupenorphine", "buprenorphine", "bupenorphine"),
+        ("hydrocodnoe", "hydrocodone", "hydrocodnoe"),  # two letters swapped
+    ],
+)
+def test_a_misspelt_opioid_is_held(medication, ingredient, spelt):
+    matches = screen_medications([medication], R)
+    assert [(m.ingredient, m.severity, m.spelt_as) for m in matches] == [
+        (ingredient, "stop", spelt)
+    ]
+    assert "one letter apart" in hold_reasons(matches)[0]
+
+
+@pytest.mark.parametrize(
+    "medication",
+    # a word shorter than the rule's minimum, or with digits, is never read as a misspelling
+    ["Norko", "Ultra Omega-3", "Tylenol 8 HR", "loratadine", "metformin", "Aviane", "Codral"],
+)
+def test_near_names_that_are_not_opioids(medication):
+    assert screen_medications([medication], R) == []
+
+
+def test_one_edit_apart():
+    assert one_edit_apart("percocet", "percoset")
+    assert one_edit_apart("oxycontin", "oxycotin")
+    assert one_edit_apart("oxycodone", "oxycodoen")
+    assert not one_edit_apart("oxycodone", "oxycodone")
+    assert not one_edit_apart("codeine", "cocaine")
+    assert not one_edit_apart("tramadol", "trandolapril")
 
 
 @pytest.mark.parametrize(

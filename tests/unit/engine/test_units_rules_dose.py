@@ -158,7 +158,7 @@ def test_rule_defaults_are_domain_numbers():
         ("purified_water", D("0"), "qs"),
     ]
     assert "Fawcett" in r.fawcett_reference and "31:1291" in r.fawcett_reference
-    assert r.version == "2026.1"
+    assert r.version == "2026.2"
     # the MW ratios of DOMAIN §1
     assert round(r.mw_naltrexone_hcl / r.mw_naltrexone_base, 4) == D("1.1068")
     assert round(r.mw_naltrexone_hcl_dihydrate / r.mw_naltrexone_hcl, 4) == D("1.0954")
