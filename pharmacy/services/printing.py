@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from sqlalchemy import exists, select
@@ -50,7 +50,7 @@ from pharmacy.audit import Actor
 from pharmacy.compounding.liquids import liquid_auxiliary
 from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.titration import TitrationStep, dated_schedule, units_per_dose
-from pharmacy.compounding.units import format_ml, plain
+from pharmacy.compounding.units import ML_STEP, format_ml, plain
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import (
     Batch,
@@ -284,17 +284,24 @@ def batch_labels(
 ) -> bytes:
     batch = _released_batch(session, batch_id, today)
     data = batch_worksheet_data.in_session(session, batch.id, today=today)  # type: ignore[attr-defined]
+    # The containers hold what is on hand now: all of it right after release, less after
+    # fills, so a reprint never claims more than there is.
+    on_hand = batch.quantity_on_hand
+    if on_hand <= 0:
+        raise Conflict(f"Batch {batch.lot_number} has nothing left on hand to label.")
     per = (
         quantity_per_container
         if quantity_per_container is not None
-        else batch.units_made / containers
+        else _share(on_hand, containers, whole=batch.unit == "capsule")
     )
-    if per * containers > batch.units_made:
+    if per * containers > on_hand:
         raise Invalid(
             "quantity_per_container",
             f"{containers} containers of {plain(per)} is more than the "
-            f"{plain(batch.units_made)} made",
+            f"{plain(on_hand)} {batch.unit} on hand",
         )
+    if batch.unit == "capsule" and per != per.to_integral_value():
+        raise Invalid("quantity_per_container", "capsules are counted in whole numbers")
     unit = batch.unit + ("s" if batch.unit == "capsule" and per != 1 else "")
     stock = _stock(stock_code)
     content = BatchLabelContent(
@@ -314,6 +321,21 @@ def batch_labels(
         session, actor, "batch_labels", batch.id, stock=stock.code, copies=containers, reason=reason
     )
     return pdf
+
+
+def _share(on_hand: Decimal, containers: int, *, whole: bool) -> Decimal:
+    """Each container's equal share of what is on hand: whole capsules, or mL to 0.01 mL
+    (rounded down, so the labels never add up to more than there is)."""
+    share = on_hand / containers
+    step = Decimal(1) if whole else ML_STEP
+    rounded = share.quantize(step, rounding=ROUND_FLOOR)
+    if whole and rounded != share:
+        raise Invalid(
+            "quantity_per_container",
+            f"{plain(on_hand)} capsules do not divide into {containers} equal containers: "
+            "give the quantity per container",
+        )
+    return rounded
 
 
 def _text(value: Any) -> str:

@@ -119,20 +119,29 @@ def test_leaflet_has_the_dated_schedule(api: Any, filled: dict[str, Any]) -> Non
 
 
 def test_batch_labels_one_per_container(api: Any, filled: dict[str, Any]) -> None:
-    batch = filled["batch"]
+    batch = filled["batch"]  # 220 made, 132 dispensed: 88 on hand
     response = api.get(
-        f"/api/v1/batches/{batch['id']}/labels.pdf?containers=4&quantity_per_container=50",
+        f"/api/v1/batches/{batch['id']}/labels.pdf?containers=4&quantity_per_container=22",
         as_="tech",
     )
     assert response.status_code == 200, response.get_json()
     reader = PdfReader(io.BytesIO(response.data))
     assert len(reader.pages) == 4
     assert batch["lot_number"] in pdf_text(response.data)
+    # More than is on hand (though not more than was made) is refused.
     too_many = api.get(
-        f"/api/v1/batches/{batch['id']}/labels.pdf?containers=10&quantity_per_container=50&reason=x y z",
+        f"/api/v1/batches/{batch['id']}/labels.pdf?containers=2&quantity_per_container=50&reason=x y z",
         as_="tech",
     )
     assert too_many.status_code == 422
+    assert "88" in too_many.get_json()["message"] + str(too_many.get_json()["errors"])
+    # Without a quantity each container gets an equal share of whole capsules, or an error.
+    halves = api.get(f"/api/v1/batches/{batch['id']}/labels.pdf?containers=2&reason=reprint", as_="tech")
+    assert halves.status_code == 200, halves.get_json()
+    assert "44 capsules" in flat(pdf_text(halves.data))
+    thirds = api.get(f"/api/v1/batches/{batch['id']}/labels.pdf?containers=3&reason=reprint", as_="tech")
+    assert thirds.status_code == 422
+    assert "quantity_per_container" in thirds.get_json()["errors"]
 
 
 def test_worksheet_lists_components_and_bud(api: Any, filled: dict[str, Any]) -> None:
