@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from pharmacy import audit
 from pharmacy.audit import Actor
+from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, NotFound
 from pharmacy.models import Batch, Recall, User
 from pharmacy.models._types import utcnow
@@ -278,7 +279,7 @@ def recall_list_rows(
             "fill_id": r.id,
             "fill_number": r.fill_number,
             "filled_on": r.filled_on.isoformat(),
-            "quantity": str(r.quantity.normalize()) if r.quantity is not None else "",
+            "quantity": plain(r.quantity) if r.quantity is not None else "",
             "batch_lot": r.lot_number,
             "patient_id": r.patient_id,
             "patient_name": f"{r.first_name} {r.last_name}",

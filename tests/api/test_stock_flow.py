@@ -154,6 +154,7 @@ def test_full_flow(api: Any) -> None:
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert len(rows) == 3
     assert {r["patient_name"] for r in rows} == {"Ada Lovelace", "Grace Hopper"}
+    assert {r["quantity"] for r in rows} == {"30"}  # plain numbers, never "3E+1"
     assert all(r["prescriber_phone"] is not None for r in rows)
     assert api.get(f"/api/v1/recalls/{recall['id']}/list.csv", as_="tech").status_code == 403
     assert api.post(f"/api/v1/ingredient-lots/{lot['id']}/recall", as_="pharm",
