@@ -297,7 +297,9 @@ def fill_data(session: Session, fill: Fill, today: date) -> dict[str, Any]:
         "bud": fill.bud,
         "storage": batch.storage,
         "bud_warning": fill.bud_warning,
-        "refills_remaining": rx.refills_remaining,
+        # As it was when this fill was made (what its label said): each course after the
+        # first used one refill.
+        "refills_remaining": max(rx.refills - fill.course_number, 0),
         "drug": drug,
         "dosage_form": rx.dosage_form,
         "directions": " ".join(fill_directions(session, fill, current_rules(session))),

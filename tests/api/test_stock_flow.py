@@ -113,6 +113,9 @@ def test_full_flow(api: Any) -> None:
     assert refill.get_json()["refills_remaining"] == 0
     assert refill.get_json()["is_refill"] is True
     assert fill(api, rx["id"], batch["id"], 30).status_code == 409  # no refills left
+    # Each fill keeps the refills its label showed, after later refills too.
+    listed = api.get(f"/api/v1/prescriptions/{rx['id']}/fills", as_="tech").get_json()
+    assert [f["refills_remaining"] for f in listed] == [1, 0]
     shown = api.get(f"/api/v1/batches/{batch['lot_number']}", as_="tech").get_json()
     assert shown["quantity_on_hand"] == 50
 
