@@ -61,7 +61,15 @@ DEMO_LOTS: list[tuple[str, str, str, str, str, str, dict[str, Any]]] = [
             }
         },
     ),
-    ("naltrexone-50mg-tablet", "Accord", "AC50-3321", "2028-01", "100", "each", {}),
+    (
+        "naltrexone-50mg-tablet",
+        "Accord",
+        "AC50-3321",
+        "2028-01",
+        "100",
+        "each",
+        {"tablet_powder_mg": "212.0"},
+    ),
     ("mcc", "JRS Pharma", "MCC-7781", "2029-03", "1000", "g", {"pack_stats_mg": {"3": "92"}}),
     ("capsule-3", "Capsugel", "CS3-5512", "2029-12", "5000", "each", {}),
     ("capsule-1", "Capsugel", "CS1-5513", "2029-12", "2000", "each", {}),

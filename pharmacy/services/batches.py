@@ -267,6 +267,16 @@ def _plan_capsules(
         raise Invalid("quantity", "capsules are counted in whole numbers")
     size = data.get("capsule_size") or formula.capsule_size or rules.default_capsule_size
     api_source, tablets = _api_source(chosen["api"])
+    if tablets and api_source.tablet_powder_mg_per_tablet is None:
+        # The filler to weigh is the fill less the tablet powder: without the powder's mass
+        # the batch cannot say how much filler it uses, nor check the weighing against it.
+        lot = chosen["api"].lot
+        raise Invalid(
+            "lot_ids",
+            f"tablet lot {lot.manufacturer_lot if lot else ''} has no tablet powder mass per "
+            "tablet recorded (weigh 10 crushed tablets when receiving the lot): a capsule "
+            "batch needs it to plan the filler",
+        )
     filler = chosen["filler"].lot
     assert filler is not None
     request = CapsuleRequest(

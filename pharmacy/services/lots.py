@@ -24,11 +24,12 @@ from sqlalchemy.orm import Session
 from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.compounding.errors import FormulationError
-from pharmacy.compounding.units import parse_expiry
+from pharmacy.compounding.units import parse_expiry, plain
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import IngredientLot, Item
 from pharmacy.models._types import utcnow
 from pharmacy.services.catalog import item_by_code
+from pharmacy.services.rules import current_rules
 from pharmacy.services.signatures import check_signature
 from pharmacy.services.uow import query, use_case
 
@@ -187,6 +188,13 @@ def receive_lot(
     tablet_powder = data.get("tablet_powder_mg")
     if tablet_powder is not None and item.kind != "api_tablet":
         raise Invalid("tablet_powder_mg", "applies to tablets only")
+    claim = current_rules(session).tablet_label_claim_mg
+    if tablet_powder is not None and tablet_powder < claim:
+        raise Invalid(
+            "tablet_powder_mg",
+            f"a tablet's powder holds its {plain(claim)} mg of naltrexone, so it weighs more "
+            f"than {plain(claim)} mg",
+        )
     duplicate = session.execute(
         select(IngredientLot.id).where(
             IngredientLot.item_id == item.id,

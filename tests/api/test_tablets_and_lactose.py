@@ -1,6 +1,7 @@
-"""A patient whose record lists a lactose allergy never receives a batch with lactose in
-it (50 mg tablets, a lactose filler, or a triturate made with one), whichever prescription
-the allergy was recorded on."""
+"""Capsules from 50 mg tablets: the tablet powder's mass is known before the filler is
+planned, and a patient whose record lists a lactose allergy never receives a batch with
+lactose in it (tablets, a lactose filler, or a triturate made with one), whichever
+prescription the allergy was recorded on."""
 
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ ALLERGIC = {
 
 
 def _tablet_batch(api: Any, stock: dict[str, Any], **extra: Any) -> Any:
-    tablets = stocked(api, "naltrexone-50mg-tablet", quantity=20, unit="each")
+    tablets = stocked(
+        api, "naltrexone-50mg-tablet", quantity=20, unit="each", tablet_powder_mg=212
+    )
     return make_batch(
         api,
         quantity=30,
@@ -65,3 +68,41 @@ def test_no_lactose_batch_for_a_lactose_allergy(api: Any) -> None:
     # A lactose-free batch fills it.
     plain_batch = released_batch(api, quantity=60)
     assert fill(api, rx["id"], plain_batch["id"], 30).status_code == 201
+
+
+def test_a_capsule_batch_from_tablets_needs_their_powder_mass(api: Any) -> None:
+    stock = capsule_stock(api)
+    tablets = stocked(api, "naltrexone-50mg-tablet", quantity=20, unit="each")
+    refused = make_batch(
+        api, quantity=30, lot_ids=[tablets["id"], stock["filler"]["id"], stock["shell"]["id"]]
+    )
+    assert refused.status_code == 422
+    assert "tablet powder" in refused.get_json()["errors"]["lot_ids"][0]
+
+
+def test_a_tablet_batch_recorded_as_its_worksheet_says_has_no_deviation(api: Any) -> None:
+    stock = capsule_stock(api)
+    made = _tablet_batch(api, stock)
+    assert made.status_code == 201, made.get_json()
+    batch = made.get_json()
+    recorded = record_as_planned(api, batch)
+    assert recorded.status_code == 200, recorded.get_json()
+    assert recorded.get_json()["deviations"] == []
+
+
+def test_tablet_powder_lighter_than_the_drug_it_holds_is_refused(api: Any) -> None:
+    response = api.post(
+        "/api/v1/ingredient-lots",
+        as_="tech",
+        json={
+            "item_code": "naltrexone-50mg-tablet",
+            "manufacturer": "Accord",
+            "manufacturer_lot": "T-LIGHT",
+            "expiry": "2030-01",
+            "quantity": 30,
+            "unit": "each",
+            "tablet_powder_mg": 10,
+        },
+    )
+    assert response.status_code == 422
+    assert "tablet_powder_mg" in response.get_json()["errors"]
