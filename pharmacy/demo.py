@@ -145,6 +145,8 @@ def _seed_stock(session: Session, technician: Actor, pharmacist: Actor, password
             }
         if "pack_stats_mg" in data:
             data["pack_stats_mg"] = {k: Decimal(v) for k, v in data["pack_stats_mg"].items()}
+        if "tablet_powder_mg" in data:
+            data["tablet_powder_mg"] = Decimal(data["tablet_powder_mg"])
         lot = lots.receive_lot.in_session(session, technician, data, today=today)  # type: ignore[attr-defined]
         lots.release_lot.in_session(session, pharmacist, lot.id, password=password, today=today)  # type: ignore[attr-defined]
 
