@@ -374,8 +374,16 @@ def _plan_liquid(
     if data.get("strength_mg") is not None:
         raise Invalid("strength_mg", "applies to capsules only; give concentration_mg_per_ml")
     concentration = data.get("concentration_mg_per_ml")
+    default = (formula.parameters or {}).get("concentration_mg_per_ml")
+    if default is not None and concentration is not None and concentration != Decimal(str(default)):
+        # The master formula is a preparation at one concentration; another one is another
+        # preparation, with its own approved formula.
+        raise Invalid(
+            "concentration_mg_per_ml",
+            f"master formula {formula.code} makes {plain(Decimal(str(default)))} mg/mL; a "
+            f"{plain(concentration)} mg/mL liquid needs a master formula of its own",
+        )
     if concentration is None:
-        default = (formula.parameters or {}).get("concentration_mg_per_ml")
         if default is None:
             raise Invalid("concentration_mg_per_ml", "a liquid batch needs a concentration")
         concentration = Decimal(str(default))

@@ -319,6 +319,13 @@ def test_liquid_batch_fawcett(api: Any) -> None:
     assert roles["ascorbic_acid"]["theoretical_mg"] == 525
     assert batch["bud"] == (date.today() + timedelta(days=35)).isoformat()
     assert batch["storage"] == "refrigerator"
+    # The formula makes 1 mg/mL: another concentration is another preparation.
+    for other in (5, 11):
+        refused = api.post("/api/v1/batches", as_="tech", json={
+            "formula_code": "ldn-liquid-1mg-preserved", "concentration_mg_per_ml": other,
+            "quantity": 100})
+        assert refused.status_code == 422, refused.get_json()
+        assert list(refused.get_json()["errors"]) == ["concentration_mg_per_ml"]
 
 
 def test_triturate_is_traced_through(api: Any) -> None:
