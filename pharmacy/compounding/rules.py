@@ -334,6 +334,11 @@ _LIQUID_TEXTS: dict[str, str] = {
 }
 
 
+# The most overage a rule may ask for: making more than twice what is dispensed would be a
+# typing slip, not a plan (project convention).
+MAX_OVERAGE_PERCENT = Decimal(100)
+
+
 def _meta(unit: str, source: str, kind: str) -> dict[str, str]:
     return {"unit": unit, "source": source, "kind": kind}
 
@@ -522,6 +527,57 @@ class Rules:
         default="by mouth at bedtime", metadata=_meta("text", f"{_DOMAIN} §7 [USP <17>]", "str")
     )
 
+    def __post_init__(self) -> None:
+        # A rule table an admin saved must still make sense as a whole: a negative overage
+        # or a dose window turned inside out would break every calculation after it.
+        for name, problem in self._problems():
+            raise FormulationError(f"rules.{name}", problem)
+
+    def _problems(self) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+
+        def check(name: str, ok: bool, text: str) -> None:
+            if not ok:
+                problems.append((name, text))
+
+        for name in (
+            "mw_naltrexone_hcl",
+            "mw_naltrexone_base",
+            "mw_naltrexone_hcl_dihydrate",
+            "tablet_label_claim_mg",
+            "balance_mwq_mg",
+            "weight_check_tolerance_percent",
+        ):
+            check(name, getattr(self, name) > 0, "must be more than 0")
+        for name in ("capsule_overage_percent", "liquid_overage_percent"):
+            value = getattr(self, name)
+            check(name, 0 <= value <= MAX_OVERAGE_PERCENT,
+                  f"must be from 0 to {MAX_OVERAGE_PERCENT} %")
+        check("weight_check_tolerance_percent", self.weight_check_tolerance_percent < 100,
+              "must be less than 100 %")
+        for name in ("weight_check_sample_max", "fawcett_stable_days_refrigerated",
+                     "fawcett_stable_days_room", "opioid_misspelling_min_letters"):
+            check(name, getattr(self, name) >= 1, "must be 1 or more")
+        check("dose_hard_stop_min_mg", self.dose_hard_stop_min_mg >= 0, "cannot be negative")
+        check("dose_hard_stop_max_mg", self.dose_hard_stop_max_mg > self.dose_hard_stop_min_mg,
+              "must be above dose_hard_stop_min_mg")
+        check("dose_ack_low_mg",
+              self.dose_hard_stop_min_mg <= self.dose_ack_low_mg <= self.dose_ack_high_mg,
+              "must lie between dose_hard_stop_min_mg and dose_ack_high_mg")
+        check("dose_ack_high_mg", self.dose_ack_high_mg <= self.dose_hard_stop_max_mg,
+              "cannot be above dose_hard_stop_max_mg")
+        check("capsule_volumes_ml", all(v > 0 for v in self.capsule_volumes_ml.values()),
+              "every capsule volume must be more than 0 mL")
+        check("syringe_graduations_ml",
+              all(size > 0 and 0 < grad <= size
+                  for size, grad in self.syringe_graduations_ml.items()),
+              "every syringe and graduation must be more than 0 mL, the graduation no larger "
+              "than the syringe")
+        check("liquid_concentrations_mg_per_ml",
+              all(c > 0 for c in self.liquid_concentrations_mg_per_ml),
+              "every concentration must be more than 0 mg/mL")
+        return problems
+
     # ----------------------------------------------------------------- look-ups
 
     def bud_category(self, code: str) -> BudCategory:
@@ -581,7 +637,12 @@ class Rules:
                 sources[rec.name] = rec.source
             try:
                 values[rec.name] = _decode(f.metadata["kind"], rec.value)
-            except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            except InvalidOperation:
+                raise FormulationError(
+                    f"rules.{rec.name}",
+                    f"rule '{rec.name}' needs numbers: {rec.value!r} is not one",
+                ) from None
+            except (KeyError, TypeError, ValueError) as exc:
                 raise FormulationError(
                     f"rules.{rec.name}", f"stored rule '{rec.name}' cannot be read: {exc}"
                 ) from exc

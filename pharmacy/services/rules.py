@@ -109,7 +109,12 @@ def change_rule(session: Session, actor: Actor, name: str, value: Any, source: s
     ]
     try:
         Rules.from_records(candidate)
-    except (FormulationError, ValueError, TypeError) as error:
+    except FormulationError as error:
+        broken = error.field.removeprefix("rules.")
+        if broken == name:
+            raise Invalid("value", f"{name} {error.message}") from error
+        raise Invalid("value", f"with this value, {broken} {error.message}") from error
+    except (ValueError, TypeError) as error:
         raise Invalid("value", f"not a valid value for {name}: {error}") from error
     row.value = value
     row.source = source

@@ -209,6 +209,13 @@ def test_admin_changes_pharmacy_details_rules_and_users(browser_for: Any) -> Non
                           {"value": "lots", "source": "SOP 14 rev 4"})
     assert bad_rule.status_code == 422
     assert 'id="value-error"' in admin.text(bad_rule)
+    assert "ConversionSyntax" not in admin.text(bad_rule)
+    for value, says in (("-5", "from 0 to 100"), ("150", "from 0 to 100")):
+        refused = admin.post("/admin/rules/capsule_overage_percent",
+                             {"value": value, "source": "SOP 14 rev 5"})
+        assert refused.status_code == 422 and says in admin.text(refused), value
+    inverted = admin.post("/admin/rules/dose_ack_high_mg", {"value": "12", "source": "typo"})
+    assert inverted.status_code == 422 and "dose_hard_stop_max_mg" in admin.text(inverted)
     table = admin.post("/admin/rules/bud_categories", {"value": "[{", "source": "typo test"})
     assert table.status_code == 422 and "Not valid JSON" in admin.text(table)
 

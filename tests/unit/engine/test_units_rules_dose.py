@@ -1,5 +1,6 @@
 """Known answers: units, rules as records, the dose range."""
 
+import dataclasses
 from datetime import date
 from decimal import Decimal as D
 
@@ -234,3 +235,29 @@ def test_check_dose_hard_stop(dose, words):
         check_dose(D(dose), DEFAULT_RULES, field="strength_mg")
     assert exc.value.field == "strength_mg"
     assert words in exc.value.message
+
+
+@pytest.mark.parametrize(
+    ("changes", "broken"),
+    [
+        ({"capsule_overage_percent": D("-5")}, "capsule_overage_percent"),
+        ({"liquid_overage_percent": D("101")}, "liquid_overage_percent"),
+        ({"balance_mwq_mg": D("0")}, "balance_mwq_mg"),
+        ({"dose_ack_high_mg": D("12")}, "dose_ack_high_mg"),
+        ({"dose_ack_low_mg": D("5")}, "dose_ack_low_mg"),
+        ({"weight_check_sample_max": 0}, "weight_check_sample_max"),
+        ({"syringe_graduations_ml": {1: D("2")}}, "syringe_graduations_ml"),
+    ],
+)
+def test_a_rule_table_that_makes_no_sense_is_refused(changes, broken):
+    with pytest.raises(FormulationError) as exc:
+        dataclasses.replace(DEFAULT_RULES, **changes)
+    assert exc.value.field == f"rules.{broken}"
+
+
+def test_a_rule_that_needs_a_number_says_so():
+    record = next(r for r in DEFAULT_RULES.as_records() if r.name == "balance_mwq_mg")
+    others = [r for r in DEFAULT_RULES.as_records() if r.name != "balance_mwq_mg"]
+    with pytest.raises(FormulationError) as exc:
+        Rules.from_records([*others, dataclasses.replace(record, value="lots")])
+    assert "'lots' is not one" in exc.value.message
