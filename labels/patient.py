@@ -182,10 +182,11 @@ def _layout(
         prefix_font=COND_BOLD,
     )
     if not pharmacy_beside:
+        # The name on a line of its own: as a run-in prefix a long name would leave the
+        # address no room at all.
         where = f"{c.pharmacy.address} \u00b7 Tel {c.pharmacy.phone}"
-        y -= para(
-            ops, where, COND, small, x, y, w, hang=-1, prefix=c.pharmacy.name, prefix_font=COND_BOLD
-        )
+        y -= para(ops, c.pharmacy.name, COND_BOLD, small, x, y, w)
+        y -= para(ops, where, COND, small, x, y, w)
     if warnings_on_label and (c.warnings or c.auxiliary):
         y -= gap
         y -= _warnings(ops, c.auxiliary, c.warnings, small, x, y, w)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -79,7 +81,22 @@ LONG_NAME = PatientLabelContent(
     pharmacy=PHARMACY,
 )
 
-PATIENT_SAMPLES = {"fixed": FIXED, "titration": TITRATION, "long-name": LONG_NAME}
+# A pharmacy name as long as real ones get: it wraps, it never squeezes the address out.
+LONG_PHARMACY = dataclasses.replace(
+    FIXED,
+    pharmacy=Pharmacy(
+        "Main Street Compounding Pharmacy & Wellness Center of Greater Springfield",
+        "100 Main Street, Springfield, IL 62701",
+        "(217) 555-0100",
+    ),
+)
+
+PATIENT_SAMPLES = {
+    "fixed": FIXED,
+    "titration": TITRATION,
+    "long-name": LONG_NAME,
+    "long-pharmacy": LONG_PHARMACY,
+}
 
 
 def titration_steps(n: int) -> list[str]:
