@@ -30,7 +30,7 @@ class UserCreate(StrictSchema):
     full_name = Text(200)
     npi = Text(10)
     phone = Text(40)
-    address = Text(500)
+    address = Text(500, join_lines=", ")
 
 
 class UserOut(Schema):

@@ -96,21 +96,36 @@ class WholeNumber(fields.Integer):
 
 
 def Text(
-    max_length: int, *, required: bool = False, min_length: int = 0, **kw: Any
+    max_length: int,
+    *,
+    required: bool = False,
+    min_length: int = 0,
+    join_lines: str | None = None,
+    **kw: Any,
 ) -> fields.String:  # noqa: N802
-    """A trimmed string with a length limit (and no control characters)."""
+    """A trimmed string with a length limit (and no control characters). With
+    `join_lines`, text typed on several lines (an address in a textarea) becomes one line,
+    its lines joined by that separator, as labels and exports print it."""
     validators = [validate.Length(min=min_length, max=max_length)]
     extra = kw.pop("validate", None)
     if extra is not None:
         validators.append(extra)
-    return TrimmedString(required=required, validate=validators, **kw)
+    return TrimmedString(required=required, validate=validators, join_lines=join_lines, **kw)
 
 
 class TrimmedString(fields.String):
+    def __init__(self, *args: Any, join_lines: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.join_lines = join_lines
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        # A browser sends a textarea's line breaks as CR LF.
+        text = super()._deserialize(value, attr, data, **kwargs)
+        text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
         if CONTROL_CHARACTER.search(text):
             raise ValidationError("Must not contain control characters.")
+        if self.join_lines is not None:
+            text = self.join_lines.join(line.strip() for line in text.split("\n") if line.strip())
         return text
 
 

@@ -35,7 +35,7 @@ class PatientIn(StrictSchema):
     first_name = Text(100, required=True, min_length=1)
     last_name = Text(100, required=True, min_length=1)
     date_of_birth = fields.Date(required=True, validate=_not_future)
-    address = Text(500, load_default="")
+    address = Text(500, load_default="", join_lines=", ")
     phone = Text(40, load_default="", validate=PHONE)
     allergies = fields.List(
         Text(100, min_length=1), load_default=list, validate=validate.Length(max=50)

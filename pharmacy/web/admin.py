@@ -32,7 +32,7 @@ class UserIn(StrictSchema):
 
 class PharmacyDetailsIn(StrictSchema):
     name = Text(200, required=True, min_length=1)
-    address = Text(500, required=True, min_length=1)
+    address = Text(500, required=True, min_length=1, join_lines=", ")
     phone = Text(40, required=True, min_length=1, validate=PHONE)
 
 

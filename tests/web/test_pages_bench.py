@@ -199,6 +199,12 @@ def test_admin_changes_pharmacy_details_rules_and_users(browser_for: Any) -> Non
                                         "phone": "(217) 555-0199"})
     assert ok.status_code == 302
     assert "Elm Street Pharmacy" in admin.text(admin.get("/admin/pharmacy"))
+    # A textarea sends its lines with CR LF: the address becomes one line, as labels print it.
+    two_lines = admin.post("/admin/pharmacy", {"name": "Elm Street Pharmacy",
+                                               "address": "1 Elm St\r\nSpringfield, IL",
+                                               "phone": "(217) 555-0199"})
+    assert two_lines.status_code == 302, admin.text(two_lines)
+    assert "1 Elm St, Springfield, IL" in admin.text(admin.get("/admin/pharmacy"))
 
     rule = admin.post("/admin/rules/capsule_overage_percent",
                       {"value": "12", "source": "SOP 14 rev 3"})
