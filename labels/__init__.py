@@ -31,6 +31,7 @@ from labels.content import (
     WorksheetContent,
 )
 from labels.errors import LabelDoesNotFit, LabelError, UnknownStock, UnsupportedCharacters
+from labels.fonts import unprintable
 from labels.render import (
     render_batch_labels,
     render_leaflet,
@@ -42,6 +43,7 @@ from labels.render import (
 from labels.stocks import DEFAULT_STOCK, STOCKS, LabelStock, get_stock
 
 __all__ = [
+    "unprintable",
     "DEFAULT_CALL_US_WHEN",
     "DEFAULT_HOW_TO_TAKE",
     "DEFAULT_LDN_WARNINGS",

@@ -37,5 +37,6 @@ class UnsupportedCharacters(LabelError):
     def __init__(self, text: str, characters: str) -> None:
         self.text = text
         self.characters = characters
-        shown = ", ".join(f"{c!r} (U+{ord(c):04X})" for c in characters)
-        super().__init__(f"cannot print {text!r}: no glyph for {shown}")
+        # The text itself stays out of the message: it is often a patient's name.
+        shown = ", ".join(f"U+{ord(c):04X}" for c in characters)
+        super().__init__(f"the label font has no glyph for {shown}: the text cannot be printed")

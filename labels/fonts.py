@@ -83,14 +83,29 @@ def width(text: str, font: str, size: float) -> float:
     return unit * size
 
 
-def check_glyphs(text: str, font: str = SANS) -> None:
-    """Raise ``UnsupportedCharacters`` when the font cannot draw a character of ``text``."""
+def unprintable(text: str, font: str | None = None) -> str:
+    """The characters of ``text`` that ``font`` (by default: any of the label fonts, as a
+    name may print in any of them) has no glyph for; an empty string when there are none.
+    So text can be refused where it is entered rather than when its label prints."""
     if text.isascii():
-        return
+        return ""
     if not _registered:
         register_fonts()
-    glyphs = _glyphs[font]
-    missing = "".join(sorted({c for c in text if ord(c) not in glyphs and not c.isspace()}))
+    fonts = [font] if font is not None else list(_glyphs)
+    return "".join(
+        sorted(
+            {
+                c
+                for c in text
+                if not c.isspace() and any(ord(c) not in _glyphs[f] for f in fonts)
+            }
+        )
+    )
+
+
+def check_glyphs(text: str, font: str = SANS) -> None:
+    """Raise ``UnsupportedCharacters`` when the font cannot draw a character of ``text``."""
+    missing = unprintable(text, font)
     if missing:
         raise UnsupportedCharacters(text, missing)
 

@@ -17,6 +17,7 @@ from pharmacy.errors import Invalid, TooManyAttempts, Unauthorized
 from pharmacy.models import ROLES, ApiToken, LoginFailure, Prescriber, User, WebSession
 from pharmacy.models._types import utcnow
 from pharmacy.prebuilt import Prebuilt
+from pharmacy.services.printable import require_printable
 from pharmacy.services.uow import current_db, query, use_case
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
@@ -79,6 +80,7 @@ def create_user(
     if role == "prescriber":
         if not full_name:
             raise Invalid("full_name", "is required for a prescriber")
+        require_printable("full_name", full_name)
         if not npi or not npi_is_valid(npi):
             raise Invalid("npi", "must be 10 digits with a valid NPI check digit")
         if session.execute(select(Prescriber.id).where(Prescriber.npi == npi)).first():

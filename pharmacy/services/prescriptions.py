@@ -26,6 +26,7 @@ from pharmacy.models.prescriptions import PATIENT_DETAILS
 from pharmacy.prebuilt import Prebuilt
 from pharmacy.services.counters import next_value
 from pharmacy.services.liquid_checks import check_liquid_doses
+from pharmacy.services.printable import require_printable
 from pharmacy.services.rules import current_rules
 from pharmacy.services.signatures import check_signature
 from pharmacy.services.uow import query, use_case
@@ -302,6 +303,8 @@ def _intake(
     today: date,
     supersedes_id: int | None = None,
 ) -> dict[str, Any]:
+    for name in ("first_name", "last_name"):
+        require_printable(f"patient.{name}", data["patient"][name])
     rules = current_rules(session)
     dosage_form = data["dosage_form"]
     strength_field = "strength_mg" if dosage_form == "capsule" else "concentration_mg_per_ml"

@@ -44,7 +44,7 @@ from labels import (
     render_recall_report,
     render_worksheet,
 )
-from labels.errors import LabelError
+from labels.errors import LabelError, UnsupportedCharacters
 from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.compounding.liquids import liquid_auxiliary
@@ -95,6 +95,10 @@ def _render(render: Any, *args: Any) -> bytes:
     into a 422 naming the stock."""
     try:
         return bytes(render(*args))
+    except UnsupportedCharacters as error:
+        # Not the stock's fault: a name or text on the document (its message names the
+        # characters, never the text, which may be a patient's name).
+        raise Invalid("text", str(error)) from error
     except LabelError as error:
         raise Invalid("stock", str(error)) from error
 

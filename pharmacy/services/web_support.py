@@ -16,6 +16,7 @@ from pharmacy.compounding.rules import Rules
 from pharmacy.errors import Conflict, NotFound
 from pharmacy.models import PharmacyDetails, RuleValue, User
 from pharmacy.models._types import utcnow
+from pharmacy.services.printable import require_printable
 from pharmacy.services.rules import change_rule, current_rules
 from pharmacy.services.uow import query, use_case
 
@@ -81,6 +82,8 @@ def update_pharmacy_details(
         row = PharmacyDetails(id=1, name="", address="", phone="")
         session.add(row)
     before = {name: getattr(row, name) for name in PHARMACY_FIELDS}
+    for name in PHARMACY_FIELDS:
+        require_printable(name, data[name])
     for name in PHARMACY_FIELDS:
         setattr(row, name, data[name])
     row.updated_at = utcnow()
