@@ -40,6 +40,9 @@ class LiquidRequest:
     api: ApiSource = field(default_factory=ApiSource)
     dose_basis: str = "hcl"
     balance_mwq_mg: Decimal | None = None
+    # A batch made for stock serves many patients: their syringes are chosen when each
+    # prescription is filled, so the worksheet names none.
+    for_stock: bool = False
 
 
 @dataclass(frozen=True)
@@ -353,12 +356,20 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
     steps.append(
         f"Make up to {format_ml(volume)} mL with {vehicle[-1].name.split(',')[0]} and mix well."
     )
-    steps.append(
-        f"Package in an amber bottle with {syringe} mL oral syringes "
-        f"({format_ml(grad)} mL graduations): "
-        + ", ".join(f"{plain(dv.dose_mg)} mg = {format_ml(dv.volume_ml)} mL" for dv in dose_volumes)
-        + "."
-    )
+    if req.for_stock:
+        steps.append(
+            "Package in amber bottles; each patient's oral syringe is chosen when their "
+            "prescription is filled."
+        )
+    else:
+        steps.append(
+            f"Package in an amber bottle with {syringe} mL oral syringes "
+            f"({format_ml(grad)} mL graduations): "
+            + ", ".join(
+                f"{plain(dv.dose_mg)} mg = {format_ml(dv.volume_ml)} mL" for dv in dose_volumes
+            )
+            + "."
+        )
     steps.append("Label: " + " ".join(auxiliary))
 
     for what, mass in weighings:

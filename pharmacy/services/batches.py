@@ -255,7 +255,11 @@ def _engine(field_name: str, error: FormulationError) -> Invalid:
 
 
 def _plan_capsules(
-    formula: Formula, data: dict[str, Any], chosen: dict[str, Source], rules: Rules
+    formula: Formula,
+    data: dict[str, Any],
+    chosen: dict[str, Source],
+    rules: Rules,
+    rx: Prescription | None = None,
 ) -> Plan:
     strength = data.get("strength_mg")
     if strength is None:
@@ -369,7 +373,11 @@ def _plan_capsules(
 
 
 def _plan_liquid(
-    formula: Formula, data: dict[str, Any], chosen: dict[str, Source], rules: Rules
+    formula: Formula,
+    data: dict[str, Any],
+    chosen: dict[str, Source],
+    rules: Rules,
+    rx: Prescription | None = None,
 ) -> Plan:
     if data.get("strength_mg") is not None:
         raise Invalid("strength_mg", "applies to capsules only; give concentration_mg_per_ml")
@@ -388,15 +396,30 @@ def _plan_liquid(
             raise Invalid("concentration_mg_per_ml", "a liquid batch needs a concentration")
         concentration = Decimal(str(default))
     api_source, tablets = _api_source(chosen["api"])
-    dose = data.get("dose_mg") or concentration  # a 1 mL dose checks the syringe
+    if rx is not None and rx.dosage_form == "liquid":
+        if rx.concentration_mg_per_ml != concentration:
+            raise Invalid(
+                "prescription_id",
+                f"the prescription is for {plain(rx.concentration_mg_per_ml or Decimal(0))} "
+                f"mg/mL; this batch would be {plain(concentration)} mg/mL",
+            )
+        # Made for one patient: their doses and their syringe go on the worksheet.
+        doses = [s.dose_mg for s in rx.steps] or [rx.dose_mg or concentration]
+        syringe, for_stock = rx.syringe_ml, False
+    else:
+        # For stock a 1 mL dose stands in to check that the concentration can be measured.
+        doses = [data.get("dose_mg") or concentration]
+        syringe, for_stock = None, data.get("dose_mg") is None
     request = LiquidRequest(
         concentration_mg_per_ml=concentration,
         quantity_ml=data["quantity"],
-        doses_mg=[dose],
+        doses_mg=doses,
+        syringe_ml=syringe,
         preserved=formula.preserved,
         aqueous=formula.aqueous,
         api=api_source,
         dose_basis=data.get("dose_basis") or "hcl",
+        for_stock=for_stock,
     )
     try:
         quote = quote_liquid(request, rules)
@@ -455,7 +478,11 @@ def _plan_liquid(
 
 
 def _plan_triturate(
-    formula: Formula, data: dict[str, Any], chosen: dict[str, Source], rules: Rules
+    formula: Formula,
+    data: dict[str, Any],
+    chosen: dict[str, Source],
+    rules: Rules,
+    rx: Prescription | None = None,
 ) -> Plan:
     for name in ("strength_mg", "concentration_mg_per_ml"):
         if data.get(name) is not None:
@@ -550,9 +577,11 @@ def plan_batch(session: Session, data: dict[str, Any], today: date) -> Plan:
                 )
         index[role] = 0
     planner = PLANNERS[formula.dosage_form]
+    rx_id = data.get("prescription_id")
+    rx = session.get(Prescription, rx_id) if rx_id is not None else None
     for _ in range(MAX_FEFO_TRIES):
         chosen = {role: candidates[role][index[role]] for role, _ in roles}
-        plan = planner(formula, data, chosen, rules)
+        plan = planner(formula, data, chosen, rules, rx)
         short = next((c for c in plan.components if c.source.on_hand < c.amount), None)
         if short is None:
             return plan

@@ -319,6 +319,23 @@ def test_liquid_batch_fawcett(api: Any) -> None:
     assert roles["ascorbic_acid"]["theoretical_mg"] == 525
     assert batch["bud"] == (date.today() + timedelta(days=35)).isoformat()
     assert batch["storage"] == "refrigerator"
+    # Made for stock, the worksheet names no syringe: each patient's is chosen at fill.
+    assert any("chosen when their prescription is filled" in step
+               for step in batch["calculation"]["steps"])
+    # Made for a patient, it names theirs: 4.5 mg at 1 mg/mL is 4.5 mL, a 5 mL syringe.
+    rx = api.post("/api/v1/prescriptions", as_="drA", json={
+        "patient": {"first_name": "Liv", "last_name": "Quid", "date_of_birth": "1975-03-03"},
+        "dosage_form": "liquid", "concentration_mg_per_ml": 1, "dose_mg": 4.5,
+        "days_supply": 20, "opioid_attestation": True}).get_json()
+    assert rx["syringe_ml"] == 5, rx
+    assert api.post(f"/api/v1/prescriptions/{rx['id']}/verify", as_="pharm",
+                    json={"password": PASSWORD, "acknowledge_warnings": True}).status_code == 200
+    for_rx = api.post("/api/v1/batches", as_="tech", json={
+        "formula_code": "ldn-liquid-1mg-preserved", "quantity": 100,
+        "prescription_id": rx["id"]})
+    assert for_rx.status_code == 201, for_rx.get_json()
+    packaging = [s for s in for_rx.get_json()["calculation"]["steps"] if "amber" in s]
+    assert packaging and "5 mL oral syringes" in packaging[0] and "4.5 mg = 4.5 mL" in packaging[0]
     # The formula makes 1 mg/mL: another concentration is another preparation.
     for other in (5, 11):
         refused = api.post("/api/v1/batches", as_="tech", json={
