@@ -207,6 +207,11 @@ class LeafletContent:
     rx_number: str = ""
     about: Sequence[str] = DEFAULT_LEAFLET_ABOUT
     how_to_take: Sequence[str] = DEFAULT_HOW_TO_TAKE
+    # How to keep this fill, as its label says: the use-by date, storage and the auxiliary
+    # texts (shake well, protect from light, refrigerate).
+    bud: date | None = None
+    storage: str = ""
+    auxiliary: tuple[str, ...] = ()
 
 
 # --- recall report --------------------------------------------------------------------------

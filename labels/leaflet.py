@@ -35,6 +35,20 @@ def leaflet_story(c: LeafletContent) -> list[Any]:
     story.append(p("How to take it", H2))
     story.extend(p(d, BODY_BOLD) for d in c.directions)
     story.extend(bullets(c.how_to_take))
+    if c.bud is not None or c.storage or c.auxiliary:
+        story.append(p("How to keep it", H2))
+        if c.bud is not None:
+            story.append(
+                p(
+                    f"{fmt_date(c.bud)}. Do not use it after this date: ask us for a refill "
+                    "before then.",
+                    BODY,
+                    bold_prefix="Use by:",
+                )
+            )
+        if c.storage:
+            story.append(p(c.storage, BODY, bold_prefix="Storage:"))
+        story.extend(bullets(c.auxiliary))
 
     if c.schedule:
         story.append(p("Your dosing schedule", H2))
@@ -72,7 +86,11 @@ def leaflet_story(c: LeafletContent) -> list[Any]:
             for r in sorted(c.schedule, key=lambda r: r.start):
                 day = r.start
                 while day <= r.end:
-                    cal.append([fmt_day(day), r.dose, r.amount, "\u2610", "", ""])
+                    if c.bud is not None and day > c.bud:
+                        # This fill must not be taken past its use-by date.
+                        cal.append([fmt_day(day), r.dose, "new supply", "", "", ""])
+                    else:
+                        cal.append([fmt_day(day), r.dose, r.amount, "\u2610", "", ""])
                     day += timedelta(days=1)
         else:
             head[0] = "Dates"

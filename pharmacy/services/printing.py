@@ -255,6 +255,9 @@ def leaflet(
         pharmacy=label.pharmacy,
         warnings=label.warnings,
         rx_number=label.rx_number,
+        bud=label.bud,
+        storage=label.storage,
+        auxiliary=label.auxiliary,
     )
     pdf = _render(render_leaflet, content)
     _log(session, actor, "leaflet", fill.id, stock="letter", reason=reason)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 
 import pytest
 
 from labels import (
     DEFAULT_LDN_WARNINGS,
+    LIQUID_AUXILIARY_REFRIGERATED,
     LabelDoesNotFit,
     get_stock,
     render_batch_labels,
@@ -136,3 +138,19 @@ def test_recall_report_lists_every_contact_over_pages() -> None:
 def test_recall_report_with_nothing_dispensed() -> None:
     c = dataclasses.replace(recall(rows=0), batches=[])
     assert squash("No dispensed fills found.") in squash(all_text(render_recall_report(c)))
+
+
+def test_leaflet_says_how_to_keep_the_fill_and_stops_at_its_use_by_date() -> None:
+    c = dataclasses.replace(
+        leaflet(weeks=3),
+        bud=date(2026, 2, 1),
+        storage="Refrigerate (2-8 °C).",
+        auxiliary=LIQUID_AUXILIARY_REFRIGERATED,
+    )
+    t = squash(all_text(render_leaflet(c)))
+    assert squash("How to keep it") in t and squash("Refrigerate (2-8 °C).") in t
+    assert squash(f"Use by: {fmt_date(date(2026, 2, 1))}") in t
+    for text in LIQUID_AUXILIARY_REFRIGERATED:
+        assert squash(text) in t
+    # Days after the use-by date are not ticked off from this bottle.
+    assert "SunFeb1" in t and squash("Mon Feb 2 4.5 mg new supply") in t
