@@ -140,7 +140,7 @@ def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
             "quantity", "the number of capsules must be a whole number of at least 1"
         )
     rule("dose_hard_stop_max_mg")
-    check = check_dose(req.strength_mg, rules, field="strength_mg")
+    check = check_dose(req.strength_mg, rules, field="strength_mg", basis=req.dose_basis)
     if check.acknowledgement:
         acks.append(check.acknowledgement)
         rule("dose_ack_low_mg")

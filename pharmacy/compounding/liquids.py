@@ -164,13 +164,13 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
     rule("dose_hard_stop_max_mg")
     doses: list[Decimal] = []
     for d in req.doses_mg:
-        check = check_dose(d, rules, field="dose_mg")
+        check = check_dose(d, rules, field="dose_mg", basis=req.dose_basis)
         if check.acknowledgement and check.acknowledgement not in acks:
             acks.append(check.acknowledgement)
         if d not in doses:
             doses.append(d)
     if req.titration:
-        for a in validate_steps(req.titration, rules):
+        for a in validate_steps(req.titration, rules, basis=req.dose_basis):
             if a not in acks:
                 acks.append(a)
         for s in req.titration:

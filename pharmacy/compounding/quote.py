@@ -11,6 +11,7 @@ from typing import Any
 from pharmacy.compounding.aliquot import AliquotPlan
 from pharmacy.compounding.bud import BudResult, StabilityOverride, beyond_use_date, bud_warning
 from pharmacy.compounding.capsules import CapsuleQuote, CapsuleRequest, quote_capsules
+from pharmacy.compounding.dose import check_dose
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.liquids import LiquidQuote, LiquidRequest, quote_liquid
 from pharmacy.compounding.rules import Rules
@@ -19,6 +20,7 @@ from pharmacy.compounding.titration import (
     TitrationStep,
     capsules_for_plan,
     total_days,
+    units_per_dose,
     validate_steps,
 )
 from pharmacy.compounding.units import parse_expiry, round_mg, round_ml, to_decimal
@@ -182,10 +184,15 @@ def compute_quote(req: QuoteRequest, rules: Rules, today: date) -> QuoteResult:
         if req.strength_mg is None:
             raise FormulationError("strength_mg", "the capsule strength (mg) is required")
         if req.titration:
-            acks += validate_steps(req.titration, rules)
+            acks += validate_steps(req.titration, rules, basis=req.dose_basis)
             capsules_for_plan(req.titration, req.strength_mg)  # every dose whole capsules
             if days_supply is None:
                 days_supply = total_days(req.titration)
+        elif req.dose_mg is not None:
+            # A daily dose of several capsules is checked as the dose, not the strength.
+            check = check_dose(req.dose_mg, rules, field="dose_mg", basis=req.dose_basis)
+            acks += [check.acknowledgement] if check.acknowledgement else []
+            units_per_dose(req.dose_mg, req.strength_mg, field="dose_mg")
         cq = quote_capsules(
             CapsuleRequest(
                 strength_mg=req.strength_mg,

@@ -47,7 +47,9 @@ def templates(rules: Rules) -> dict[str, tuple[TitrationStep, ...]]:
 TITRATION_TEMPLATES: Mapping[str, tuple[TitrationStep, ...]] = templates(DEFAULT_RULES)
 
 
-def validate_steps(steps: Sequence[TitrationStep], rules: Rules) -> list[str]:
+def validate_steps(
+    steps: Sequence[TitrationStep], rules: Rules, basis: str = "hcl"
+) -> list[str]:
     """Check a plan; returns the acknowledgements its doses need."""
     if not steps:
         raise FormulationError(FIELD, "a titration plan needs at least one step")
@@ -58,7 +60,7 @@ def validate_steps(steps: Sequence[TitrationStep], rules: Rules) -> list[str]:
                 FIELD, f"step {n}: the number of days must be a whole number of at least 1"
             )
         try:
-            check = check_dose(step.dose_mg, rules, field=FIELD)
+            check = check_dose(step.dose_mg, rules, field=FIELD, basis=basis)
         except FormulationError as exc:
             raise FormulationError(FIELD, f"step {n}: {exc.message}") from None
         if check.acknowledgement and check.acknowledgement not in acks:

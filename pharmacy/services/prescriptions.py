@@ -323,7 +323,7 @@ def _intake(
         if data.get("syringe_ml") is not None:
             raise Invalid("syringe_ml", "applies to liquids only")
         try:
-            check_dose(strength, rules, field="strength_mg")
+            check_dose(strength, rules, field="strength_mg", basis=data.get("dose_basis") or "hcl")
         except FormulationError as error:
             raise _formulation("strength_mg", error) from error
     else:
@@ -338,12 +338,13 @@ def _intake(
             raise Invalid("dose_mg", "give dose_mg or titration steps")
 
     days_supply = data.get("days_supply")
+    dose_basis = data.get("dose_basis") or "hcl"
     plan = _plan_from(data, days_supply)
     dose_field = "titration" if plan.titrated else "dose_mg"
     for index, step in enumerate(plan.steps):
         field = f"titration.{index}.dose_mg" if plan.titrated else "dose_mg"
         try:
-            check = check_dose(step.dose_mg, rules, field=field)
+            check = check_dose(step.dose_mg, rules, field=field, basis=dose_basis)
         except FormulationError as error:
             raise _formulation(field, error) from error
         if check.acknowledgement and check.acknowledgement not in acknowledgements:

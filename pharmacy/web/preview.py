@@ -69,7 +69,9 @@ def preview_directions() -> Response:
             needed = f"{titration.capsules_for_plan(steps, per_unit)} capsules"
         else:
             needed = f"{format_ml(titration.volume_for_plan(steps, per_unit))} mL"
-        acknowledgements = titration.validate_steps(steps, rules)
+        acknowledgements = titration.validate_steps(
+            steps, rules, basis=loaded.get("dose_basis") or "hcl"
+        )
     except FormulationError as error:
         return jsonify({"ok": False, "errors": {error.field: [error.message]},
                         "directions": [], "schedule": []})

@@ -198,3 +198,20 @@ def test_a_changed_rule_is_used_at_once(api: Any) -> None:
     after = quote(api, dosage_form="capsule", quantity=30, strength_mg=4.5).get_json()
     assert after["units_to_make"] == 36
     assert "SOP 12" in after["rules_used"]["capsule_overage_percent"]
+
+
+def test_a_capsule_quote_checks_the_daily_dose(api: Any) -> None:
+    # 4.5 mg capsules, 50 mg a day: the dose is not LDN even if the strength is.
+    response = api.post(
+        QUOTE,
+        as_="pharm",
+        json={"dosage_form": "capsule", "strength_mg": 4.5, "dose_mg": 50, "quantity": 30},
+    )
+    assert response.status_code == 422
+    assert "dose_mg" in response.get_json()["errors"]
+    uneven = api.post(
+        QUOTE,
+        as_="pharm",
+        json={"dosage_form": "capsule", "strength_mg": 2, "dose_mg": 4.5, "quantity": 30},
+    )
+    assert uneven.status_code == 422 and "dose_mg" in uneven.get_json()["errors"]

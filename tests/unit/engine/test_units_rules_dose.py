@@ -261,3 +261,13 @@ def test_a_rule_that_needs_a_number_says_so():
     with pytest.raises(FormulationError) as exc:
         Rules.from_records([*others, dataclasses.replace(record, value="lots")])
     assert "'lots' is not one" in exc.value.message
+
+
+def test_a_dose_as_base_is_checked_as_the_hcl_it_equals():
+    # 9.5 mg base = 10.51 mg HCl: over the 10 mg stop; 4.5 mg base = 4.98 mg HCl: above 4.5
+    with pytest.raises(FormulationError) as exc:
+        check_dose(D("9.5"), DEFAULT_RULES, basis="base")
+    assert "10.514" in exc.value.message and "base" in exc.value.message
+    assert check_dose(D("9.5"), DEFAULT_RULES).acknowledgement  # as HCl: acknowledge only
+    assert check_dose(D("4.5"), DEFAULT_RULES, basis="base").acknowledgement
+    assert check_dose(D("4.5"), DEFAULT_RULES).acknowledgement is None
