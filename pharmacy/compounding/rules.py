@@ -431,6 +431,14 @@ class Rules:
     weight_check_tolerance_percent: Decimal = field(
         default=D("10"), metadata=_meta("% of theoretical fill weight", f"{_DOMAIN} §3", "decimal")
     )
+    max_days_supply: int = field(
+        default=365,
+        metadata=_meta(
+            "days",
+            "project convention: a prescription is valid for at most one year in most US states",
+            "int",
+        ),
+    )
     weight_check_sample_max: int = field(
         default=10, metadata=_meta("capsules", f"{_DOMAIN} §3", "int")
     )
@@ -555,7 +563,8 @@ class Rules:
                   f"must be from 0 to {MAX_OVERAGE_PERCENT} %")
         check("weight_check_tolerance_percent", self.weight_check_tolerance_percent < 100,
               "must be less than 100 %")
-        for name in ("weight_check_sample_max", "fawcett_stable_days_refrigerated",
+        for name in ("weight_check_sample_max", "max_days_supply",
+                     "fawcett_stable_days_refrigerated",
                      "fawcett_stable_days_room", "opioid_misspelling_min_letters"):
             check(name, getattr(self, name) >= 1, "must be 1 or more")
         check("dose_hard_stop_min_mg", self.dose_hard_stop_min_mg >= 0, "cannot be negative")

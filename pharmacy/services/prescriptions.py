@@ -19,6 +19,7 @@ from pharmacy.compounding.dose import check_dose
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.fillers import filler_caution, filler_problem, normalize_filler_code
 from pharmacy.compounding.titration import TitrationStep, capsules_for_plan, volume_for_plan
+from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Patient, Prescriber, Prescription, PrescriptionStep
 from pharmacy.models._types import utcnow
@@ -352,6 +353,12 @@ def _intake(
 
     if plan.titrated:
         plan_days = plan.total_days
+        if plan_days > rules.max_days_supply:
+            raise Invalid(
+                "titration",
+                f"the plan runs {plan_days} days; a prescription covers at most "
+                f"{rules.max_days_supply} days",
+            )
         if days_supply is None:
             days_supply = plan_days
         elif days_supply != plan_days:
@@ -375,15 +382,20 @@ def _intake(
         raise _formulation(dose_field, error) from error
 
     quantity = data.get("quantity")
+    unit = "capsules" if dosage_form == "capsule" else "mL"
     if plan.titrated:
         needed = _quantity_for_plan(dosage_form, plan, strength)
         if quantity is None:
             quantity = needed
         elif quantity < needed:
-            unit = "capsules" if dosage_form == "capsule" else "mL"
             warnings.append(
-                f"Quantity {quantity} {unit} is less than the {needed} {unit} the titration "
-                "plan needs."
+                f"Quantity {plain(quantity)} {unit} is less than the {plain(needed)} {unit} "
+                "the titration plan needs."
+            )
+        elif quantity > needed:
+            warnings.append(
+                f"Quantity {plain(quantity)} {unit} is more than the {plain(needed)} {unit} "
+                "the titration plan needs."
             )
     else:
         per_day = plan.steps[0].dose_mg / strength  # capsules, or mL, a day
@@ -391,12 +403,27 @@ def _intake(
             if days_supply is None:
                 raise Invalid("quantity", "give a quantity or a days' supply")
             quantity = per_day * days_supply
-        elif days_supply is None:
-            days_supply = int(quantity // per_day)
+        covered = int(quantity // per_day)
+        if covered > rules.max_days_supply:
+            raise Invalid(
+                "quantity",
+                f"{plain(quantity)} {unit} last {covered} days at this dose; a prescription "
+                f"covers at most {rules.max_days_supply} days",
+            )
+        if days_supply is None:
+            days_supply = covered
             if days_supply < 1:
                 raise Invalid("quantity", "is less than one day's dose")
         elif quantity < per_day * days_supply:
-            warnings.append(f"Quantity {quantity} does not cover {days_supply} days at this dose.")
+            warnings.append(
+                f"Quantity {plain(quantity)} {unit} does not cover {days_supply} days at this "
+                "dose."
+            )
+        elif quantity > per_day * days_supply:
+            warnings.append(
+                f"Quantity {plain(quantity)} {unit} is more than the "
+                f"{plain(per_day * days_supply)} {unit} {days_supply} days at this dose need."
+            )
     if dosage_form == "capsule" and quantity != quantity.to_integral_value():
         raise Invalid("quantity", "capsules are counted in whole numbers")
 

@@ -114,6 +114,19 @@ def test_quantity_derived_from_days_supply(api: Any) -> None:
     assert response.get_json()["quantity"] == 60
 
 
+def test_a_quantity_is_weighed_against_the_days_it_lasts(api: Any) -> None:
+    # More than a year's supply is refused; more than the days' supply needs is a warning.
+    huge = create(api, json=fixed(strength_mg=4.5, dose_mg=4.5, quantity=2147483648, days_supply=30))
+    assert huge.status_code == 422 and "quantity" in huge.get_json()["errors"]
+    extra = create(api, json=fixed(strength_mg=4.5, dose_mg=4.5, quantity=100, days_supply=30))
+    assert extra.status_code == 201, extra.get_json()
+    assert any("more than the 30 capsules" in w for w in extra.get_json()["warnings"])
+    long_plan = {k: v for k, v in TITRATION_BODY.items() if k not in ("quantity", "days_supply")}
+    long_plan["titration"] = [{"dose_mg": 1.5, "days": 365}] * 2
+    refused = create(api, json=long_plan)
+    assert refused.status_code == 422 and "titration" in refused.get_json()["errors"]
+
+
 def test_liquid_prescription(api: Any) -> None:
     data = body(
         dosage_form="liquid",
