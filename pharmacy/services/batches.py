@@ -553,6 +553,14 @@ def plan_batch(session: Session, data: dict[str, Any], today: date) -> Plan:
     """Choose lots (explicit, else FEFO) and compute the amounts from those very lots."""
     _validate_quantity(data)
     formula = formula_by_code(session, data["formula_code"], data.get("formula_version"))
+    current = formula_by_code(session, formula.code)
+    if formula.version != current.version:
+        # An approved new version governs every batch started after it (REVISION_MEANING).
+        raise Invalid(
+            "formula_version",
+            f"{formula.code} version {formula.version} is superseded: batches now follow "
+            f"version {current.version}",
+        )
     rules = current_rules(session)
     if data.get("capsule_size") and formula.dosage_form != "capsule":
         raise Invalid("capsule_size", "applies to capsule formulas only")

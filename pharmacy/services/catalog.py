@@ -337,18 +337,26 @@ def formula_by_code(
     session: Session, code: str, version: int | None = None, field: str = "formula_code"
 ) -> Formula:
     stmt = select(Formula).where(Formula.code == code, Formula.active.is_(True))
-    if version is not None:
-        stmt = stmt.where(Formula.version == version)
-    formula = session.execute(stmt.order_by(Formula.version.desc()).limit(1)).scalar_one_or_none()
-    if formula is None:
+    versions = list(session.execute(stmt.order_by(Formula.version.desc())).scalars())
+    if not versions:
         known = ", ".join(sorted(session.execute(select(Formula.code).distinct()).scalars()))
         raise Invalid(field, f"no master formula '{code}'; known: {known}")
-    return formula
+    if version is None:
+        return versions[0]
+    for formula in versions:
+        if formula.version == version:
+            return formula
+    shown = ", ".join(str(f.version) for f in reversed(versions))
+    raise Invalid("formula_version", f"{code} has no version {version}; its versions: {shown}")
 
 
 @query
 def get_formula(session: Session, code: str, version: int | None = None) -> Formula:
-    return formula_by_code(session, code, version)
+    try:
+        return formula_by_code(session, code, version)
+    except Invalid as error:
+        which = f"{code} version {version}" if version else code
+        raise NotFound(f"No master formula {which}.") from error
 
 
 # What a revision may change. The ingredients, dosage form, capsule size and BUD category

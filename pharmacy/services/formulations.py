@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from pharmacy.audit import Actor
 from pharmacy.compounding.bud import StabilityOverride
+from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.quote import QuoteRequest, QuoteResult, compute_quote
 from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.salts import ApiSource
@@ -78,8 +79,17 @@ def quote_for_prescription(
     return compute_quote(prescription_quote_request(rx, rules), rules, today)
 
 
+# The engine's name for an input, where the request calls it something else.
+REQUEST_FIELD = {"filler_code": "filler"}
+
+
 @query
 def quote(session: Session, data: dict[str, Any], *, today: date) -> QuoteResult:
     """A formulation for the request on the rules in force (no rows are written)."""
     rules = current_rules(session)
-    return compute_quote(quote_request(data, rules), rules, today)
+    try:
+        return compute_quote(quote_request(data, rules), rules, today)
+    except FormulationError as error:
+        if error.field in REQUEST_FIELD:
+            raise FormulationError(REQUEST_FIELD[error.field], error.message) from error
+        raise

@@ -370,7 +370,11 @@ def _intake(
     try:
         if dosage_form == "capsule":
             for step in plan.steps:
-                capsules_for_plan([TitrationStep(dose_mg=step.dose_mg, days=1)], strength)
+                try:
+                    capsules_for_plan([TitrationStep(dose_mg=step.dose_mg, days=1)], strength)
+                except FormulationError as error:
+                    # Name the field the prescriber filled in: the dose, or the plan.
+                    raise Invalid(dose_field, error.message) from error
         else:
             syringe_ml = check_liquid_doses(
                 concentration=strength,

@@ -40,6 +40,14 @@ def test_a_revision_is_a_new_version_that_new_batches_follow(api: Any) -> None:
 
     after = make_batch(api).get_json()
     assert after["formula_version"] == 2
+    superseded = make_batch(api, formula_version=1)
+    assert superseded.status_code == 422
+    assert list(superseded.get_json()["errors"]) == ["formula_version"]
+    unknown = make_batch(api, formula_version=99)
+    assert unknown.status_code == 422
+    assert "its versions: 1, 2" in unknown.get_json()["errors"]["formula_version"][0]
+    assert api.get(f"/api/v1/formulas/{CODE}/versions", as_="tech").status_code == 200
+    assert api.get("/api/v1/formulas/nope", as_="tech").status_code == 404
     kept = api.get(f"/api/v1/batches/{before['id']}", as_="tech").get_json()
     assert kept["formula_version"] == 1
 

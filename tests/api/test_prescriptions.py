@@ -114,6 +114,12 @@ def test_quantity_derived_from_days_supply(api: Any) -> None:
     assert response.get_json()["quantity"] == 60
 
 
+def test_a_dose_of_no_whole_capsules_names_the_dose(api: Any) -> None:
+    response = create(api, json=fixed(strength_mg=2, dose_mg=4.5, quantity=30))
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["dose_mg"]
+
+
 def test_a_quantity_is_weighed_against_the_days_it_lasts(api: Any) -> None:
     # More than a year's supply is refused; more than the days' supply needs is a warning.
     huge = create(api, json=fixed(strength_mg=4.5, dose_mg=4.5, quantity=2147483648, days_supply=30))

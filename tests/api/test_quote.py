@@ -215,3 +215,13 @@ def test_a_capsule_quote_checks_the_daily_dose(api: Any) -> None:
         json={"dosage_form": "capsule", "strength_mg": 2, "dose_mg": 4.5, "quantity": 30},
     )
     assert uneven.status_code == 422 and "dose_mg" in uneven.get_json()["errors"]
+
+
+def test_an_unknown_filler_is_an_error_on_the_field_sent(api: Any) -> None:
+    response = api.post(
+        QUOTE,
+        as_="pharm",
+        json={"dosage_form": "capsule", "strength_mg": 4.5, "quantity": 30, "filler": "chalk"},
+    )
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["filler"]
