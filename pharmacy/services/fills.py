@@ -327,6 +327,30 @@ def get_fill(session: Session, actor: Actor, fill_id: int, *, today: date) -> di
     return fill_data(session, fill, today)
 
 
+def fill_open(session: Session, rx: Prescription) -> bool:
+    """Whether a fill would be accepted now: a verified prescription's first fill, the
+    rest of a course being filled step by step, or a refill while any remain."""
+    if rx.status == "verified":
+        return True
+    if rx.status != "filled":
+        return False
+    earlier = list(
+        session.execute(select(Fill).where(Fill.prescription_id == rx.id)).scalars()
+    )
+    last = max((f.course_number for f in earlier), default=None)
+    course = [f for f in earlier if f.course_number == last]
+    by_step = bool(course) and all(f.step_positions for f in course)
+    if by_step and len(_course_covered(course)) < len(rx.steps):
+        return True  # the rest of this course's steps
+    return rx.refills_remaining > 0
+
+
+@query
+def can_fill(session: Session, actor: Actor, prescription_id: int) -> bool:
+    rx = session.get(Prescription, prescription_id)
+    return rx is not None and fill_open(session, rx)
+
+
 @query
 def list_fills(
     session: Session, actor: Actor, prescription_id: int, *, today: date

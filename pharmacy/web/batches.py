@@ -133,12 +133,15 @@ def _batch_page(
     today = date.today()
     batch = batches.batch_worksheet_data(batch_id, today=today)
     rx = None
+    rx_fill_open = False
     if batch["prescription_id"]:
         rx = prescriptions.get_prescription(g.actor, batch["prescription_id"])
+        rx_fill_open = fills.can_fill(g.actor, rx.id)
     formula = catalog.get_formula(batch["formula_code"], batch["formula_version"])
     tolerance = formula.weighing_tolerance_percent
     return render_form(
-        "web/batch.html", errors, batch=batch, rx=rx, failed_action=action,
+        "web/batch.html", errors, batch=batch, rx=rx, rx_fill_open=rx_fill_open,
+        failed_action=action,
         tolerance=lambda _batch: tolerance, shown_fields=_shown_fields,
         record_inputs=_record_inputs(batch), release_meaning=batches.RELEASE_MEANING,
         clear_quarantine_meaning=batches.CLEAR_QUARANTINE_MEANING,
@@ -193,7 +196,7 @@ def record_batch(batch_id: int) -> Response | tuple[str, int]:
                     "yield_units": text("yield_units")})
     try:
         loaded = load(RecordIn(), data)
-        attempt(lambda: batches.record_batch(
+        recorded = attempt(lambda: batches.record_batch(
             g.actor, batch_id, actuals=loaded["actuals"],
             capsule_weights_mg=loaded["capsule_weights_mg"], today=today,
             yield_units=loaded.get("yield_units"),
@@ -201,7 +204,17 @@ def record_batch(batch_id: int) -> Response | tuple[str, int]:
     except FormErrors as failed:
         failed.errors = _rename(failed.errors, names)
         return _batch_page(batch_id, failed, "record")
-    flash("Compounding record saved; the batch waits for the pharmacist's final check.", "success")
+    deviations = recorded.get("deviations") or []
+    if deviations:
+        flash(
+            f"Compounding record saved with {len(deviations)} deviation"
+            f"{'s' if len(deviations) != 1 else ''} the pharmacist must review before "
+            "release: " + " ".join(deviations),
+            "warning",
+        )
+    else:
+        flash("Compounding record saved; the batch waits for the pharmacist's final check.",
+              "success")
     return redirect(url_for("web.batch", batch_id=batch_id))
 
 

@@ -52,6 +52,8 @@ def prescription_extras(actor: Actor, rx: Any) -> dict[str, Any]:
     if actor.role == "pharmacist" and rx.status in ("submitted", "on_hold", "verified"):
         extra["quote"] = quote_for(actor, rx)
     if rx.status in ("verified", "filled"):
-        extra["batches"] = fillable_batches(actor, rx.id, today=today)
         extra["fills"] = fills.list_fills(actor, rx.id, today=today)
+        extra["fill_open"] = fills.can_fill(actor, rx.id)
+        if extra["fill_open"]:
+            extra["batches"] = fillable_batches(actor, rx.id, today=today)
     return extra

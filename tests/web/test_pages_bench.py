@@ -110,6 +110,9 @@ def test_compound_release_fill_through_the_pages(browser_for: Any) -> None:
     record.update({f"weight.{i}": f"{(low + high) / 2:.1f}" for i in range(sample)})
     saved = tech.post(f"/batches/{batch_id}/record", record)
     assert saved.status_code == 302, tech.text(saved)
+    shown = tech.text(tech.get(saved.headers["Location"]))
+    assert "Compounding record saved" in shown and "deviation" not in shown.lower().split(
+        "compounding record saved")[1][:200]
 
     # A technician cannot release; the pharmacist can, with a signature.
     assert tech.post(f"/batches/{batch_id}/release", {"password": PASSWORD}).status_code == 403

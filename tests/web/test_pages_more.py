@@ -86,8 +86,14 @@ def test_print_queue_lists_and_prints_waiting_labels(browser_for: Any) -> None:
         re.findall(r'<td class="amount">([\d.]+) (?:mg|each)</td>', page), strict=False)}
     low, high = (float(x) for x in re.search(r"each within <strong>([\d.]+)–([\d.]+) mg", page).groups())
     record.update({f"weight.{i}": f"{(low + high) / 2:.1f}" for i in range(10)})
-    assert tech.post(f"/batches/{batch_id}/record", record).status_code == 302
-    assert pharm.post(f"/batches/{batch_id}/release", {"password": PASSWORD}).status_code == 302
+    record["weight.0"] = f"{high * 1.2:.1f}"  # one capsule out of the window
+    saved = tech.post(f"/batches/{batch_id}/record", record)
+    assert saved.status_code == 302
+    # Saved, but the technician is told it carries a deviation, not a plain success.
+    shown = tech.text(tech.get(saved.headers["Location"]))
+    assert "saved with 1 deviation the pharmacist must review" in shown
+    assert pharm.post(f"/batches/{batch_id}/release", {
+        "password": PASSWORD, "acknowledge_deviations": "on"}).status_code == 302
     assert tech.post(f"/batches/{batch_id}/labels", {"containers": "1"}).status_code == 200
     filled = tech.post(f"/prescriptions/{rid}/fill", {"batch_id": str(batch_id), "quantity": "30"})
     assert filled.status_code == 302, tech.text(filled)
@@ -220,3 +226,48 @@ def test_a_formula_form_read_before_another_approval_is_refused(browser_for: Any
     html = second.text(late)
     assert "Version 2 of this formula has been approved" in html
     assert 'name="based_on_version" value="1"' in html  # still refused until reloaded
+
+
+def test_only_a_pharmacist_is_offered_the_bud_acknowledgement(browser_for: Any, api: Any) -> None:
+    from datetime import date, timedelta
+
+    from pharmacy.models import Batch
+    from pharmacy.services.uow import current_db
+    from tests.stock_support import capsule_stock, released_batch, verified_rx
+
+    capsule_stock(api)
+    batch = released_batch(api, strength=4.5, quantity=100)
+    with current_db().transaction() as session:
+        session.get(Batch, batch["id"]).bud = date.today() + timedelta(days=10)
+    rx = verified_rx(api, quantity=30, days=30)
+    form = {"batch_id": str(batch["id"]), "quantity": "30"}
+    tech = browser_for("tech")
+    refused = tech.post(f"/prescriptions/{rx['id']}/fill", form)
+    assert refused.status_code == 409
+    html = tech.text(refused)
+    assert 'name="acknowledge_bud_warning"' not in html
+    assert "A pharmacist must acknowledge this" in html
+    pharm = browser_for("pharm")
+    offered = pharm.text(pharm.post(f"/prescriptions/{rx['id']}/fill", form))
+    assert 'name="acknowledge_bud_warning"' in offered
+    filled = pharm.post(f"/prescriptions/{rx['id']}/fill", {**form, "acknowledge_bud_warning": "on"})
+    assert filled.status_code == 302, pharm.text(filled)
+
+
+def test_a_prescription_filled_in_full_offers_no_more_fills(browser_for: Any, api: Any) -> None:
+    from tests.stock_support import capsule_stock, fill, make_batch, record_as_planned, verified_rx
+
+    capsule_stock(api)
+    rx = verified_rx(api, quantity=30, days=30, refills=0)
+    made = make_batch(api, strength=4.5, quantity=30, prescription_id=rx["id"]).get_json()
+    assert record_as_planned(api, made).status_code == 200
+    assert api.post(f"/api/v1/batches/{made['id']}/release", as_="pharm",
+                    json={"password": PASSWORD}).status_code == 200
+    tech = browser_for("tech")
+    before = tech.text(tech.get(f"/batches/{made['id']}"))
+    assert 'id="fill-from-batch"' in before
+    assert fill(api, rx["id"], made["id"], 30).status_code == 201
+    page = tech.text(tech.get(f"/prescriptions/{rx['id']}"))
+    assert 'id="fill-closed"' in page
+    assert 'id="fill-button"' not in page and 'id="start-batch"' not in page
+    assert 'id="fill-from-batch"' not in tech.text(tech.get(f"/batches/{made['id']}"))
