@@ -14,6 +14,7 @@ from pharmacy.compounding import directions, titration
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.units import format_ml, plain
 from pharmacy.errors import _flatten
+from pharmacy.services.liquid_checks import check_liquid_doses
 from pharmacy.services.web_support import rules_in_force
 from pharmacy.web.blueprint import bp
 from pharmacy.web.rx_form import prescription_data, preview_start
@@ -68,6 +69,14 @@ def preview_directions() -> Response:
         if form == "capsule":
             needed = f"{titration.capsules_for_plan(steps, per_unit)} capsules"
         else:
+            # The submit checks each dose against the syringe; so does the preview, so it
+            # never shows as fine what the submit will refuse.
+            check_liquid_doses(
+                concentration=per_unit,
+                doses=[step.dose_mg for step in steps],
+                syringe_ml=loaded.get("syringe_ml"),
+                rules=rules,
+            )
             needed = f"{format_ml(titration.volume_for_plan(steps, per_unit))} mL"
         acknowledgements = titration.validate_steps(
             steps, rules, basis=loaded.get("dose_basis") or "hcl"

@@ -96,6 +96,19 @@ def test_preview_returns_directions_and_a_dated_schedule(browser_for: Any) -> No
     assert bad["ok"] is False and bad["errors"]
 
 
+def test_liquid_preview_checks_the_syringe_as_the_submit_does(browser_for: Any) -> None:
+    client = browser_for("drA")
+    liquid = {"dosage_form": "liquid", "concentration_mg_per_ml": "1", "plan": "fixed"}
+    # 1.75 mL is not on a 3 mL syringe's 0.1 mL marks; 4.5 mL does not fit a 1 mL syringe.
+    for dose, syringe in (("1.75", "3"), ("4.5", "1")):
+        data = client.get("/preview/directions", query_string={
+            **liquid, "dose_mg": dose, "syringe_ml": syringe}).get_json()
+        assert data["ok"] is False and data["errors"], (dose, syringe, data)
+    fine = client.get("/preview/directions", query_string={
+        **liquid, "dose_mg": "4.5", "syringe_ml": "5"}).get_json()
+    assert fine["ok"] is True, fine
+
+
 def test_patient_name_is_escaped(browser_for: Any) -> None:
     client = browser_for("drA")
     evil = "<img src=x onerror=alert(1)>"
