@@ -112,6 +112,7 @@ class QuoteOut(Schema):
     dose_volumes_ml = fields.List(fields.Raw())
     vehicle = fields.List(fields.Dict())
     aliquot = fields.Dict(allow_none=True)
+    solution_aliquot = fields.Dict(allow_none=True)
     bud = fields.Dict()
     warnings = fields.List(fields.String())
     steps = fields.List(fields.String())

@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from pharmacy.compounding.errors import FormulationError
-from pharmacy.compounding.units import MG_STEP, ceil_to, format_mg, format_mg_exact, round_mg
+from pharmacy.compounding.units import (
+    MG_STEP,
+    ceil_to,
+    format_mg,
+    format_mg_exact,
+    plain,
+    round_mg,
+)
 
 
 @dataclass(frozen=True)
@@ -99,4 +106,71 @@ def plan_aliquot(
         aliquot_mg=m,
         filler_brought_in_mg=m - w,
         derivation=lines,
+    )
+
+
+@dataclass(frozen=True)
+class SolutionAliquotPlan:
+    """The aliquot method for a liquid (DOMAIN §4 by volume): weigh ``api_weigh_mg``
+    (A = k·W ≥ MWQ), dissolve it in water to ``stock_ml`` (S = k·s) of stock solution, and
+    measure ``aliquot_ml`` (s) of it into the batch: A·s/S = W."""
+
+    weigh_mg: Decimal
+    k: int
+    api_weigh_mg: Decimal
+    stock_ml: Decimal
+    aliquot_ml: Decimal
+    derivation: list[str] = field(default_factory=list)
+
+    @property
+    def delivered_mg(self) -> Decimal:
+        return self.api_weigh_mg * self.aliquot_ml / self.stock_ml
+
+    @property
+    def discarded_ml(self) -> Decimal:
+        return self.stock_ml - self.aliquot_ml
+
+
+def plan_solution_aliquot(
+    weigh_mg: Decimal,
+    mwq_mg: Decimal,
+    *,
+    batch_ml: Decimal,
+    aliquot_volumes_ml: tuple[Decimal, ...],
+) -> SolutionAliquotPlan | None:
+    """Plan a stock-solution aliquot for a weighing ``W`` below the MWQ, or ``None`` when
+    ``W >= MWQ`` or the batch is too small to take even the smallest measured volume.
+
+    ``k = ceil(MWQ/W)`` as for powders; the measured volume ``s`` is the largest of
+    ``aliquot_volumes_ml`` that is at most half the batch (it becomes part of the batch's
+    water), and the stock is ``S = k·s``.
+    """
+    if weigh_mg <= 0:
+        raise FormulationError("quantity", "the amount to weigh must be more than 0 mg")
+    if weigh_mg >= mwq_mg:
+        return None
+    fitting = [v for v in sorted(aliquot_volumes_ml, reverse=True) if v * 2 <= batch_ml]
+    if not fitting:
+        return None
+    w = weigh_mg
+    shown = format_mg_exact(w)
+    k = math.ceil(mwq_mg / w)
+    a = round_mg(k * w)
+    s = fitting[0]
+    stock = k * s
+    return SolutionAliquotPlan(
+        weigh_mg=w,
+        k=k,
+        api_weigh_mg=a,
+        stock_ml=stock,
+        aliquot_ml=s,
+        derivation=[
+            f"{shown} mg is below the balance minimum of {format_mg(mwq_mg)} mg: use an "
+            "aliquot of a stock solution",
+            f"k = ceil({format_mg(mwq_mg)} ÷ {shown}) = {k}",
+            f"A = {k} × {shown} = {format_mg(a)} mg naltrexone, dissolved to S = {k} × "
+            f"{plain(s)} = {plain(stock)} mL",
+            f"Measure s = {plain(s)} mL: {format_mg(a)} × {plain(s)} ÷ {plain(stock)} = "
+            f"{format_mg_exact(a * s / stock)} mg",
+        ],
     )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from pharmacy.compounding.aliquot import SolutionAliquotPlan, plan_solution_aliquot
 from pharmacy.compounding.dose import check_dose
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.rules import Rules
@@ -16,6 +17,7 @@ from pharmacy.compounding.units import (
     ML_STEP,
     ceil_to,
     format_mg,
+    format_mg_exact,
     format_mg_fixed,
     format_ml,
     plain,
@@ -70,7 +72,7 @@ class LiquidQuote:
     overage_percent: Decimal
     volume_to_make_ml: Decimal  # exact: dispensed × (1 + overage), whole tablets from tablets
     api: ApiRequirement
-    api_weigh_mg: Decimal | None  # batch weighing at 0.1 mg; None with tablets of unknown mass
+    api_weigh_mg: Decimal | None  # batch weighing at 0.1 mg; None with tablets, or an aliquot
     vehicle: list[VehicleItem]
     bud_category: str
     storage: str
@@ -81,6 +83,8 @@ class LiquidQuote:
     warnings: list[str]
     steps: list[str]
     rules_used: dict[str, str]
+    # A naltrexone weighing below the MWQ goes through a stock solution.
+    aliquot: SolutionAliquotPlan | None = None
 
 
 def on_graduation(volume_ml: Decimal, graduation_ml: Decimal) -> bool:
@@ -270,6 +274,18 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
     elif mwq <= 0:
         raise FormulationError("balance_mwq_mg", "the balance minimum must be more than 0 mg")
     w = None if need.weigh_mg is None else round_mg(need.weigh_mg)
+    aliquot = None
+    if need.weigh_mg is not None and req.aqueous:
+        # Naltrexone HCl dissolves in water: below the MWQ, weigh k times as much, dissolve
+        # it and measure the share the batch needs (the exact amount, as for capsules).
+        aliquot = plan_solution_aliquot(
+            need.weigh_mg,
+            mwq,
+            batch_ml=volume,
+            aliquot_volumes_ml=rules.liquid_aliquot_volumes_ml,
+        )
+        if aliquot is not None:
+            rule("liquid_aliquot_volumes_ml")
 
     # Vehicle, BUD category, storage.
     vehicle: list[VehicleItem] = []
@@ -333,6 +349,21 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
             f"mg tablet{'s' if need.tablets != 1 else ''} to a fine powder and "
             "levigate with a little vehicle."
         )
+    elif aliquot is not None:
+        weighings.append((f"{api_name} (aliquot)", aliquot.api_weigh_mg))
+        needed = (
+            f"{format_mg(need.prescribed_mg)} mg "
+            f"{'naltrexone base' if req.dose_basis == 'base' else 'naltrexone HCl'}"
+        )
+        steps += [
+            f"Weigh {format_mg_fixed(aliquot.api_weigh_mg)} mg {api_name} ({aliquot.k} × "
+            f"{format_mg_exact(aliquot.weigh_mg)} mg, aliquot method: {needed} needed).",
+            f"Dissolve it in purified water and make up to {plain(aliquot.stock_ml)} mL "
+            "(stock solution); mix until dissolved.",
+            f"Measure {plain(aliquot.aliquot_ml)} mL of the stock solution (contains "
+            f"{format_mg_exact(aliquot.delivered_mg)} mg {api_name}) into the batch; discard "
+            f"the remaining {plain(aliquot.discarded_ml)} mL. It counts towards the water.",
+        ]
     elif w is not None:
         weighings.append((api_name, w))
         steps.append(
@@ -391,7 +422,7 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
         overage_percent=overage,
         volume_to_make_ml=volume,
         api=need,
-        api_weigh_mg=w,
+        api_weigh_mg=None if aliquot is not None else w,
         vehicle=vehicle,
         bud_category=category,
         storage=storage,
@@ -402,4 +433,5 @@ def quote_liquid(req: LiquidRequest, rules: Rules) -> LiquidQuote:
         warnings=[x for x in warnings if x],
         steps=steps,
         rules_used=used,
+        aliquot=aliquot,
     )

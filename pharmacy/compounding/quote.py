@@ -129,6 +129,16 @@ class QuoteResult:
                 }
                 for v in self.liquid.vehicle
             ]
+            solution = self.liquid.aliquot
+            out["solution_aliquot"] = (
+                None
+                if solution is None
+                else {
+                    "api_weigh_mg": _mg(solution.api_weigh_mg),
+                    "stock_ml": _ml(solution.stock_ml),
+                    "aliquot_ml": _ml(solution.aliquot_ml),
+                }
+            )
         plan = self.aliquot
         out["aliquot"] = (
             None

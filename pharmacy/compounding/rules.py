@@ -439,6 +439,15 @@ class Rules:
             "int",
         ),
     )
+    liquid_aliquot_volumes_ml: tuple[Decimal, ...] = field(
+        default=(D("10"), D("5"), D("2")),
+        metadata=_meta(
+            "mL",
+            f"project convention for {_DOMAIN} §4 in a liquid: volumes measured with a "
+            "graduated syringe or pipette, largest first",
+            "decimal_list",
+        ),
+    )
     weight_check_sample_max: int = field(
         default=10, metadata=_meta("capsules", f"{_DOMAIN} §3", "int")
     )
@@ -582,6 +591,8 @@ class Rules:
                   for size, grad in self.syringe_graduations_ml.items()),
               "every syringe and graduation must be more than 0 mL, the graduation no larger "
               "than the syringe")
+        check("liquid_aliquot_volumes_ml", all(v > 0 for v in self.liquid_aliquot_volumes_ml),
+              "every volume must be more than 0 mL")
         check("liquid_concentrations_mg_per_ml",
               all(c > 0 for c in self.liquid_concentrations_mg_per_ml),
               "every concentration must be more than 0 mg/mL")

@@ -428,6 +428,8 @@ def _plan_liquid(
     volume = round_ml(quote.volume_to_make_ml)
     if tablets:
         api_amount, api_unit = Decimal(quote.api.tablets or 0), "each"
+    elif quote.aliquot is not None:
+        api_amount, api_unit = quote.aliquot.api_weigh_mg, "mg"
     else:
         api_amount, api_unit = quote.api_weigh_mg or Decimal(0), "mg"
     components = [
@@ -444,6 +446,10 @@ def _plan_liquid(
         amount = vehicle.amount
         if vehicle.name.endswith("q.s. to"):
             amount = max(volume - measured_ml, Decimal(0))
+            if quote.aliquot is not None and vehicle.code == "purified_water":
+                # The stock solution's water: the measured share is in the batch's q.s.,
+                # the rest is discarded with the stock.
+                amount += quote.aliquot.discarded_ml
         components.append(
             PlannedComponent(vehicle.code, vehicle.name, source, vehicle.unit, amount)
         )
@@ -468,6 +474,15 @@ def _plan_liquid(
             "syringe_ml": quote.syringe_ml,
             "as_is_fraction": quote.api.as_is_fraction,
             "api_derivation": quote.api.derivation,
+            "aliquot": None
+            if quote.aliquot is None
+            else {
+                "k": quote.aliquot.k,
+                "api_weigh_mg": quote.aliquot.api_weigh_mg,
+                "stock_ml": quote.aliquot.stock_ml,
+                "aliquot_ml": quote.aliquot.aliquot_ml,
+                "derivation": quote.aliquot.derivation,
+            },
             "auxiliary": quote.auxiliary,
             "steps": quote.steps,
             "warnings": quote.warnings,

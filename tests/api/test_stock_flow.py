@@ -317,6 +317,12 @@ def test_liquid_batch_fawcett(api: Any) -> None:
     roles = {c["role"]: c for c in batch["components"]}
     assert roles["glycerol"]["unit"] == "mL" and roles["glycerol"]["theoretical_amount"] == 21
     assert roles["ascorbic_acid"]["theoretical_mg"] == 525
+    # 105 mg of naltrexone is below the 120 mg MWQ: twice as much is weighed and dissolved
+    # to 20 mL, of which 10 mL go in; the other 10 mL of water are discarded with it.
+    aliquot = batch["calculation"]["aliquot"]
+    assert (aliquot["k"], float(aliquot["stock_ml"]), float(aliquot["aliquot_ml"])) == (2, 20, 10)
+    assert roles["api"]["theoretical_mg"] == float(aliquot["api_weigh_mg"]) >= 120
+    assert roles["purified_water"]["theoretical_amount"] == 105 - 21 + 10
     assert batch["bud"] == (date.today() + timedelta(days=35)).isoformat()
     assert batch["storage"] == "refrigerator"
     # Made for stock, the worksheet names no syringe: each patient's is chosen at fill.

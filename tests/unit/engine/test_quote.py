@@ -25,7 +25,7 @@ CAPSULE_KEYS = COMMON | {
     "weight_check",
     "capsule_size",
 }
-LIQUID_KEYS = COMMON | {"volume_to_make_ml", "dose_volumes_ml", "vehicle"}
+LIQUID_KEYS = COMMON | {"volume_to_make_ml", "dose_volumes_ml", "vehicle", "solution_aliquot"}
 
 
 def test_capsule_quote_shape_and_numbers():
@@ -130,7 +130,7 @@ def test_liquid_quote_shape_and_numbers():
         {"code": "glycerol", "name": "glycerol", "amount": 10.0, "unit": "mL"},
         {"code": "purified_water", "name": "purified water, q.s. to", "amount": 50.0, "unit": "mL"},
     ]
-    assert out["aliquot"] is None
+    assert out["aliquot"] is None and out["solution_aliquot"] is None  # whole tablets
     # compounded_on given: 35 days from Nov 20; stored cold (Fawcett: 30 days at 25 °C)
     assert out["bud"]["date"] == "2026-12-25"
     assert out["bud"]["storage"] == "refrigerator"
@@ -293,3 +293,35 @@ def test_quote_request_from_json_errors(data, field):
     with pytest.raises(FormulationError) as exc:
         quote_request_from_json(data)
     assert exc.value.field == field
+
+
+def test_a_small_liquid_batch_from_powder_weighs_through_a_stock_solution():
+    # 30 mL at 1 mg/mL from powder: 31.5 mg with the overage, below a 120 mg MWQ. Weigh
+    # 4 × as much, dissolve to 40 mL, measure 10 mL: every weighing reaches the MWQ.
+    req = QuoteRequest(
+        "liquid",
+        D("30"),
+        concentration_mg_per_ml=D("1"),
+        dose_mg=D("4.5"),
+        api=ApiSource(assay_percent=D("100")),
+        compounded_on=date(2026, 11, 20),
+    )
+    out = compute_quote(req, R, TODAY).as_dict()
+    assert out["solution_aliquot"] == {"api_weigh_mg": 126.0, "stock_ml": 40.0, "aliquot_ml": 10.0}
+    assert out["api"]["weigh_mg"] is None
+    assert not any("naltrexone" in w and "below the balance" in w for w in out["warnings"])
+    assert any("Measure 10 mL of the stock solution" in step for step in out["steps"])
+
+
+def test_a_non_aqueous_liquid_keeps_the_warning():
+    req = QuoteRequest(
+        "liquid",
+        D("30"),
+        concentration_mg_per_ml=D("1"),
+        dose_mg=D("4.5"),
+        aqueous=False,
+        api=ApiSource(assay_percent=D("100")),
+    )
+    out = compute_quote(req, R, TODAY).as_dict()
+    assert out["solution_aliquot"] is None
+    assert any("naltrexone" in w and "below the balance" in w for w in out["warnings"])
