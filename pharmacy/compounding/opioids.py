@@ -34,12 +34,24 @@ def _compact(text: str) -> str:
     return "".join(tokens(text))
 
 
+@dataclass(frozen=True)
+class _Index:
+    """The opioid terms by the letters they spell, built once per rules object."""
+
+    terms: dict[str, list[OpioidTerm]]
+    longest: int  # most words a term's run may span
+    # Each term long enough to be read through a misspelling, under itself and under every
+    # one-letter deletion of it: a word one edit from a term shares one of these keys with
+    # it (symmetric deletion), so a look-up costs a few dict probes, not a scan of every term.
+    near: dict[str, set[str]]
+
+
 # The index of the last rules seen. The service hands the same Rules object to every
 # request until a rule changes, so one slot is enough; a new Rules object rebuilds it.
-_LAST_INDEX: list[tuple[Rules, tuple[dict[str, list[OpioidTerm]], int]]] = []
+_LAST_INDEX: list[tuple[Rules, _Index]] = []
 
 
-def _index(rules: Rules) -> tuple[dict[str, list[OpioidTerm]], int]:
+def _index(rules: Rules) -> _Index:
     if _LAST_INDEX and _LAST_INDEX[0][0] is rules:
         return _LAST_INDEX[0][1]
     built = _build_index(rules)
@@ -47,15 +59,24 @@ def _index(rules: Rules) -> tuple[dict[str, list[OpioidTerm]], int]:
     return built
 
 
-def _build_index(rules: Rules) -> tuple[dict[str, list[OpioidTerm]], int]:
-    index: dict[str, list[OpioidTerm]] = {}
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def _build_index(rules: Rules) -> _Index:
+    terms: dict[str, list[OpioidTerm]] = {}
+    near: dict[str, set[str]] = {}
     longest = 1
     for term in rules.opioid_terms:
         key = _compact(term.term)
-        if key:
-            index.setdefault(key, []).append(term)
-            longest = max(longest, len(tokens(term.term)) + 2)
-    return index, longest
+        if not key:
+            continue
+        terms.setdefault(key, []).append(term)
+        longest = max(longest, len(tokens(term.term)) + 2)
+        if len(key) >= rules.opioid_misspelling_min_letters and key.isalpha():
+            for variant in {key} | _deletions(key):
+                near.setdefault(variant, set()).add(key)
+    return _Index(terms, longest, near)
 
 
 def one_edit_apart(a: str, b: str) -> bool:
@@ -74,7 +95,7 @@ def one_edit_apart(a: str, b: str) -> bool:
 
 
 def _misspelt(
-    words: list[str], index: dict[str, list[OpioidTerm]], min_letters: int
+    words: list[str], index: _Index, min_letters: int
 ) -> dict[str, tuple[OpioidTerm, str]]:
     """Terms a word (or two joined: "oxy cotin") spells with one slip, by ingredient,
     with the text that matched. Only letters, and only as long as ``min_letters``:
@@ -82,27 +103,28 @@ def _misspelt(
     found: dict[str, tuple[OpioidTerm, str]] = {}
     runs = words + [a + b for a, b in zip(words, words[1:], strict=False)]
     for run in runs:
-        if len(run) < min_letters or not run.isalpha() or run in index:
+        if len(run) < min_letters or not run.isalpha() or run in index.terms:
             continue
-        for key, terms in index.items():
-            if len(key) >= min_letters and key.isalpha() and one_edit_apart(run, key):
-                for term in terms:
+        candidates: set[str] = set()
+        for variant in {run} | _deletions(run):
+            candidates |= index.near.get(variant, set())
+        for key in sorted(candidates):
+            if one_edit_apart(run, key):
+                for term in index.terms[key]:
                     found.setdefault(term.ingredient, (term, run))
     return found
 
 
-def _screen_one(
-    medication: str, rules: Rules, index: dict[str, list[OpioidTerm]], longest: int
-) -> list[OpioidMatch]:
+def _screen_one(medication: str, rules: Rules, index: _Index) -> list[OpioidMatch]:
     words = tokens(medication)
     # A term matches a run of whole words that spells it, spaces and punctuation ignored:
     # "oxy contin" and "OxyContin" both spell "oxycontin"; "trazodone" spells no term.
     found: dict[str, OpioidTerm] = {}
     for i in range(len(words)):
         run = ""
-        for j in range(i, min(len(words), i + longest)):
+        for j in range(i, min(len(words), i + index.longest)):
             run += words[j]
-            for term in index.get(run, []):
+            for term in index.terms.get(run, []):
                 best = found.get(term.ingredient)
                 if best is None or len(_compact(best.term)) < len(run):
                     found[term.ingredient] = term
@@ -137,10 +159,10 @@ def screen_medications(
     medications: Sequence[str], rules: Rules = DEFAULT_RULES
 ) -> list[OpioidMatch]:
     """Every opioid (or opioid-like warning) found in a list of current medications."""
-    index, longest = _index(rules)
+    index = _index(rules)
     matches: list[OpioidMatch] = []
     for med in medications:
-        matches += _screen_one(med, rules, index, longest)
+        matches += _screen_one(med, rules, index)
     return matches
 
 
