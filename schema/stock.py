@@ -337,6 +337,8 @@ class FillIn(StrictSchema):
     batch_id = WholeNumber(required=True, validate=validate.Range(min=1))
     quantity = DecimalNumber(required=True, validate=_positive)
     acknowledge_bud_warning = fields.Boolean(load_default=False)
+    # A pharmacist's review of an opioid the patient's record gained after verification.
+    acknowledge_opioid_update = fields.Boolean(load_default=False)
     # Titration plan steps (0-based) this fill covers, when a course is filled one
     # strength at a time.
     steps = fields.List(

@@ -165,6 +165,7 @@ def create_fill(data: dict[str, Any], prescription_id: int) -> dict[str, Any]:
         batch_id=data["batch_id"],
         quantity=data["quantity"],
         acknowledge_bud_warning=data["acknowledge_bud_warning"],
+        acknowledge_opioid_update=data["acknowledge_opioid_update"],
         steps=data.get("steps"),
         today=date.today(),
     )

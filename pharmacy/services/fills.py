@@ -28,6 +28,8 @@ from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.compounding.bud import bud_warning
 from pharmacy.compounding.errors import FormulationError
+from pharmacy.compounding.opioids import screen_medications
+from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.titration import units_per_dose
 from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, Invalid, NotFound
@@ -60,6 +62,16 @@ def batch_mismatch(rx: Prescription, batch: Batch, *, by_step: bool = False) -> 
     if batch.prescription_id is not None and batch.prescription_id != rx.id:
         return f"batch {batch.lot_number} was made for another patient's prescription"
     return None
+
+
+def opioids_since_verification(rx: Prescription, rules: Rules) -> list[str]:
+    """Opioids (hard stops) among medications the patient's record gained after this
+    prescription came in, from a later prescription of any prescriber: the pharmacist
+    verified it against its own list, not these."""
+    sent = {m.casefold() for m in rx.patient_as_prescribed["current_medications"] or []}
+    newer = [m for m in rx.patient.current_medications or [] if m.casefold() not in sent]
+    stops = [m for m in screen_medications(newer, rules) if m.severity == "stop"]
+    return sorted({m.ingredient for m in stops})
 
 
 def lactose_conflict(rx: Prescription, batch: Batch) -> str | None:
@@ -120,6 +132,7 @@ def create_fill(
     today: date,
     acknowledge_bud_warning: bool = False,
     steps: list[int] | None = None,
+    acknowledge_opioid_update: bool = False,
 ) -> dict[str, Any]:
     rx = locked_prescription(session, prescription_id)
     if quantity <= 0:
@@ -187,6 +200,18 @@ def create_fill(
     allergy = lactose_conflict(rx, batch)
     if allergy:
         raise Conflict(f"Cannot dispense: {allergy}.", {"batch_id": [allergy]})
+    opioids_now = opioids_since_verification(rx, current_rules(session))
+    if opioids_now and not (acknowledge_opioid_update and actor.role == "pharmacist"):
+        found = ", ".join(opioids_now)
+        why = (
+            f"the patient's record now lists an opioid ({found}) this prescription was not "
+            "checked against"
+        )
+        who = "A pharmacist must review it and acknowledge" if actor.role == "pharmacist" else (
+            "Only a pharmacist can review it and acknowledge"
+        )
+        raise Conflict(f"Cannot dispense yet: {why}. {who} to fill.",
+                       {"acknowledge_opioid_update": [why]})
     if positions is not None:
         needed = _step_quantity(rx, batch, positions)
         if quantity != needed:
@@ -252,6 +277,7 @@ def create_fill(
             "course_number": fill.course_number,
             "step_positions": positions,
             "bud_warning": warning,
+            "opioids_reviewed": opioids_now,
             "batch_on_hand": batch.quantity_on_hand,
         },
     )

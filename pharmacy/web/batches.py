@@ -309,11 +309,13 @@ def fill_prescription(prescription_id: int) -> Response | tuple[str, int]:
             "batch_id": text("batch_id"),
             "quantity": text("quantity"),
             "acknowledge_bud_warning": checkbox("acknowledge_bud_warning"),
+            "acknowledge_opioid_update": checkbox("acknowledge_opioid_update"),
             "steps": request.form.getlist("steps") or None,
         }))
         filled = attempt(lambda: fills.create_fill(
             g.actor, prescription_id, batch_id=data["batch_id"], quantity=data["quantity"],
             today=date.today(), acknowledge_bud_warning=data["acknowledge_bud_warning"],
+            acknowledge_opioid_update=data["acknowledge_opioid_update"],
             steps=data.get("steps"),
         ))
     except FormErrors as failed:

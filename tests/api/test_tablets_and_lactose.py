@@ -12,6 +12,7 @@ from tests.stock_support import (
     capsule_stock,
     fill,
     make_batch,
+    only_event,
     record_as_planned,
     released_batch,
     stocked,
@@ -106,3 +107,25 @@ def test_tablet_powder_lighter_than_the_drug_it_holds_is_refused(api: Any) -> No
     )
     assert response.status_code == 422
     assert "tablet_powder_mg" in response.get_json()["errors"]
+
+
+def test_an_opioid_the_record_gained_after_verification_stops_the_fill(api: Any) -> None:
+    # drA's prescription was verified against no opioids; then drB sends the same person
+    # taking tramadol (held for the pharmacist). drA's fill now needs a pharmacist's review.
+    capsule_stock(api)
+    rx = verified_rx(api, quantity=30, days=30)
+    later = api.post("/api/v1/prescriptions", as_="drB", json={
+        "patient": {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1970-05-01",
+                    "current_medications": ["tramadol 50 mg"]},
+        "dosage_form": "capsule", "strength_mg": 4.5, "quantity": 30, "days_supply": 30,
+        "opioid_attestation": True})
+    assert later.status_code == 201 and later.get_json()["status"] == "on_hold"
+    batch = released_batch(api, quantity=60)
+    stopped = fill(api, rx["id"], batch["id"], 30)
+    assert stopped.status_code == 409
+    assert "tramadol" in stopped.get_json()["errors"]["acknowledge_opioid_update"][0]
+    assert "Ada" not in stopped.get_data(as_text=True)
+    assert fill(api, rx["id"], batch["id"], 30, acknowledge_opioid_update=True).status_code == 409
+    reviewed = fill(api, rx["id"], batch["id"], 30, as_="pharm", acknowledge_opioid_update=True)
+    assert reviewed.status_code == 201, reviewed.get_json()
+    assert only_event("fill.created").after["opioids_reviewed"] == ["tramadol"]

@@ -93,7 +93,10 @@ def _every_use_case(api: Any) -> list[str]:
     assert record_as_planned(api, batch).status_code == 200
     assert api.post(f"/api/v1/batches/{batch['id']}/release", as_="pharm",
                     json={"password": PASSWORD}).status_code == 200
-    filled = fill(api, rx["id"], batch["id"], 30)
+    # The record now lists the oxycodone the second prescription reported: the first one's
+    # fill needs a pharmacist's review of it.
+    assert fill(api, rx["id"], batch["id"], 30).status_code == 409
+    filled = fill(api, rx["id"], batch["id"], 30, as_="pharm", acknowledge_opioid_update=True)
     assert filled.status_code == 201, filled.get_json()
     routes = _routes(api.app)
     if "printing.fill_label" in routes:

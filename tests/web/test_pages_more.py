@@ -271,3 +271,25 @@ def test_a_prescription_filled_in_full_offers_no_more_fills(browser_for: Any, ap
     assert 'id="fill-closed"' in page
     assert 'id="fill-button"' not in page and 'id="start-batch"' not in page
     assert 'id="fill-from-batch"' not in tech.text(tech.get(f"/batches/{made['id']}"))
+
+
+def test_an_opioid_reported_later_is_reviewed_on_the_fill_form(browser_for: Any, api: Any) -> None:
+    from tests.stock_support import capsule_stock, released_batch, verified_rx
+
+    capsule_stock(api)
+    rx = verified_rx(api, quantity=30, days=30)
+    assert api.post("/api/v1/prescriptions", as_="drB", json={
+        "patient": {"first_name": "Ada", "last_name": "Lovelace", "date_of_birth": "1970-05-01",
+                    "current_medications": ["Norco 5/325"]},
+        "dosage_form": "capsule", "strength_mg": 4.5, "quantity": 30, "days_supply": 30,
+        "opioid_attestation": True}).status_code == 201
+    batch = released_batch(api, quantity=60)
+    form = {"batch_id": str(batch["id"]), "quantity": "30"}
+    tech = browser_for("tech")
+    html = tech.text(tech.post(f"/prescriptions/{rx['id']}/fill", form))
+    assert "hydrocodone" in html and 'name="acknowledge_opioid_update"' not in html
+    pharm = browser_for("pharm")
+    offered = pharm.text(pharm.post(f"/prescriptions/{rx['id']}/fill", form))
+    assert 'name="acknowledge_opioid_update"' in offered
+    done = pharm.post(f"/prescriptions/{rx['id']}/fill", {**form, "acknowledge_opioid_update": "on"})
+    assert done.status_code == 302, pharm.text(done)
