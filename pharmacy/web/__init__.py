@@ -73,9 +73,49 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["units"] = _units
     app.jinja_env.filters["role_name"] = _role_name
     app.jinja_env.filters["count"] = count
+    app.jinja_env.filters["field_label"] = field_label
+    app.jinja_env.filters["plain_message"] = plain_message
 
 
 ROLE_NAMES = {"api": "Naltrexone (API)", "capsule_shell": "Capsule shells"}
+
+# How the pages name a field the services report by its API name.
+FIELD_LABELS = {
+    "strength_mg": "Strength (mg per capsule)",
+    "concentration_mg_per_ml": "Concentration (mg/mL)",
+    "dose_mg": "Dose (mg)",
+    "days_supply": "Days' supply",
+    "syringe_ml": "Syringe (mL)",
+    "lot_ids": "Lots",
+    "batch_id": "Batch",
+    "prescription_id": "Prescription",
+    "formula_code": "Master formula",
+    "formula_version": "Formula version",
+    "acknowledge_bud_warning": "Beyond-use date",
+    "acknowledge_opioid_update": "Opioid review",
+    "acknowledge_recalled_sources": "Recalled sources",
+    "acknowledge_deviations": "Deviations",
+    "quantity_per_container": "Quantity per container",
+    "tablet_powder_mg": "Tablet powder (mg per tablet)",
+}
+
+
+def field_label(name: str) -> str:
+    """`strength_mg` → `Strength (mg per capsule)`; `patient.last_name` → `Patient last name`;
+    a field without a label of its own reads as words."""
+    if name in FIELD_LABELS:
+        return FIELD_LABELS[name]
+    words = name.replace(".", " ").replace("_", " ").split()
+    return " ".join(words).capitalize() if words else name
+
+
+def plain_message(message: str) -> str:
+    """A service message that starts with the API name of its field (`strength_mg: …`)
+    starts with the field's label instead."""
+    head, sep, rest = message.partition(": ")
+    if sep and head and " " not in head and (head in FIELD_LABELS or "_" in head or "." in head):
+        return f"{field_label(head)}: {rest}"
+    return message
 
 
 def _role_name(role: str) -> str:
