@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from pharmacy.compounding.rules import DEFAULT_RULES, Filler, Rules
 
@@ -22,6 +23,11 @@ def normalize_filler_code(code: str) -> str:
     """``"Calcium-Carbonate"`` → ``"calcium_carbonate"``; ``"HPMC"`` → ``"hypromellose"``."""
     key = re.sub(r"[^a-z0-9]+", "_", code.strip().lower()).strip("_")
     return ALIASES.get(key, key)
+
+
+def allergic_to_lactose(allergies: Sequence[str] | None) -> bool:
+    """Whether a list of allergies, as typed, names lactose."""
+    return "lactose" in " ".join(allergies or []).lower()
 
 
 def find_filler(code: str, rules: Rules = DEFAULT_RULES) -> Filler | None:

@@ -37,6 +37,7 @@ from pharmacy.audit import Actor
 from pharmacy.compounding.bud import StabilityOverride, beyond_use_date
 from pharmacy.compounding.capsules import CapsuleRequest, quote_capsules
 from pharmacy.compounding.errors import FormulationError
+from pharmacy.compounding.fillers import allergic_to_lactose
 from pharmacy.compounding.liquids import LiquidRequest, quote_liquid
 from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.salts import ApiSource, api_requirement
@@ -714,7 +715,7 @@ def _prescription_check(session: Session, data: dict[str, Any], plan: Plan) -> i
         raise Conflict(f"A {rx.status} prescription cannot have a batch made for it.")
     if rx.dosage_form != plan.dosage_form:
         raise Invalid("formula_code", f"the prescription is for a {rx.dosage_form}")
-    if "lactose" in " ".join(rx.patient.allergies or []).lower():
+    if allergic_to_lactose(rx.patient.allergies):
         with_lactose = [c.description for c in plan.components if _source_has_lactose(c.source)]
         if with_lactose:
             raise Conflict(

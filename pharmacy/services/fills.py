@@ -28,6 +28,7 @@ from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.compounding.bud import bud_warning
 from pharmacy.compounding.errors import FormulationError
+from pharmacy.compounding.fillers import allergic_to_lactose
 from pharmacy.compounding.opioids import screen_medications
 from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.titration import units_per_dose
@@ -77,8 +78,7 @@ def opioids_since_verification(rx: Prescription, rules: Rules) -> list[str]:
 def lactose_conflict(rx: Prescription, batch: Batch) -> str | None:
     """Why this batch must not go to this patient, when their record lists a lactose
     allergy and the batch contains lactose."""
-    allergies = " ".join(rx.patient.allergies or []).lower()
-    if "lactose" in allergies and batch_has_lactose(batch):
+    if allergic_to_lactose(rx.patient.allergies) and batch_has_lactose(batch):
         return (
             f"batch {batch.lot_number} contains lactose and the patient's record lists a "
             "lactose allergy"

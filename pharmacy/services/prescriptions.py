@@ -17,7 +17,12 @@ from pharmacy.compounding import directions as directions_engine
 from pharmacy.compounding import opioids
 from pharmacy.compounding.dose import check_dose
 from pharmacy.compounding.errors import FormulationError
-from pharmacy.compounding.fillers import filler_caution, filler_problem, normalize_filler_code
+from pharmacy.compounding.fillers import (
+    allergic_to_lactose,
+    filler_caution,
+    filler_problem,
+    normalize_filler_code,
+)
 from pharmacy.compounding.titration import TitrationStep, capsules_for_plan, volume_for_plan
 from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, Invalid, NotFound
@@ -273,10 +278,6 @@ def allergies_only_on_file(rx: Prescription) -> list[str]:
     return [a for a in rx.patient.allergies or [] if a.casefold() not in sent]
 
 
-def _lactose_allergy(allergies: list[str]) -> bool:
-    return "lactose" in " ".join(allergies).lower()
-
-
 def _quantity_for_plan(dosage_form: str, plan: Plan, strength: Decimal) -> Decimal:
     if dosage_form == "capsule":
         return Decimal(capsules_for_plan(list(plan.steps), strength))
@@ -457,7 +458,7 @@ def _intake(
         )
     chosen = rules.filler(filler) if filler else None
     with_lactose = chosen is not None and chosen.contains_lactose
-    if with_lactose and _lactose_allergy(data["patient"].get("allergies", [])):
+    if with_lactose and allergic_to_lactose(data["patient"].get("allergies", [])):
         raise Invalid("filler", "the patient is allergic to lactose; choose another filler")
 
     # The Rx number comes before the patient look-up on purpose: its counter row stays
@@ -465,7 +466,7 @@ def _intake(
     # record and make twins.
     rx_number = f"RX{next_value(session, RX_COUNTER, start=RX_FIRST)}"
     person = _find_or_create_patient(session, data["patient"])
-    if with_lactose and _lactose_allergy(person.recorded_allergies):
+    if with_lactose and allergic_to_lactose(person.recorded_allergies):
         raise Invalid(
             "filler", "the patient's record lists a lactose allergy; choose another filler"
         )
