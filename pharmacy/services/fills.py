@@ -108,8 +108,23 @@ def _step_quantity(rx: Prescription, batch: Batch, positions: list[int]) -> Deci
     return Decimal(total)
 
 
-def _course_covered(course: list[Fill]) -> set[int]:
-    return {p for fill in course for p in (fill.step_positions or [])}
+def _fills_of(session: Session, rx: Prescription) -> list[Fill]:
+    return list(
+        session.execute(
+            select(Fill).where(Fill.prescription_id == rx.id).order_by(Fill.fill_number)
+        ).scalars()
+    )
+
+
+def _last_course(rx: Prescription, earlier: list[Fill]) -> tuple[int | None, set[int], bool]:
+    """The newest course's number (None before the first fill), the plan steps it has
+    dispensed when it is being filled step by step, and whether steps remain."""
+    last = max((f.course_number for f in earlier), default=None)
+    course = [f for f in earlier if f.course_number == last]
+    if not course or not all(f.step_positions for f in course):
+        return last, set(), False
+    covered = {p for fill in course for p in (fill.step_positions or [])}
+    return last, covered, len(covered) < len(rx.steps)
 
 
 def _days_for(rx: Prescription, quantity: Decimal) -> int | None:
@@ -141,17 +156,9 @@ def create_fill(
         raise Invalid("quantity", "capsules are counted in whole numbers")
     if quantity > rx.quantity:
         raise Invalid("quantity", f"more than the {plain(rx.quantity)} prescribed")
-    earlier = list(
-        session.execute(
-            select(Fill).where(Fill.prescription_id == rx.id).order_by(Fill.fill_number)
-        ).scalars()
-    )
+    earlier = _fills_of(session, rx)
     positions = sorted(set(steps)) if steps else None
-    last_course = max((f.course_number for f in earlier), default=None)
-    course = [f for f in earlier if f.course_number == last_course]
-    course_is_by_step = bool(course) and all(f.step_positions for f in course)
-    covered = _course_covered(course) if course_is_by_step else set()
-    open_course = course_is_by_step and len(covered) < len(rx.steps)
+    last_course, covered, open_course = _last_course(rx, earlier)
     if open_course and positions is None:
         missing = sorted(set(range(len(rx.steps))) - covered)
         raise Conflict(
@@ -360,15 +367,8 @@ def fill_open(session: Session, rx: Prescription) -> bool:
         return True
     if rx.status != "filled":
         return False
-    earlier = list(
-        session.execute(select(Fill).where(Fill.prescription_id == rx.id)).scalars()
-    )
-    last = max((f.course_number for f in earlier), default=None)
-    course = [f for f in earlier if f.course_number == last]
-    by_step = bool(course) and all(f.step_positions for f in course)
-    if by_step and len(_course_covered(course)) < len(rx.steps):
-        return True  # the rest of this course's steps
-    return rx.refills_remaining > 0
+    _, _, open_course = _last_course(rx, _fills_of(session, rx))
+    return open_course or rx.refills_remaining > 0
 
 
 @query
