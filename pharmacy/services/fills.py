@@ -300,19 +300,28 @@ def create_fill(
     return fill_data(session, fill, today)
 
 
-def fill_data(session: Session, fill: Fill, today: date) -> dict[str, Any]:
+def drug_line(fill: Fill) -> str:
+    """``"Naltrexone HCl 4.5 mg capsule"`` or ``"Naltrexone HCl 1 mg/mL oral liquid"``."""
     rx, batch = fill.prescription, fill.batch
-    patient, prescriber = rx.patient, rx.prescriber
-    pharmacy = session.execute(select(PharmacyDetails)).scalars().first()
     if rx.dosage_form == "capsule":
         # The batch's strength: a titration filled one strength at a time has several.
         drug = f"Naltrexone HCl {plain(batch.strength_mg or Decimal(0))} mg capsule"
-        unit = "capsules"
     else:
         drug = f"Naltrexone HCl {plain(rx.concentration_mg_per_ml or Decimal(0))} mg/mL oral liquid"
-        unit = "mL"
     if rx.dose_basis == "base":
         drug = drug.replace("Naltrexone HCl", "Naltrexone (as base)")
+    return drug
+
+
+def fill_data(
+    session: Session, fill: Fill, today: date, rules: Rules | None = None
+) -> dict[str, Any]:
+    rx, batch = fill.prescription, fill.batch
+    patient, prescriber = rx.patient, rx.prescriber
+    pharmacy = session.execute(select(PharmacyDetails)).scalars().first()
+    drug = drug_line(fill)
+    unit = "capsules" if rx.dosage_form == "capsule" else "mL"
+    directions = fill_directions(session, fill, rules or current_rules(session))
     return {
         "id": fill.id,
         "prescription_id": rx.id,
@@ -335,7 +344,8 @@ def fill_data(session: Session, fill: Fill, today: date) -> dict[str, Any]:
         "refills_remaining": max(rx.refills - fill.course_number, 0),
         "drug": drug,
         "dosage_form": rx.dosage_form,
-        "directions": " ".join(fill_directions(session, fill, current_rules(session))),
+        "directions": " ".join(directions),
+        "direction_lines": directions,  # as the label prints them, a line per dated step
         "patient": {
             "id": patient.id,
             "name": patient.full_name,
@@ -386,4 +396,5 @@ def list_fills(
     fills = session.execute(
         select(Fill).where(Fill.prescription_id == prescription_id).order_by(Fill.fill_number)
     ).scalars()
-    return [fill_data(session, f, today) for f in fills]
+    rules = current_rules(session)
+    return [fill_data(session, f, today, rules) for f in fills]

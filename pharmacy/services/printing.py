@@ -63,13 +63,12 @@ from pharmacy.models import (
 )
 from pharmacy.services.batches import batch_worksheet_data
 from pharmacy.services.fill_directions import (
-    fill_directions,
     per_unit,
     plan_steps,
     schedule_start,
     step_strengths,
 )
-from pharmacy.services.fills import fill_data
+from pharmacy.services.fills import drug_line, fill_data
 from pharmacy.services.recall import get_recall, recall_list_rows
 from pharmacy.services.rules import current_rules
 from pharmacy.services.uow import query, use_case
@@ -182,13 +181,13 @@ def _auxiliary(rx: Prescription, storage: str, rules: Rules) -> tuple[str, ...]:
 def patient_label_content(session: Session, fill: Fill, today: date) -> PatientLabelContent:
     """The label's words: warning and auxiliary texts are the rules in force (data the
     pharmacy can change), the layout is the renderer's."""
-    data = fill_data(session, fill, today)
-    rx = fill.prescription
     rules = current_rules(session)
+    data = fill_data(session, fill, today, rules)
+    rx = fill.prescription
     return PatientLabelContent(
         patient_name=data["patient"]["name"],
         drug_line=data["drug"],
-        directions=fill_directions(session, fill, rules),
+        directions=data["direction_lines"],
         bud=data["bud"],
         storage=data["storage"],
         lot_number=data["lot_number"],
@@ -448,7 +447,7 @@ def print_queue(session: Session, actor: Actor, *, today: date) -> list[dict[str
                 "fill_id": fill.id,
                 "rx_number": rx.rx_number,
                 "patient_name": rx.patient.full_name,
-                "drug": fill_data(session, fill, today)["drug"],
+                "drug": drug_line(fill),
                 "quantity": fill.quantity,
                 "lot_number": fill.batch.lot_number,
                 "filled_at": fill.filled_at,
