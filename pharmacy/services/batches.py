@@ -569,7 +569,9 @@ def plan_batch(session: Session, data: dict[str, Any], today: date) -> Plan:
     """Choose lots (explicit, else FEFO) and compute the amounts from those very lots."""
     _validate_quantity(data)
     formula = formula_by_code(session, data["formula_code"], data.get("formula_version"))
-    current = formula_by_code(session, formula.code)
+    current = formula if data.get("formula_version") is None else formula_by_code(
+        session, formula.code
+    )
     if formula.version != current.version:
         # An approved new version governs every batch started after it (REVISION_MEANING).
         raise Invalid(
