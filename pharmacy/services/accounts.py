@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select, true
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
@@ -17,7 +17,9 @@ from pharmacy.errors import Invalid, TooManyAttempts, Unauthorized
 from pharmacy.models import ROLES, ApiToken, LoginFailure, Prescriber, User, WebSession
 from pharmacy.models._types import utcnow
 from pharmacy.prebuilt import Prebuilt
+from pharmacy.services import sign_in_reads
 from pharmacy.services.printable import require_printable
+from pharmacy.services.rules import FINGERPRINT, FINGERPRINT_COLUMNS
 from pharmacy.services.uow import current_db, query, use_case
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
@@ -200,7 +202,10 @@ def issue_token(session: Session, user: User, lifetime_hours: int) -> str:
     return token
 
 
-# It runs on every API request.
+# It runs on every API request. It also reads, in the same round trip, what the request's
+# use case would otherwise ask for first: the rules' fingerprint, and a prescriber's own
+# record (pharmacy/services/sign_in_reads.py).
+_RULES_FINGERPRINT = FINGERPRINT.subquery("rules_fingerprint")
 _TOKEN_LOOKUP = Prebuilt(
     select(
         ApiToken.revoked_at,
@@ -211,8 +216,16 @@ _TOKEN_LOOKUP = Prebuilt(
         User.role,
         User.full_name,
         User.prescriber_id,
+        *(_RULES_FINGERPRINT.c[name] for name in FINGERPRINT_COLUMNS),
+        *(
+            getattr(Prescriber, name).label(f"prescriber_{name}")
+            for name in sign_in_reads.PRESCRIBER_RECORD
+            if name != "id"
+        ),
     )
     .join(User, User.id == ApiToken.user_id)
+    .outerjoin(Prescriber, Prescriber.id == User.prescriber_id)
+    .join(_RULES_FINGERPRINT, true())
     .where(ApiToken.token_hash == bindparam("token_hash"))
 )
 
@@ -224,6 +237,20 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
         return None
     if row["revoked_at"] is not None or row["expires_at"] <= utcnow() or not row["active"]:
         return None
+    sign_in_reads.keep(
+        session,
+        sign_in_reads.RULES_FINGERPRINT,
+        tuple(row[name] for name in FINGERPRINT_COLUMNS),
+    )
+    if row["prescriber_id"] is not None:
+        sign_in_reads.keep(
+            session,
+            sign_in_reads.PRESCRIBER,
+            {
+                name: row["prescriber_id" if name == "id" else f"prescriber_{name}"]
+                for name in sign_in_reads.PRESCRIBER_RECORD
+            },
+        )
     return actor_of(row)
 
 

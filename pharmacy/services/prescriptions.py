@@ -30,6 +30,7 @@ from pharmacy.models import Patient, Prescriber, Prescription, PrescriptionStep
 from pharmacy.models._types import utcnow
 from pharmacy.models.prescriptions import PATIENT_DETAILS
 from pharmacy.prebuilt import Prebuilt
+from pharmacy.services import sign_in_reads
 from pharmacy.services.counters import next_value
 from pharmacy.services.liquid_checks import check_liquid_doses
 from pharmacy.services.printable import require_printable
@@ -150,7 +151,7 @@ _ADD_PRESCRIPTION = Prebuilt(
 _ADD_STEPS = Prebuilt(
     insert(PrescriptionStep.__table__), columns=("prescription_id", "position", "dose_mg", "days")
 )
-PRESCRIBER_FIELDS = ("id", "full_name", "npi", "phone", "address")
+PRESCRIBER_FIELDS = sign_in_reads.PRESCRIBER_RECORD
 
 
 def _prescriber(session: Session, prescriber_id: int) -> dict[str, Any] | None:
@@ -169,7 +170,10 @@ def _resolve_prescriber(
             raise Invalid("prescriber_id", "a prescriber can only prescribe as themself")
         if data.get("source") not in (None, "api", "prescriber_portal"):
             raise Invalid("source", "only a pharmacist records phone, fax or written orders")
-        prescriber = _prescriber(session, actor.prescriber_id)
+        # Read with the request's sign-in, or now if it signed in otherwise (a web page).
+        prescriber = sign_in_reads.take(session, sign_in_reads.PRESCRIBER)
+        if prescriber is None or prescriber["id"] != actor.prescriber_id:
+            prescriber = _prescriber(session, actor.prescriber_id)
         if prescriber is None:
             raise Invalid("prescriber_id", "this account's prescriber record is missing")
         return prescriber, data.get("source") or "api"

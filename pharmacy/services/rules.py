@@ -17,6 +17,7 @@ from pharmacy.errors import Invalid, NotFound
 from pharmacy.models import RuleValue
 from pharmacy.models._types import utcnow
 from pharmacy.prebuilt import Prebuilt
+from pharmacy.services import sign_in_reads
 
 # Parsed rules per engine, with the fingerprint of the rows they were parsed from. Every
 # request checks the fingerprint (one small aggregate query), so a change made through any
@@ -26,26 +27,33 @@ _PARSED: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], Rules]] = (
 )
 
 
-_FINGERPRINT = Prebuilt(
-    select(
-        func.count(RuleValue.name),
-        func.coalesce(func.sum(RuleValue.version), 0),
-        func.max(RuleValue.updated_at),
-    )
+# The rows' count, the sum of their versions and the newest change: any change an admin
+# makes moves at least one of them. The sign-in look-up reads the same select as a subquery
+# (pharmacy/services/sign_in_reads.py).
+FINGERPRINT = select(
+    func.count(RuleValue.name).label("rules_count"),
+    func.coalesce(func.sum(RuleValue.version), 0).label("rules_versions"),
+    func.max(RuleValue.updated_at).label("rules_changed"),
 )
+FINGERPRINT_COLUMNS = ("rules_count", "rules_versions", "rules_changed")
+_FINGERPRINT = Prebuilt(FINGERPRINT)
 
 
 def _fingerprint(session: Session) -> tuple[Any, ...]:
     row = _FINGERPRINT.first(session.connection())
     assert row is not None  # an aggregate always has its row
-    return tuple(row.values())
+    return tuple(row[name] for name in FINGERPRINT_COLUMNS)
 
 
 def current_rules(session: Session) -> Rules:
     """The rules in force: the seeded defaults as changed by an admin."""
     engine = session.get_bind()
-    fingerprint = _fingerprint(session)
     cached = _PARSED.get(engine)  # type: ignore[arg-type]
+    read_at_sign_in = sign_in_reads.take(session, sign_in_reads.RULES_FINGERPRINT)
+    if cached is not None and read_at_sign_in is not None and cached[0] == read_at_sign_in:
+        return cached[1]
+    # Parse only against a fingerprint read now, with the rows, never an earlier one.
+    fingerprint = _fingerprint(session)
     if cached is not None and cached[0] == fingerprint:
         return cached[1]
     rows = session.execute(select(RuleValue)).scalars().all()
