@@ -12,7 +12,12 @@ compared within one run, slice by slice.
         --setup-sql bench/experiments/fewer_round_trips.sql [--rounds 4]
 
 `--setup-sql` runs the statements B needs on the scratch database first (that patch takes
-Rx numbers from a sequence). bench/RESULTS.md ("Load") records what it showed.
+Rx numbers from a sequence). `--b-module` serves another WSGI app as B, such as the lower
+bound for intake (the database work it must do, and nothing else):
+
+    .venv/bin/python bench/ab_load.py . --b-module bench.experiments.bound_app:app
+
+bench/RESULTS.md ("Load") records what it showed.
 Loopback only; each round is bounded (`--seconds`), and the servers are stopped at the end.
 """
 
@@ -38,6 +43,8 @@ def main() -> int:
     parser.add_argument("--slice", type=float, default=1.0,
                         help="seconds of load on one server before moving to the next")
     parser.add_argument("--setup-sql", type=Path, help="SQL to run on the scratch database")
+    parser.add_argument("--b-module", default="wsgi:app",
+                        help="the WSGI app to serve as B, from the variant checkout")
     args = parser.parse_args()
     if not (args.variant / "wsgi.py").exists():
         raise SystemExit(f"{args.variant} is not a checkout of this project")
@@ -59,7 +66,7 @@ def main() -> int:
         servers = {
             "floor": load.Server("bench.floor_app:app", {"FLOOR_DATABASE_URL": url}, "floor"),
             "A": load.Server("wsgi:app", env, "appA"),
-            "B": load.Server("wsgi:app", env, "appB", root=args.variant.resolve()),
+            "B": load.Server(args.b_module, env, "appB", root=args.variant.resolve()),
         }
         try:
             tokens = [load.token(servers["A"].port, u) for u, _ in users["prescribers"]]
