@@ -37,6 +37,11 @@ class _Compiled:
     positional: tuple[str, ...] | None  # bind names in order, for a positional driver
     bind_names: frozenset[str]
     binders: Mapping[str, Callable[[Any], Any]]
+    # Values the statement carries itself (a literal such as `id = 1`), already through
+    # their processors, and the names every call must give; None when a value is computed
+    # per call (a callable default), which leaves the work to SQLAlchemy's construct_params.
+    constants: Mapping[str, Any] | None
+    required: frozenset[str]
     result_types: list[Any]
     # Result processors depend on the driver's type codes, so they are made on first use.
     readers: list[Processor] | None = None
@@ -72,19 +77,33 @@ class Prebuilt:
             )
         if compiled.literal_execute_params or compiled.post_compile_params:
             raise TypeError(f"{self!r} needs per-execution compilation (an expanding IN)")
+        # By the name each value goes under in the SQL (an anonymous literal's key differs).
         binders = {}
-        for name, bind in compiled.binds.items():
+        for bind, name in compiled.bind_names.items():
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 binders[name] = process
+        constants: dict[str, Any] = {}
+        required = set()
+        per_call = False
+        for bind, name in compiled.bind_names.items():
+            if bind.callable is not None or (bind.required and bind.key != name):
+                per_call = True
+            elif bind.required:
+                required.add(name)
+            else:
+                process = binders.get(name)
+                constants[name] = bind.value if process is None else process(bind.value)
         exported = getattr(self.statement, "exported_columns", None)
         result_types = [column.type for column in exported] if exported is not None else []
         found = _Compiled(
             sql=compiled.string,
             compiled=compiled,
             positional=tuple(compiled.positiontup or ()) if compiled.positional else None,
-            bind_names=frozenset(compiled.binds),
+            bind_names=frozenset(compiled.bind_names.values()),
             binders=binders,
+            constants=None if per_call else constants,
+            required=frozenset(required),
             result_types=result_types,
         )
         self._by_dialect[dialect.name] = found
@@ -95,9 +114,24 @@ class Prebuilt:
         if unknown:
             # A value the statement has no place for would be dropped without a word.
             raise TypeError(f"{self!r} has no parameter {', '.join(sorted(unknown))}")
-        bound = plan.compiled.construct_params(dict(values), escape_names=False)
-        for name, process in plan.binders.items():
-            bound[name] = process(bound[name])
+        if plan.constants is None:
+            bound = plan.compiled.construct_params(dict(values), escape_names=False)
+            for name, process in plan.binders.items():
+                bound[name] = process(bound[name])
+        else:
+            # What construct_params and the processors would give, without walking every
+            # bind on every call: the statement's own values were processed once.
+            missing = plan.required - values.keys()
+            if missing:
+                raise exc.InvalidRequestError(
+                    f"A value is required for bind parameter {sorted(missing)[0]!r}",
+                    code="cd3x",
+                )
+            bound = dict(plan.constants)
+            binders = plan.binders
+            for name, value in values.items():
+                processor = binders.get(name)
+                bound[name] = value if processor is None else processor(value)
         if plan.positional is not None:
             return tuple(bound[name] for name in plan.positional)
         return bound

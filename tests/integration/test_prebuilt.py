@@ -121,6 +121,38 @@ def test_stores_and_reads_exactly_what_core_does(connection: Connection) -> None
     assert read.first(connection, {"rx_id": 10**9}) is None
 
 
+def test_values_the_statement_carries_go_through_their_processors(
+    connection: Connection,
+) -> None:
+    """A value written into the statement (a JSON list, a time) is stored as Core stores
+    it, though it is processed once when the statement is compiled, not on every call."""
+    when = datetime(2026, 12, 2, 9, 30, tzinfo=UTC)
+    carried = Prebuilt(
+        insert(PATIENTS)
+        .values(allergies=["penicillin", "latex"], current_medications=[], created_at=when)
+        .returning(PATIENTS.c.id),
+        columns=("first_name", "last_name", "date_of_birth", "address", "phone"),
+    )
+    values = {"last_name": "Lovelace", "date_of_birth": date(1985, 12, 10), "address": ""}
+    first = carried.scalar(connection, {"first_name": "Ada", "phone": "", **values})
+    second = carried.scalar(connection, {"first_name": "Byron", "phone": "1", **values})
+    rows = connection.execute(
+        select(PATIENTS.c.allergies, PATIENTS.c.created_at, PATIENTS.c.first_name)
+        .where(PATIENTS.c.id.in_([first, second]))
+        .order_by(PATIENTS.c.id)
+    ).all()
+    assert [tuple(row) for row in rows] == [
+        (["penicillin", "latex"], when, "Ada"),
+        (["penicillin", "latex"], when, "Byron"),
+    ]
+    find = Prebuilt(
+        select(PATIENTS.c.first_name).where(
+            PATIENTS.c.created_at == when, PATIENTS.c.phone == bindparam("phone")
+        )
+    )
+    assert find.rows(connection, {"phone": "1"}) == [{"first_name": "Byron"}]
+
+
 def test_a_list_of_values_runs_once_for_each(connection: Connection) -> None:
     add = Prebuilt(
         insert(PATIENTS),
