@@ -150,7 +150,8 @@ def main() -> None:
 
         timed(api_module.prescriptions, "create_prescription")
         timed(audit_module, "record")
-        timed(rx_module, "_find_or_create_patient")
+        timed(rx_module, "_find_patient")
+        timed(rx_module, "_store")
         timed(rx_module, "current_rules")
         timed(rx_module, "next_value")
         timed(accounts_module, "actor_for_token")

@@ -638,7 +638,7 @@ def _bud(plan: Plan, today: date, rules: Rules) -> Any:
 
 def _lot_number(session: Session, letter: str, today: date) -> str:
     stamp = today.strftime("%y%m%d")
-    number = next_value(session, f"lot:{stamp}:{letter}")
+    number = next_value(session.connection(), f"lot:{stamp}:{letter}")
     return f"{stamp}-{letter}-{number:03d}"
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import text
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, text
 
 from pharmacy.prebuilt import Prebuilt
 
@@ -16,8 +15,9 @@ _TAKE_NEXT = Prebuilt(
 )
 
 
-def next_value(session: Session, key: str, start: int = 1) -> int:
+def next_value(connection: Connection, key: str, start: int = 1) -> int:
     """Atomically take the next number of a named sequence (an upsert that returns the new
-    value: the row lock serialises concurrent callers until their transactions end)."""
-    value = _TAKE_NEXT.scalar(session.connection(), {"key": key, "start": start})
+    value: the row lock serialises concurrent callers until their transactions end), on the
+    unit of work's connection (`session.connection()`)."""
+    value = _TAKE_NEXT.scalar(connection, {"key": key, "start": start})
     return int(value)

@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, exists, func, insert, select, update
+from sqlalchemy import Connection, bindparam, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
@@ -107,10 +107,8 @@ _FIND_PATIENT = Prebuilt(
         _PATIENTS.c.date_of_birth == bindparam("born"),
     )
 )
-_ADD_PATIENT = Prebuilt(
-    insert(_PATIENTS).returning(_PATIENTS.c.id),
-    columns=("first_name", "last_name", "date_of_birth", *PATIENT_FIELDS, "created_at"),
-)
+PATIENT_COLUMNS = ("first_name", "last_name", "date_of_birth", *PATIENT_FIELDS, "created_at")
+_ADD_PATIENT = Prebuilt(insert(_PATIENTS).returning(_PATIENTS.c.id), columns=PATIENT_COLUMNS)
 _UPDATE_PATIENT = Prebuilt(
     update(_PATIENTS).where(_PATIENTS.c.id == bindparam("patient_id")), columns=PATIENT_FIELDS
 )
@@ -147,6 +145,41 @@ INTAKE_COLUMNS = (
 )
 _ADD_PRESCRIPTION = Prebuilt(
     insert(_PRESCRIPTIONS).returning(_PRESCRIPTIONS.c.id), columns=INTAKE_COLUMNS
+)
+
+
+def _patient_value(name: str) -> Any:
+    return bindparam(f"patient_{name}", type_=_PATIENTS.c[name].type)
+
+
+def _with_patient_write(patient_write: Any) -> Prebuilt:
+    """The prescription's INSERT with the patient's INSERT or UPDATE as a data-modifying
+    CTE, the prescription taking the patient's id from it: one round trip instead of two,
+    on PostgreSQL (SQLite has no data-modifying CTE and runs the two statements)."""
+    written = patient_write.returning(_PATIENTS.c.id).cte("patient_written")
+    # Every value is a named bind, not `columns=`: compiling with column keys would give
+    # the CTE's statement those columns too.
+    values: dict[str, Any] = {
+        name: bindparam(name, type_=_PRESCRIPTIONS.c[name].type)
+        for name in INTAKE_COLUMNS
+        if name != "patient_id"
+    }
+    values["patient_id"] = select(written.c.id).scalar_subquery()
+    return Prebuilt(
+        insert(_PRESCRIPTIONS)
+        .values(values)
+        .add_cte(written)
+        .returning(_PRESCRIPTIONS.c.id, _PRESCRIPTIONS.c.patient_id)
+    )
+
+
+_ADD_WITH_NEW_PATIENT = _with_patient_write(
+    insert(_PATIENTS).values({name: _patient_value(name) for name in PATIENT_COLUMNS})
+)
+_ADD_WITH_UPDATED_PATIENT = _with_patient_write(
+    update(_PATIENTS)
+    .where(_PATIENTS.c.id == bindparam("patient_record_id"))
+    .values({name: _patient_value(name) for name in PATIENT_FIELDS})
 )
 _ADD_STEPS = Prebuilt(
     insert(PrescriptionStep.__table__), columns=("prescription_id", "position", "dose_mg", "days")
@@ -190,16 +223,19 @@ def _resolve_prescriber(
 
 @dataclass(frozen=True)
 class PatientChange:
-    """What intake did to the patient's record, for the audit trail."""
+    """What intake does to the patient's record: for the audit trail, and the row to write
+    with the prescription (a new record's columns, or the newest details of one on file)."""
 
     action: str
+    row: dict[str, Any]
     after: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class IntakePatient:
-    """The person a prescription is for: as the prescription shows them, and the
-    allergies their record holds from every prescription."""
+    """The person a prescription is for: as the prescription shows them (a new record has
+    no id until it is written), and the allergies their record holds from every
+    prescription."""
 
     as_prescribed: dict[str, Any]
     recorded_allergies: list[str]
@@ -224,11 +260,11 @@ def _merged_record(stored: dict[str, Any], sent: dict[str, Any]) -> dict[str, An
     }
 
 
-def _find_or_create_patient(session: Session, details: dict[str, Any]) -> IntakePatient:
+def _find_patient(connection: Connection, details: dict[str, Any]) -> IntakePatient:
     """One record per person (same name and date of birth), which the newest prescription
-    brings up to date (`_merged_record`). The prescription itself shows the details it
-    came with, so no prescriber sees what another one sent."""
-    connection = session.connection()
+    brings up to date (`_merged_record`); the write itself goes with the prescription's
+    (`_store`). The prescription shows the details it came with, so no prescriber sees
+    what another one sent."""
     sent = {
         "address": details.get("address", ""),
         "phone": details.get("phone", ""),
@@ -249,11 +285,10 @@ def _find_or_create_patient(session: Session, details: dict[str, Any]) -> Intake
             "last_name": details["last_name"],
             "date_of_birth": details["date_of_birth"],
         }
-        patient_id = _ADD_PATIENT.scalar(connection, {**identity, **sent, "created_at": utcnow()})
         return IntakePatient(
-            {"id": patient_id, **identity, **sent},
+            {"id": None, **identity, **sent},
             sent["allergies"],
-            PatientChange("patient.created"),
+            PatientChange("patient.created", {**identity, **sent, "created_at": utcnow()}),
         )
     as_prescribed = {
         "id": stored["id"],
@@ -267,12 +302,40 @@ def _find_or_create_patient(session: Session, details: dict[str, Any]) -> Intake
     changed = sorted(name for name in PATIENT_FIELDS if stored[name] != record[name])
     if not changed:
         return IntakePatient(as_prescribed, record["allergies"], None)
-    _UPDATE_PATIENT.run(connection, {"patient_id": stored["id"], **record})
     return IntakePatient(
         as_prescribed,
         record["allergies"],
-        PatientChange("patient.updated", after={"changed": changed}),
+        PatientChange("patient.updated", record, after={"changed": changed}),
     )
+
+
+def _store(
+    connection: Connection, values: dict[str, Any], person: IntakePatient
+) -> tuple[int, int]:
+    """Insert the prescription, with the patient's record written in the same round trip
+    where the database allows it. Returns the prescription's and the patient's ids."""
+    change = person.change
+    if change is None:
+        return _ADD_PRESCRIPTION.scalar(connection, values), values["patient_id"]
+    created = change.action == "patient.created"
+    if connection.dialect.name == "postgresql":
+        row_values = {f"patient_{name}": value for name, value in change.row.items()}
+        rx_values = {name: value for name, value in values.items() if name != "patient_id"}
+        if created:
+            row = _ADD_WITH_NEW_PATIENT.first(connection, {**rx_values, **row_values})
+        else:
+            row = _ADD_WITH_UPDATED_PATIENT.first(
+                connection,
+                {**rx_values, **row_values, "patient_record_id": values["patient_id"]},
+            )
+        assert row is not None  # an INSERT … RETURNING returns its row
+        return row["id"], row["patient_id"]
+    if created:
+        patient_id = _ADD_PATIENT.scalar(connection, change.row)
+    else:
+        patient_id = values["patient_id"]
+        _UPDATE_PATIENT.run(connection, {"patient_id": patient_id, **change.row})
+    return _ADD_PRESCRIPTION.scalar(connection, {**values, "patient_id": patient_id}), patient_id
 
 
 def allergies_only_on_file(rx: Prescription) -> list[str]:
@@ -425,8 +488,7 @@ def _intake(
                 raise Invalid("quantity", "is less than one day's dose")
         elif quantity < per_day * days_supply:
             warnings.append(
-                f"Quantity {plain(quantity)} {unit} does not cover {days_supply} days at this "
-                "dose."
+                f"Quantity {plain(quantity)} {unit} does not cover {days_supply} days at this dose."
             )
         elif quantity > per_day * days_supply:
             warnings.append(
@@ -468,8 +530,9 @@ def _intake(
     # The Rx number comes before the patient look-up on purpose: its counter row stays
     # locked until commit, so two intakes for the same new person cannot both miss the
     # record and make twins.
-    rx_number = f"RX{next_value(session, RX_COUNTER, start=RX_FIRST)}"
-    person = _find_or_create_patient(session, data["patient"])
+    connection = session.connection()
+    rx_number = f"RX{next_value(connection, RX_COUNTER, start=RX_FIRST)}"
+    person = _find_patient(connection, data["patient"])
     if with_lactose and allergic_to_lactose(person.recorded_allergies):
         raise Invalid(
             "filler", "the patient's record lists a lactose allergy; choose another filler"
@@ -506,8 +569,8 @@ def _intake(
         "supersedes_id": supersedes_id,
         "patient_details": {name: patient[name] for name in PATIENT_FIELDS},
     }
-    connection = session.connection()
-    rx_id = _ADD_PRESCRIPTION.scalar(connection, values)
+    rx_id, patient["id"] = _store(connection, values, person)
+    values["patient_id"] = patient["id"]
     steps = (
         [{"dose_mg": step.dose_mg, "days": step.days} for step in plan.steps]
         if plan.titrated

@@ -433,6 +433,46 @@ def test_repeat_patient_is_one_record(api: Any) -> None:
     assert second["patient"]["phone"] == "555-0101"
 
 
+def test_the_patient_record_is_written_with_the_prescription(api: Any) -> None:
+    """A new person's record, then the newest details of it, go in with the prescription
+    (one statement on PostgreSQL, two on SQLite): what is stored is the same, the record's
+    creation time never moves, and each change is audited by field name."""
+    from pharmacy.models import Patient
+
+    start = len(audit_actions())
+    first = create(api).get_json()
+    session = current_db().session()
+    created_at = session.get(Patient, first["patient"]["id"]).created_at
+    session.rollback()
+    second = create(
+        api, json=body(patient={"phone": "555-0102", "allergies": ["penicillin"]})
+    ).get_json()
+    third = create(api).get_json()  # the first phone again
+    session = current_db().session()
+    patients = session.execute(select(Patient)).scalars().all()
+    assert [p.id for p in patients] == [first["patient"]["id"]]
+    record = patients[0]
+    assert record.phone == TITRATION_BODY["patient"]["phone"]  # the newest one sent
+    assert record.allergies == ["lactose", "penicillin"]
+    assert record.created_at == created_at
+    stored = session.execute(select(Prescription.id, Prescription.patient_id)).all()
+    assert {tuple(row) for row in stored} == {
+        (rx["id"], record.id) for rx in (first, second, third)
+    }
+    events = session.execute(
+        select(AuditEvent.action, AuditEvent.entity_id, AuditEvent.after)
+        .where(AuditEvent.entity_type == "patient")
+        .order_by(AuditEvent.id)
+    ).all()
+    session.rollback()
+    assert [tuple(event) for event in events] == [
+        ("patient.created", str(record.id), None),
+        ("patient.updated", str(record.id), {"changed": ["allergies", "phone"]}),
+        ("patient.updated", str(record.id), {"changed": ["phone"]}),
+    ]
+    assert audit_actions()[start:].count("prescription.created") == 3
+
+
 def test_prescribers_listing_is_for_pharmacy_staff(api: Any) -> None:
     listed = api.get("/api/v1/prescribers", as_="pharm")
     assert listed.status_code == 200
