@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, event, insert, select, text
+from sqlalchemy import Connection, Insert, bindparam, event, insert, select, text
 from sqlalchemy.orm import Session
 
 from pharmacy.models import AuditChainHead, AuditEvent
@@ -157,6 +157,31 @@ def _append(count: int) -> Prebuilt:
     )
 
 
+# A statement of the use case's own may lock the head as it writes (`locking_head`), so
+# that the events need no statement of their own for it: a round trip fewer on PostgreSQL.
+_LOCKED_HEAD_KEY = "pharmacy.audit.locked_head"
+LOCKED_HEAD_HASH = "audit_head_hash"
+
+
+def locking_head(statement: Insert) -> Insert:
+    """`statement` (an INSERT … RETURNING, on PostgreSQL) that also locks the chain head
+    until the transaction ends, returning its hash as `LOCKED_HEAD_HASH` for
+    `head_locked`. The head is locked a little earlier than at commit, for the rest of the
+    use case; its other locks must come before it, as at commit."""
+    head = _LOCK_HEAD.statement.cte("audit_head")
+    return statement.add_cte(head).returning(
+        select(head.c.last_hash).scalar_subquery().label(LOCKED_HEAD_HASH)
+    )
+
+
+def head_locked(session: Session, last_hash: str | None) -> None:
+    """The head's hash as a `locking_head` statement read it (None: no head row yet). The
+    events written at commit follow it, unless a savepoint around that statement is rolled
+    back (its lock goes with it)."""
+    if last_hash is not None:
+        session.info[_LOCKED_HEAD_KEY] = (last_hash, session.get_nested_transaction())
+
+
 def _locked_head_hash(connection: Connection) -> str:
     """The chain head's hash, its row locked until the transaction ends (created on first
     use)."""
@@ -178,7 +203,8 @@ def _write_pending(session: Session) -> None:
         return
     session.flush()  # the changes the events describe go first
     connection = session.connection()
-    prev = _locked_head_hash(connection)
+    locked = session.info.pop(_LOCKED_HEAD_KEY, None)
+    prev = locked[0] if locked is not None else _locked_head_hash(connection)
     occurred_at = utcnow()
     rows = []
     for item in pending:
@@ -220,13 +246,20 @@ def _drop_pending(session: Session, transaction: Any) -> None:
     inside it."""
     if transaction.parent is None:
         session.info.pop(_PENDING_KEY, None)
+        session.info.pop(_LOCKED_HEAD_KEY, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_savepoint_events(session: Session, previous_transaction: Any) -> None:
+    if not previous_transaction.nested:
+        return
     pending = session.info.get(_PENDING_KEY)
-    if pending and previous_transaction.nested:
+    if pending:
         pending[:] = [p for p in pending if not _within(p.savepoint, previous_transaction)]
+    locked = session.info.get(_LOCKED_HEAD_KEY)
+    if locked is not None and _within(locked[1], previous_transaction):
+        # The savepoint's rollback released the lock: the head may move before commit.
+        del session.info[_LOCKED_HEAD_KEY]
 
 
 @dataclass(frozen=True)

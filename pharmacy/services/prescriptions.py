@@ -152,31 +152,34 @@ def _patient_value(name: str) -> Any:
     return bindparam(f"patient_{name}", type_=_PATIENTS.c[name].type)
 
 
-def _with_patient_write(patient_write: Any) -> Prebuilt:
-    """The prescription's INSERT with the patient's INSERT or UPDATE as a data-modifying
-    CTE, the prescription taking the patient's id from it: one round trip instead of two,
-    on PostgreSQL (SQLite has no data-modifying CTE and runs the two statements)."""
-    written = patient_write.returning(_PATIENTS.c.id).cte("patient_written")
+def _pg_prescription_insert(patient_write: Any = None) -> Prebuilt:
+    """PostgreSQL's prescription INSERT, in one round trip with what would otherwise take
+    one each: the patient's INSERT or UPDATE as a data-modifying CTE (the prescription
+    taking the patient's id from it), and the lock of the audit chain head that the
+    prescription's events will follow (`audit.locking_head`). SQLite has no
+    data-modifying CTE and runs the statements one by one, in process."""
     # Every value is a named bind, not `columns=`: compiling with column keys would give
     # the CTE's statement those columns too.
     values: dict[str, Any] = {
-        name: bindparam(name, type_=_PRESCRIPTIONS.c[name].type)
-        for name in INTAKE_COLUMNS
-        if name != "patient_id"
+        name: bindparam(name, type_=_PRESCRIPTIONS.c[name].type) for name in INTAKE_COLUMNS
     }
-    values["patient_id"] = select(written.c.id).scalar_subquery()
+    statement = insert(_PRESCRIPTIONS)
+    if patient_write is not None:
+        written = patient_write.returning(_PATIENTS.c.id).cte("patient_written")
+        values["patient_id"] = select(written.c.id).scalar_subquery()
+        statement = statement.add_cte(written)
     return Prebuilt(
-        insert(_PRESCRIPTIONS)
-        .values(values)
-        .add_cte(written)
-        .returning(_PRESCRIPTIONS.c.id, _PRESCRIPTIONS.c.patient_id)
+        audit.locking_head(
+            statement.values(values).returning(_PRESCRIPTIONS.c.id, _PRESCRIPTIONS.c.patient_id)
+        )
     )
 
 
-_ADD_WITH_NEW_PATIENT = _with_patient_write(
+_PG_ADD = _pg_prescription_insert()
+_PG_ADD_WITH_NEW_PATIENT = _pg_prescription_insert(
     insert(_PATIENTS).values({name: _patient_value(name) for name in PATIENT_COLUMNS})
 )
-_ADD_WITH_UPDATED_PATIENT = _with_patient_write(
+_PG_ADD_WITH_UPDATED_PATIENT = _pg_prescription_insert(
     update(_PATIENTS)
     .where(_PATIENTS.c.id == bindparam("patient_record_id"))
     .values({name: _patient_value(name) for name in PATIENT_FIELDS})
@@ -309,31 +312,33 @@ def _find_patient(connection: Connection, details: dict[str, Any]) -> IntakePati
     )
 
 
-def _store(
-    connection: Connection, values: dict[str, Any], person: IntakePatient
-) -> tuple[int, int]:
-    """Insert the prescription, with the patient's record written in the same round trip
-    where the database allows it. Returns the prescription's and the patient's ids."""
+def _store(session: Session, values: dict[str, Any], person: IntakePatient) -> tuple[int, int]:
+    """Insert the prescription and write the patient's record, in one round trip on
+    PostgreSQL (`_pg_prescription_insert`). Returns the prescription's and the patient's
+    ids."""
+    connection = session.connection()
     change = person.change
-    if change is None:
-        return _ADD_PRESCRIPTION.scalar(connection, values), values["patient_id"]
-    created = change.action == "patient.created"
+    created = change is not None and change.action == "patient.created"
     if connection.dialect.name == "postgresql":
-        row_values = {f"patient_{name}": value for name, value in change.row.items()}
-        rx_values = {name: value for name, value in values.items() if name != "patient_id"}
-        if created:
-            row = _ADD_WITH_NEW_PATIENT.first(connection, {**rx_values, **row_values})
+        if change is None:
+            row = _PG_ADD.first(connection, values)
         else:
-            row = _ADD_WITH_UPDATED_PATIENT.first(
-                connection,
-                {**rx_values, **row_values, "patient_record_id": values["patient_id"]},
-            )
+            patient_values = {f"patient_{name}": value for name, value in change.row.items()}
+            rx_values = {name: value for name, value in values.items() if name != "patient_id"}
+            if created:
+                row = _PG_ADD_WITH_NEW_PATIENT.first(connection, {**rx_values, **patient_values})
+            else:
+                row = _PG_ADD_WITH_UPDATED_PATIENT.first(
+                    connection,
+                    {**rx_values, **patient_values, "patient_record_id": values["patient_id"]},
+                )
         assert row is not None  # an INSERT … RETURNING returns its row
+        audit.head_locked(session, row[audit.LOCKED_HEAD_HASH])
         return row["id"], row["patient_id"]
-    if created:
+    patient_id = values["patient_id"]
+    if created and change is not None:
         patient_id = _ADD_PATIENT.scalar(connection, change.row)
-    else:
-        patient_id = values["patient_id"]
+    elif change is not None:
         _UPDATE_PATIENT.run(connection, {"patient_id": patient_id, **change.row})
     return _ADD_PRESCRIPTION.scalar(connection, {**values, "patient_id": patient_id}), patient_id
 
@@ -569,7 +574,7 @@ def _intake(
         "supersedes_id": supersedes_id,
         "patient_details": {name: patient[name] for name in PATIENT_FIELDS},
     }
-    rx_id, patient["id"] = _store(connection, values, person)
+    rx_id, patient["id"] = _store(session, values, person)
     values["patient_id"] = patient["id"]
     steps = (
         [{"dose_mg": step.dose_mg, "days": step.days} for step in plan.steps]

@@ -145,3 +145,72 @@ def test_a_write_after_a_read_in_the_same_request_sees_fresh_rows(api: Any) -> N
         assert again is seen
         assert again.notes == "changed"
     db.remove()
+
+
+def _needs_postgres(app: Any) -> None:
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        pytest.skip("a statement locks the head itself on PostgreSQL only (data-modifying CTEs)")
+
+
+def test_intakes_events_follow_the_head_its_insert_locked(
+    app: Any, api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the prescription's INSERT locks the chain head and reads its hash, so
+    the events need no statement of their own for it; the chain still verifies."""
+    _needs_postgres(app)
+    from pharmacy.services.uow import current_db
+
+    locks: list[int] = []
+    real = audit._locked_head_hash
+    monkeypatch.setattr(audit, "_locked_head_hash", lambda c: locks.append(1) or real(c))
+    start = _last_id()
+    submit(api)
+    submit(api, patient={"phone": "555-0100"})  # the same person's record updated
+    assert locks == []
+    actions = [e.action for e in _events(start)]
+    assert actions == [
+        "patient.created",
+        "prescription.created",
+        "patient.updated",
+        "prescription.created",
+    ]
+    session = current_db().session_factory()
+    try:
+        assert verify_chain(session).ok
+    finally:
+        session.close()
+
+
+def test_a_head_locked_inside_a_rolled_back_savepoint_is_read_again(app: Any) -> None:
+    """A savepoint's rollback releases the head's lock that a statement inside it took:
+    another transaction may append meanwhile, and this one's events must follow that."""
+    _needs_postgres(app)
+    from sqlalchemy import insert
+
+    from pharmacy.models.records import Counter
+    from pharmacy.services.uow import current_db
+
+    counters = Counter.__table__
+    session = current_db().session_factory()
+    try:
+        savepoint = session.begin_nested()
+        locked = session.execute(
+            audit.locking_head(
+                insert(counters).values(key="test.head", value=1).returning(counters.c.value)
+            )
+        ).one()
+        audit.head_locked(session, locked._mapping[audit.LOCKED_HEAD_HASH])
+        savepoint.rollback()
+        with current_db().session_factory() as other, other.begin():
+            audit.record(other, SYSTEM, "test.meanwhile", "test", 1)  # not blocked
+        audit.record(session, SYSTEM, "test.after_savepoint", "test", 2)
+        session.commit()
+    finally:
+        session.close()
+    check = current_db().session_factory()
+    try:
+        actions = [e.action for e in _events(_last_id() - 2)]
+        assert actions == ["test.meanwhile", "test.after_savepoint"]
+        assert verify_chain(check).ok
+    finally:
+        check.close()
