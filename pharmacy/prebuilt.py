@@ -79,20 +79,18 @@ class Prebuilt:
             raise TypeError(f"{self!r} needs per-execution compilation (an expanding IN)")
         # By the name each value goes under in the SQL (an anonymous literal's key differs).
         binders = {}
-        for bind, name in compiled.bind_names.items():
-            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if process is not None:
-                binders[name] = process
         constants: dict[str, Any] = {}
         required = set()
         per_call = False
         for bind, name in compiled.bind_names.items():
+            process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                binders[name] = process
             if bind.callable is not None or (bind.required and bind.key != name):
                 per_call = True
             elif bind.required:
                 required.add(name)
             else:
-                process = binders.get(name)
                 constants[name] = bind.value if process is None else process(bind.value)
         exported = getattr(self.statement, "exported_columns", None)
         result_types = [column.type for column in exported] if exported is not None else []
