@@ -336,10 +336,11 @@ def _store(session: Session, values: dict[str, Any], person: IntakePatient) -> t
         audit.head_locked(session, row[audit.LOCKED_HEAD_HASH])
         return row["id"], row["patient_id"]
     patient_id = values["patient_id"]
-    if created and change is not None:
-        patient_id = _ADD_PATIENT.scalar(connection, change.row)
-    elif change is not None:
-        _UPDATE_PATIENT.run(connection, {"patient_id": patient_id, **change.row})
+    if change is not None:
+        if created:
+            patient_id = _ADD_PATIENT.scalar(connection, change.row)
+        else:
+            _UPDATE_PATIENT.run(connection, {"patient_id": patient_id, **change.row})
     return _ADD_PRESCRIPTION.scalar(connection, {**values, "patient_id": patient_id}), patient_id
 
 
