@@ -11,6 +11,8 @@ from sqlalchemy import MetaData, create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
+from pharmacy import direct_postgres
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -107,6 +109,13 @@ def make_engine(url: str, ping_after_idle_seconds: float | None = None,
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
+    if url.startswith("postgresql+psycopg"):
+        # Our hot statements prepare themselves (pharmacy/direct_postgres.py); psycopg's own
+        # preparing would deallocate them with its own on every ROLLBACK.
+        kwargs["connect_args"] = {
+            **direct_postgres.PREPARE_THRESHOLD_OFF,
+            **kwargs.get("connect_args", {}),
+        }
     engine = create_engine(url, **kwargs)
     if not kwargs.get("pool_pre_ping"):
         _ping_connections_left_idle(

@@ -11,6 +11,11 @@ stored and read back is exactly what Core would store and read, on SQLite and Po
 What it does not do, on purpose: Python-side column defaults, expanding IN lists and
 engine events. A statement that would need any of them is refused when it is compiled,
 with the reason, instead of silently storing NULL.
+
+On PostgreSQL a statement goes one step further down, to psycopg's libpq connection
+(`pharmacy/direct_postgres.py`): psycopg's cursor machinery around each round trip cost
+about as much CPU again, and a transaction's BEGIN rides with its first statement instead
+of taking a round trip of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from sqlalchemy import Connection, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from pharmacy import direct_postgres
 
 _CURSOR_KEY = "pharmacy.prebuilt.cursor"
 _NO_VALUES: Mapping[str, Any] = MappingProxyType({})
@@ -46,6 +53,20 @@ class _Compiled:
     # Result processors depend on the driver's type codes, so they are made on first use.
     readers: list[Processor] | None = None
     names: tuple[str, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """What a statement answered: its columns (name and type code, as a cursor describes
+    them) and every row."""
+
+    description: Sequence[Any] | None
+    rows: list[Any]
+
+    @classmethod
+    def from_cursor(cls, cursor: Any) -> _Fetched:
+        description = cursor.description
+        return cls(description, cursor.fetchall() if description else [])
 
 
 class Prebuilt:
@@ -149,16 +170,28 @@ class Prebuilt:
     def _execute(
         self, connection: Connection, values: Mapping[str, Any] | Sequence[Mapping[str, Any]]
     ) -> tuple[Any, _Compiled]:
+        """Run the statement; returns what it answered (`description` and `rows`, like a
+        cursor's) and the compiled plan."""
         dialect = connection.dialect
         plan = self._compiled(dialect)
-        cursor = self._cursor(connection)
+        pooled = connection.connection
+        cursor = None
         try:
             if isinstance(values, Mapping):
-                cursor.execute(plan.sql, self._parameters(plan, values))
+                parameters = self._parameters(plan, values)
+                direct = direct_postgres.for_connection(pooled)
+                if direct is not None:
+                    answer = direct.execute(plan.sql, parameters)
+                    if answer is not None:
+                        return answer, plan
+                cursor = self._cursor(connection)
+                cursor.execute(plan.sql, parameters)
             else:
+                cursor = self._cursor(connection)
                 cursor.executemany(plan.sql, [self._parameters(plan, v) for v in values])
+            return _Fetched.from_cursor(cursor), plan
         except dialect.loaded_dbapi.Error as error:
-            disconnected = dialect.is_disconnect(error, connection.connection, cursor)
+            disconnected = dialect.is_disconnect(error, pooled, cursor)
             if disconnected:
                 connection.invalidate(error)
             # Bound values are patient data: never in the error's text.
@@ -171,11 +204,12 @@ class Prebuilt:
                 connection_invalidated=disconnected,
                 dialect=dialect,
             ) from error
-        return cursor, plan
 
-    def _read(self, cursor: Any, plan: _Compiled, rows: list[Any]) -> list[dict[str, Any]]:
+    def _read(
+        self, answer: Any, plan: _Compiled, limit: int | None = None
+    ) -> list[dict[str, Any]]:
         if plan.readers is None:
-            description = cursor.description or ()
+            description = answer.description or ()
             plan.names = tuple(column[0] for column in description)
             if len(set(plan.names)) != len(plan.names):
                 raise TypeError(f"{self!r} returns two columns of the same name: label them")
@@ -194,7 +228,7 @@ class Prebuilt:
                 name: (value if read is None else read(value))
                 for name, read, value in zip(names, readers, row, strict=True)
             }
-            for row in rows
+            for row in (answer.rows if limit is None else answer.rows[:limit])
         ]
 
     def run(
@@ -208,15 +242,15 @@ class Prebuilt:
     def rows(
         self, connection: Connection, values: Mapping[str, Any] = _NO_VALUES
     ) -> list[dict[str, Any]]:
-        cursor, plan = self._execute(connection, values)
-        return self._read(cursor, plan, cursor.fetchall())
+        answer, plan = self._execute(connection, values)
+        return self._read(answer, plan)
 
     def first(
         self, connection: Connection, values: Mapping[str, Any] = _NO_VALUES
     ) -> dict[str, Any] | None:
-        cursor, plan = self._execute(connection, values)
-        row = cursor.fetchone()
-        return None if row is None else self._read(cursor, plan, [row])[0]
+        answer, plan = self._execute(connection, values)
+        rows = self._read(answer, plan, limit=1)
+        return rows[0] if rows else None
 
     def scalar(self, connection: Connection, values: Mapping[str, Any] = _NO_VALUES) -> Any:
         """The first column of the first row, or None when there is no row."""

@@ -1,0 +1,168 @@
+"""Prebuilt statements on PostgreSQL, sent through psycopg's own libpq connection.
+
+Why: psycopg's cursor wraps every round trip in machinery of its own (a generator driven
+by a wait loop that polls the socket, result bookkeeping, its prepared-statement counter):
+about a third more CPU than libpq's blocking call for a one-row statement on our machines,
+and intake sends five such statements a request (bench/RESULTS.md, "Load"). Here a
+statement's values are adapted by psycopg's own `PostgresQuery` and its rows loaded by
+psycopg's own `Transformer`, so what is sent and read back is exactly what the cursor would
+send and read; only the sending differs:
+
+- each statement is prepared once per connection (by its SQL and its parameters' types)
+  and then only bound and executed;
+- when the connection is not in a transaction yet, the BEGIN psycopg would have sent first
+  goes in the same pipeline as the statement: one round trip instead of two.
+
+psycopg must then not prepare statements of its own: on every ROLLBACK it would answer
+with DEALLOCATE ALL, which would take ours too. `make_engine` turns that off
+(`prepare_threshold=None`) and `for_connection` uses this path only on connections made
+that way. Any error from the server forgets the connection's prepared statements (a
+migration may have changed a table under them), so the next transaction prepares afresh.
+
+A statement this module cannot send (psycopg missing the internals it relies on, a
+non-default BEGIN) goes through the cursor as before (`execute` answers None).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+try:  # psycopg's internals: every version this project allows has them (tests check)
+    from psycopg import errors as _errors
+    from psycopg import pq
+    from psycopg._queries import PostgresQuery
+    from psycopg.adapt import Transformer
+
+    AVAILABLE = True
+except ImportError:  # pragma: no cover - only without psycopg (SQLite installs)
+    AVAILABLE = False
+
+_KEY = "pharmacy.direct_postgres"
+# Names of our prepared statements: never psycopg's own `_pg3_…`.
+_NAMES = itertools.count(1)
+PREPARE_THRESHOLD_OFF: dict[str, Any] = {"prepare_threshold": None}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a statement answered, shaped like a cursor's: (name, type code) per column."""
+
+    description: list[tuple[str, int]] | None
+    rows: list[tuple[Any, ...]]
+
+
+class DirectConnection:
+    """One psycopg connection's libpq handle, its adapters and our prepared statements."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.pgconn = connection.pgconn
+        self.transformer = Transformer(connection)
+        self.encoding = connection.info.encoding
+        self.prepared: dict[tuple[bytes, tuple[int, ...]], bytes] = {}
+
+    def execute(self, sql: str, parameters: Any) -> Answer | None:
+        connection, pgconn = self.connection, self.pgconn
+        begin = None
+        if not connection.autocommit and pgconn.transaction_status == pq.TransactionStatus.IDLE:
+            begin = connection._get_tx_start_command()
+            if begin != b"BEGIN":
+                return None  # an isolation level or read-only BEGIN: psycopg's own path
+        query = PostgresQuery(self.transformer)
+        query.convert(sql, parameters)
+        try:
+            name = self._prepared_name(query)
+            if begin is None:
+                pgconn.send_query_prepared(name, query.params, param_formats=query.formats)
+                result = self._result()
+            else:
+                result = self._begin_and_run(begin, name, query)
+            if result.status not in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
+                raise _errors.error_from_result(result, encoding=self.encoding)
+        except _errors.Error:
+            self.prepared.clear()
+            raise
+        if result.status != pq.ExecStatus.TUPLES_OK or result.nfields == 0:
+            return Answer(None, [])
+        description = [
+            (result.fname(index).decode(self.encoding), result.ftype(index))
+            for index in range(result.nfields)
+        ]
+        self.transformer.set_pgresult(result)
+        return Answer(description, self.transformer.load_rows(0, result.ntuples, tuple))
+
+    def _prepared_name(self, query: Any) -> bytes:
+        key = (query.query, query.types)
+        name = self.prepared.get(key)
+        if name is None:
+            name = f"pharmacy_{next(_NAMES)}".encode()
+            result = self.pgconn.prepare(name, query.query, query.types)
+            if result.status != pq.ExecStatus.COMMAND_OK:
+                raise _errors.error_from_result(result, encoding=self.encoding)
+            self.prepared[key] = name
+        return name
+
+    def _result(self) -> Any:
+        """The statement's result, reading past the end of its results."""
+        result = self._next_result()
+        while self.pgconn.get_result() is not None:
+            pass
+        return result
+
+    def _next_result(self) -> Any:
+        result = self.pgconn.get_result()
+        if result is None:
+            raise _errors.OperationalError(
+                self.pgconn.get_error_message(self.encoding) or "the server sent no result"
+            )
+        return result
+
+    def _begin_and_run(self, begin: bytes, name: bytes, query: Any) -> Any:
+        """BEGIN and the statement in one pipeline, one round trip: the statement's result
+        (or BEGIN's, if BEGIN failed)."""
+        pgconn = self.pgconn
+        pgconn.enter_pipeline_mode()
+        try:
+            pgconn.send_query_params(begin, None)
+            pgconn.send_query_prepared(name, query.params, param_formats=query.formats)
+            pgconn.pipeline_sync()
+            began = self._next_result()
+            self._end_of_command()
+            result = self._next_result()
+            if result.status != pq.ExecStatus.PIPELINE_SYNC:
+                self._end_of_command()
+                self._until_sync()
+            if began.status != pq.ExecStatus.COMMAND_OK:
+                return began
+            return result
+        finally:
+            if pgconn.pipeline_status != pq.PipelineStatus.OFF:
+                pgconn.exit_pipeline_mode()
+
+    def _end_of_command(self) -> None:
+        if self.pgconn.get_result() is not None:
+            raise _errors.InternalError("a pipelined command answered more than one result")
+
+    def _until_sync(self) -> None:
+        while True:
+            result = self._next_result()
+            if result.status == pq.ExecStatus.PIPELINE_SYNC:
+                return
+
+
+def for_connection(pooled: Any) -> DirectConnection | None:
+    """The direct path for a pooled connection (SQLAlchemy's `connection.connection`), or
+    None when it has none: not psycopg, or psycopg preparing statements of its own."""
+    kept: DirectConnection | None = pooled.info.get(_KEY)
+    dbapi_connection = pooled.dbapi_connection
+    if kept is not None and kept.connection is dbapi_connection:
+        return kept
+    if not AVAILABLE or getattr(dbapi_connection, "pgconn", None) is None:
+        return None
+    if dbapi_connection.prepare_threshold is not None:
+        return None
+    kept = DirectConnection(dbapi_connection)
+    pooled.info[_KEY] = kept
+    return kept
