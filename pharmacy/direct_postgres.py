@@ -1,9 +1,9 @@
 """Prebuilt statements on PostgreSQL, sent through psycopg's own libpq connection.
 
-Why: psycopg's cursor wraps every round trip in machinery of its own (a generator driven
-by a wait loop that polls the socket, result bookkeeping, its prepared-statement counter):
-about a third more CPU than libpq's blocking call for a one-row statement on our machines,
-and intake sends five such statements a request (bench/RESULTS.md, "Load"). Here a
+Why: psycopg's cursor wraps every round trip in machinery of its own (generators driven
+by a wait loop, result bookkeeping, its prepared-statement counter): about a quarter more
+CPU than the libpq calls themselves for a one-row statement on our machines, and intake
+sends four such statements a request (bench/RESULTS.md, "Load"). Here a
 statement's values are adapted by psycopg's own `PostgresQuery` and its rows loaded by
 psycopg's own `Transformer`, so what is sent and read back is exactly what the cursor would
 send and read; only the sending differs:
@@ -11,7 +11,11 @@ send and read; only the sending differs:
 - each statement is prepared once per connection (by its SQL and its parameters' types)
   and then only bound and executed;
 - when the connection is not in a transaction yet, the BEGIN psycopg would have sent first
-  goes in the same pipeline as the statement: one round trip instead of two.
+  goes in the same pipeline as the statement: one round trip instead of two;
+- it never blocks inside libpq: it waits for the socket with `select`, which lets other
+  threads run meanwhile (a libpq call that blocks would hold the GIL, and a thread waiting
+  for a lock another thread's transaction holds would then stop that thread from ever
+  committing).
 
 psycopg must then not prepare statements of its own: on every ROLLBACK it would answer
 with DEALLOCATE ALL, which would take ours too. `make_engine` turns that off
@@ -26,6 +30,7 @@ non-default BEGIN) goes through the cursor as before (`execute` answers None).
 from __future__ import annotations
 
 import itertools
+import select
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,24 +103,38 @@ class DirectConnection:
         name = self.prepared.get(key)
         if name is None:
             name = f"pharmacy_{next(_NAMES)}".encode()
-            result = self.pgconn.prepare(name, query.query, query.types)
+            self.pgconn.send_prepare(name, query.query, param_types=query.types)
+            result = self._result()
             if result.status != pq.ExecStatus.COMMAND_OK:
                 raise _errors.error_from_result(result, encoding=self.encoding)
             self.prepared[key] = name
         return name
 
     def _result(self) -> Any:
-        """The statement's result, reading past the end of its results."""
+        """The command's result, reading past the end of its results."""
         result = self._next_result()
-        while self.pgconn.get_result() is not None:
+        while self._next(required=False) is not None:
             pass
         return result
 
     def _next_result(self) -> Any:
-        result = self.pgconn.get_result()
-        if result is None:
+        return self._next(required=True)
+
+    def _next(self, *, required: bool) -> Any:
+        """libpq's next result, once it has arrived: never a call that blocks."""
+        pgconn = self.pgconn
+        while pgconn.flush():  # the rest of what was sent, once the socket takes it
+            select.select([pgconn.socket], [pgconn.socket], [])
+            pgconn.consume_input()
+        if pgconn.is_busy():
+            pgconn.consume_input()
+            while pgconn.is_busy():
+                select.select([pgconn.socket], [], [])
+                pgconn.consume_input()
+        result = pgconn.get_result()
+        if result is None and required:
             raise _errors.OperationalError(
-                self.pgconn.get_error_message(self.encoding) or "the server sent no result"
+                pgconn.get_error_message(self.encoding) or "the server sent no result"
             )
         return result
 
@@ -142,7 +161,7 @@ class DirectConnection:
                 pgconn.exit_pipeline_mode()
 
     def _end_of_command(self) -> None:
-        if self.pgconn.get_result() is not None:
+        if self._next(required=False) is not None:
             raise _errors.InternalError("a pipelined command answered more than one result")
 
     def _until_sync(self) -> None:

@@ -5,6 +5,8 @@ and the connection is left as psycopg expects it."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -203,3 +205,36 @@ def test_a_connection_where_psycopg_prepares_statements_uses_the_cursor(
             conn.rollback()
     finally:
         engine.dispose()
+
+
+def test_a_statement_waiting_for_a_lock_lets_other_threads_run(engine: Engine) -> None:
+    """A statement that waits for a row another transaction has locked waits outside the
+    GIL: the thread holding the lock can still commit (a blocking libpq call would stop
+    every thread of the worker, that one included)."""
+    take = Prebuilt(
+        text(
+            "INSERT INTO counters (key, value) VALUES (:key, 1) ON CONFLICT (key) "
+            "DO UPDATE SET value = counters.value + 1 RETURNING value"
+        )
+    )
+    with engine.connect() as holder:
+        holder.begin()
+        assert take.scalar(holder, {"key": "direct-lock"}) == 1
+        answered: list[int] = []
+
+        def wait_for_the_lock() -> None:
+            with engine.connect() as waiter:
+                waiter.begin()
+                # Were the wait to hold the GIL, this ends it and the test fails, not hangs.
+                waiter.exec_driver_sql("SET LOCAL lock_timeout = '5s'")
+                answered.append(take.scalar(waiter, {"key": "direct-lock"}))
+                waiter.commit()
+
+        waiting = threading.Thread(target=wait_for_the_lock, daemon=True)
+        waiting.start()
+        time.sleep(0.3)  # the other thread is now waiting for the row
+        assert answered == []
+        holder.commit()  # runs Python while the other thread waits
+        waiting.join(timeout=10)
+        assert not waiting.is_alive()
+        assert answered == [2]
