@@ -12,8 +12,24 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Insert, bindparam, event, insert, select, text
+from sqlalchemy import (
+    CTE,
+    Connection,
+    Insert,
+    Select,
+    String,
+    bindparam,
+    cast,
+    event,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from pharmacy.models import AuditChainHead, AuditEvent
 from pharmacy.models._types import utcnow
@@ -190,6 +206,123 @@ def _locked_head_hash(connection: Connection) -> str:
         _CREATE_HEAD.run(connection, {"genesis": GENESIS_HASH})
         last_hash = _LOCK_HEAD.scalar(connection)
     return str(last_hash)
+
+
+def has_pending(session: Session) -> bool:
+    """Whether the transaction has recorded events that are not written yet."""
+    return bool(session.info.get(_PENDING_KEY))
+
+
+# -- events written by a use case's own INSERT (PostgreSQL) -------------------------------
+#
+# A use case whose INSERT makes the entity its events name can append them in that same
+# statement: one round trip fewer than writing them at commit. The INSERT is a
+# data-modifying CTE; the statement locks the chain head (as `locking_head` does) and
+# inserts one event per entity, each chained to the one before, hashing in the database:
+# Python prepares each event's canonical JSON (`event_hash`) around the two values only
+# the database knows at that point, the entity's new id and the previous hash, and
+# PostgreSQL fills them in and takes the SHA-256. `verify_chain` recomputes every such hash
+# in Python, so the two must agree byte for byte (tests/hardening/test_audit_folded.py).
+
+# The hashed fields the database fills in, in the order the canonical JSON has them.
+_FILLED_IN = ("entity_id", "prev")
+# The columns an appended event stores from its bind values.
+_BOUND_COLUMNS = tuple(name for name in HASHED_COLUMNS if name != "entity_id")
+
+
+def payload_fragments(fields: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The canonical JSON `event_hash` hashes, for `fields` (HASHED_COLUMNS but
+    entity_id, with occurred_at as text), cut around the values of entity_id and prev:
+    `start + entity_id + middle + prev_hash + end` is the whole of it."""
+    pieces: list[list[str]] = [["{"]]
+    for index, key in enumerate(sorted([*fields, *_FILLED_IN])):
+        pieces[-1].append(("," if index else "") + json.dumps(key) + ":")
+        if key in _FILLED_IN:
+            pieces[-1].append('"')  # both are JSON strings of digits or hex: no escaping
+            pieces.append(['"'])
+        else:
+            pieces[-1].append(json.dumps(fields[key], sort_keys=True, separators=(",", ":")))
+    pieces[-1].append("}")
+    start, middle, end = ("".join(piece) for piece in pieces)
+    return start, middle, end
+
+
+def appending_events(
+    written: CTE, entity_ids: list[ColumnElement[Any]], *columns: ColumnElement[Any]
+) -> Select[Any]:
+    """SELECT `columns` of `written` (a one-row INSERT … RETURNING as a CTE) while appending
+    one event per id in `entity_ids` (columns of `written`), in that order, after the
+    locked chain head; also returns the new head's hash as LOCKED_HEAD_HASH, for
+    `head_locked`. With no head row yet (a new database) it appends nothing and returns
+    None there: the caller then `record`s the events. Values: `folded_event_values`."""
+    head = _LOCK_HEAD.statement.cte("audit_head")
+    source: Any = head
+    previous: ColumnElement[Any] = head.c.last_hash
+    for index, entity_id in enumerate(entity_ids):
+        entity = cast(entity_id, String)
+
+        def bound(name: str, *, index: int = index) -> Any:
+            return bindparam(f"audit_{index}_{name}", type_=String)
+
+        payload = bound("start") + entity + bound("middle") + previous + bound("end")
+        row_hash = func.encode(func.sha256(func.convert_to(payload, literal("UTF8"))), "hex")
+        appended = (
+            insert(_EVENTS)
+            .from_select(
+                [*_BOUND_COLUMNS, "entity_id", "prev_hash", "row_hash"],
+                select(
+                    *(
+                        bindparam(f"audit_{index}_{name}", type_=_EVENTS.c[name].type)
+                        for name in _BOUND_COLUMNS
+                    ),
+                    entity,
+                    previous,
+                    row_hash,
+                ).select_from(source.join(written, true())),
+            )
+            .returning(_EVENTS.c.row_hash)
+            .cte(f"audit_event_{index}")
+        )
+        source, previous = appended, appended.c.row_hash
+    return select(*columns, select(previous).scalar_subquery().label(LOCKED_HEAD_HASH))
+
+
+@dataclass(frozen=True)
+class FoldedEvent:
+    """An event for `appending_events`: the entity's id is the INSERT's to give."""
+
+    action: str
+    entity_type: str
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    reason: str | None = None
+
+
+def folded_event_values(actor: Actor, events: list[FoldedEvent]) -> dict[str, Any]:
+    """The bind values of `appending_events` for `events`, in its order. They share one
+    time, as the events a commit writes do."""
+    occurred_at = utcnow()
+    values: dict[str, Any] = {}
+    for index, item in enumerate(events):
+        stored = {
+            "occurred_at": occurred_at,
+            "actor_user_id": actor.user_id,
+            "actor_name": actor.username,
+            "actor_role": actor.role,
+            "action": item.action,
+            "entity_type": item.entity_type,
+            "before": _plain(item.before),
+            "after": _plain(item.after),
+            "reason": item.reason,
+        }
+        hashed = {**stored, "occurred_at": occurred_at.isoformat()}
+        start, middle, end = payload_fragments(hashed)
+        values.update({f"audit_{index}_{name}": value for name, value in stored.items()})
+        values.update(
+            {f"audit_{index}_start": start, f"audit_{index}_middle": middle,
+             f"audit_{index}_end": end}
+        )
+    return values
 
 
 @event.listens_for(Session, "before_commit")

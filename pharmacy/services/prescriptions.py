@@ -152,12 +152,14 @@ def _patient_value(name: str) -> Any:
     return bindparam(f"patient_{name}", type_=_PATIENTS.c[name].type)
 
 
-def _pg_prescription_insert(patient_write: Any = None) -> Prebuilt:
+def _pg_prescription_insert(patient_write: Any = None, *, with_events: bool) -> Prebuilt:
     """PostgreSQL's prescription INSERT, in one round trip with what would otherwise take
     one each: the patient's INSERT or UPDATE as a data-modifying CTE (the prescription
-    taking the patient's id from it), and the lock of the audit chain head that the
-    prescription's events will follow (`audit.locking_head`). SQLite has no
-    data-modifying CTE and runs the statements one by one, in process."""
+    taking the patient's id from it), the lock of the audit chain head, and, `with_events`,
+    the intake's events themselves (the patient's, then the prescription's:
+    `audit.appending_events`); without them it only locks the head for the events written
+    at commit (`audit.locking_head`). SQLite has no data-modifying CTE and runs the
+    statements one by one, in process."""
     # Every value is a named bind, not `columns=`: compiling with column keys would give
     # the CTE's statement those columns too.
     values: dict[str, Any] = {
@@ -168,22 +170,38 @@ def _pg_prescription_insert(patient_write: Any = None) -> Prebuilt:
         written = patient_write.returning(_PATIENTS.c.id).cte("patient_written")
         values["patient_id"] = select(written.c.id).scalar_subquery()
         statement = statement.add_cte(written)
+    statement = statement.values(values).returning(
+        _PRESCRIPTIONS.c.id, _PRESCRIPTIONS.c.patient_id
+    )
+    if not with_events:
+        return Prebuilt(audit.locking_head(statement))
+    inserted = statement.cte("prescription_written")
+    entity_ids = [inserted.c.patient_id] if patient_write is not None else []
     return Prebuilt(
-        audit.locking_head(
-            statement.values(values).returning(_PRESCRIPTIONS.c.id, _PRESCRIPTIONS.c.patient_id)
+        audit.appending_events(
+            inserted, [*entity_ids, inserted.c.id], inserted.c.id, inserted.c.patient_id
         )
     )
 
 
-_PG_ADD = _pg_prescription_insert()
-_PG_ADD_WITH_NEW_PATIENT = _pg_prescription_insert(
-    insert(_PATIENTS).values({name: _patient_value(name) for name in PATIENT_COLUMNS})
+_NEW_PATIENT_WRITE = insert(_PATIENTS).values(
+    {name: _patient_value(name) for name in PATIENT_COLUMNS}
 )
-_PG_ADD_WITH_UPDATED_PATIENT = _pg_prescription_insert(
+_UPDATED_PATIENT_WRITE = (
     update(_PATIENTS)
     .where(_PATIENTS.c.id == bindparam("patient_record_id"))
     .values({name: _patient_value(name) for name in PATIENT_FIELDS})
 )
+# By what intake does to the patient's record, and whether the statement writes the events.
+_PG_ADD = {
+    (action, with_events): _pg_prescription_insert(write, with_events=with_events)
+    for action, write in (
+        (None, None),
+        ("patient.created", _NEW_PATIENT_WRITE),
+        ("patient.updated", _UPDATED_PATIENT_WRITE),
+    )
+    for with_events in (True, False)
+}
 _ADD_STEPS = Prebuilt(
     insert(PrescriptionStep.__table__), columns=("prescription_id", "position", "dose_mg", "days")
 )
@@ -312,28 +330,38 @@ def _find_patient(connection: Connection, details: dict[str, Any]) -> IntakePati
     )
 
 
-def _store(session: Session, values: dict[str, Any], person: IntakePatient) -> tuple[int, int]:
-    """Insert the prescription and write the patient's record, in one round trip on
+def _store(
+    session: Session,
+    actor: Actor,
+    values: dict[str, Any],
+    person: IntakePatient,
+    events: list[audit.FoldedEvent],
+) -> tuple[int, int]:
+    """Insert the prescription, write the patient's record and append `events` (for the
+    patient's record, if it changes, then for the prescription), in one round trip on
     PostgreSQL (`_pg_prescription_insert`). Returns the prescription's and the patient's
     ids."""
     connection = session.connection()
     change = person.change
     created = change is not None and change.action == "patient.created"
     if connection.dialect.name == "postgresql":
-        if change is None:
-            row = _PG_ADD.first(connection, values)
-        else:
-            patient_values = {f"patient_{name}": value for name, value in change.row.items()}
-            rx_values = {name: value for name, value in values.items() if name != "patient_id"}
-            if created:
-                row = _PG_ADD_WITH_NEW_PATIENT.first(connection, {**rx_values, **patient_values})
-            else:
-                row = _PG_ADD_WITH_UPDATED_PATIENT.first(
-                    connection,
-                    {**rx_values, **patient_values, "patient_record_id": values["patient_id"]},
-                )
+        # Events recorded earlier in the transaction keep their place before intake's.
+        with_events = not audit.has_pending(session)
+        parameters = dict(values)
+        if change is not None:
+            parameters.pop("patient_id")
+            parameters.update({f"patient_{name}": value for name, value in change.row.items()})
+            if not created:
+                parameters["patient_record_id"] = values["patient_id"]
+        if with_events:
+            parameters.update(audit.folded_event_values(actor, events))
+        statement = _PG_ADD[(None if change is None else change.action, with_events)]
+        row = statement.first(connection, parameters)
         assert row is not None  # an INSERT … RETURNING returns its row
-        audit.head_locked(session, row[audit.LOCKED_HEAD_HASH])
+        head = row[audit.LOCKED_HEAD_HASH]
+        audit.head_locked(session, head)
+        if not (with_events and head is not None):
+            _record(session, actor, events, row["patient_id"], row["id"])
         return row["id"], row["patient_id"]
     patient_id = values["patient_id"]
     if change is not None:
@@ -341,7 +369,28 @@ def _store(session: Session, values: dict[str, Any], person: IntakePatient) -> t
             patient_id = _ADD_PATIENT.scalar(connection, change.row)
         else:
             _UPDATE_PATIENT.run(connection, {"patient_id": patient_id, **change.row})
-    return _ADD_PRESCRIPTION.scalar(connection, {**values, "patient_id": patient_id}), patient_id
+    rx_id = _ADD_PRESCRIPTION.scalar(connection, {**values, "patient_id": patient_id})
+    _record(session, actor, events, patient_id, rx_id)
+    return rx_id, patient_id
+
+
+def _record(
+    session: Session,
+    actor: Actor,
+    events: list[audit.FoldedEvent],
+    patient_id: int,
+    rx_id: int,
+) -> None:
+    """Intake's events, recorded to be written at commit."""
+    for item in events:
+        audit.record(
+            session,
+            actor,
+            item.action,
+            item.entity_type,
+            patient_id if item.entity_type == "patient" else rx_id,
+            after=item.after,
+        )
 
 
 def allergies_only_on_file(rx: Prescription) -> list[str]:
@@ -575,7 +624,17 @@ def _intake(
         "supersedes_id": supersedes_id,
         "patient_details": {name: patient[name] for name in PATIENT_FIELDS},
     }
-    rx_id, patient["id"] = _store(session, values, person)
+    events = []
+    if person.change is not None:
+        events.append(
+            audit.FoldedEvent(person.change.action, "patient", after=person.change.after)
+        )
+    # A new prescription's snapshot: no one has verified it.
+    unverified = {**values, "verified_by_user_id": None}
+    events.append(
+        audit.FoldedEvent("prescription.created", "prescription", after=_snapshot(unverified))
+    )
+    rx_id, patient["id"] = _store(session, actor, values, person, events)
     values["patient_id"] = patient["id"]
     steps = (
         [{"dose_mg": step.dose_mg, "days": step.days} for step in plan.steps]
@@ -586,15 +645,6 @@ def _intake(
         _ADD_STEPS.run(
             connection,
             [{"prescription_id": rx_id, "position": i, **step} for i, step in enumerate(steps)],
-        )
-    if person.change is not None:
-        audit.record(
-            session,
-            actor,
-            person.change.action,
-            "patient",
-            patient["id"],
-            after=person.change.after,
         )
     created = {
         **values,
@@ -612,9 +662,6 @@ def _intake(
         "override_by_user_id": None,
         "void_reason": None,
     }
-    audit.record(
-        session, actor, "prescription.created", "prescription", rx_id, after=_snapshot(created)
-    )
     return created
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from pharmacy import audit
 from pharmacy.audit import SYSTEM, verify_chain
@@ -214,3 +214,126 @@ def test_a_head_locked_inside_a_rolled_back_savepoint_is_read_again(app: Any) ->
         assert verify_chain(check).ok
     finally:
         check.close()
+
+
+def test_intakes_insert_writes_its_events(
+    app: Any, api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the prescription's INSERT also appends intake's events, hashed in the
+    database (`audit.appending_events`): no statement of their own at commit, and the
+    chain verifies in Python."""
+    _needs_postgres(app)
+    from pharmacy.services.uow import current_db
+
+    at_commit: list[int] = []
+    real = audit._append
+    monkeypatch.setattr(audit, "_append", lambda count: at_commit.append(count) or real(count))
+    start = _last_id()
+    submit(api, patient={"first_name": "Ada", "last_name": "Fold"})
+    submit(api, patient={"first_name": "Ada", "last_name": "Fold", "phone": "555-0100"})
+    submit(api, patient={"first_name": "Ada", "last_name": "Fold", "phone": "555-0100"})
+    submit(api, as_="pharm", patient={"first_name": "Bea", "last_name": "Fold"})
+    assert at_commit == []
+    events = _events(start)
+    assert [e.action for e in events] == [
+        "patient.created",
+        "prescription.created",
+        "patient.updated",
+        "prescription.created",
+        "prescription.created",  # the record did not change
+        "patient.created",
+        "prescription.created",
+    ]
+    assert events[-1].actor_name == "pharm"
+    for previous, event in zip(events, events[1:], strict=False):
+        assert event.prev_hash == previous.row_hash
+        fields = audit.hashed_fields({c: getattr(event, c) for c in audit.HASHED_COLUMNS})
+        assert event.row_hash == audit.event_hash(event.prev_hash, fields)
+    session = current_db().session_factory()
+    try:
+        head = session.get(AuditChainHead, 1)
+        assert head is not None
+        assert (head.last_event_id, head.last_hash) == (events[-1].id, events[-1].row_hash)
+        assert verify_chain(session).ok
+    finally:
+        session.close()
+
+
+def test_appending_events_waits_for_a_chain_head(app: Any) -> None:
+    """On a database whose chain has no head yet, a statement that would append events
+    appends none and says so (the caller records them, and the commit makes the head);
+    once there is a head, it appends after it."""
+    _needs_postgres(app)
+    from sqlalchemy import insert
+
+    from pharmacy.models.records import Counter
+    from pharmacy.prebuilt import Prebuilt
+    from pharmacy.services.uow import current_db
+
+    counters = Counter.__table__
+    written = (
+        insert(counters)
+        .values(key=bindparam("key"), value=1)
+        .returning(counters.c.value, counters.c.key)
+        .cte("written")
+    )
+    appending = Prebuilt(audit.appending_events(written, [written.c.value], written.c.key))
+    events = [audit.FoldedEvent("test.folded", "test", after={"n": 1})]
+    db = current_db()
+    assert _events() == [] and db.session_factory().get(AuditChainHead, 1) is None
+    with db.transaction() as session:
+        values = {"key": "fold.a", **audit.folded_event_values(SYSTEM, events)}
+        row = appending.first(session.connection(), values)
+        assert row == {"key": "fold.a", audit.LOCKED_HEAD_HASH: None}
+        audit.record(session, SYSTEM, "test.folded", "test", 1, after={"n": 1})
+    with db.transaction() as session:
+        values = {"key": "fold.b", **audit.folded_event_values(SYSTEM, events)}
+        row = appending.first(session.connection(), values)
+        assert row is not None and row[audit.LOCKED_HEAD_HASH] is not None
+        audit.head_locked(session, row[audit.LOCKED_HEAD_HASH])
+        audit.record(session, SYSTEM, "test.after_fold", "test", 2)
+    written_events = _events()
+    assert [(e.action, e.entity_id) for e in written_events] == [
+        ("test.folded", "1"),
+        ("test.folded", "1"),
+        ("test.after_fold", "2"),
+    ]
+    assert written_events[1].row_hash == row[audit.LOCKED_HEAD_HASH]
+    session = db.session_factory()
+    try:
+        assert verify_chain(session).ok
+    finally:
+        session.close()
+
+
+def test_events_recorded_before_intake_keep_their_place(app: Any, api: Any) -> None:
+    """A transaction that recorded an event before intake (none does today) writes all of
+    them at commit, in the order recorded."""
+    from marshmallow import EXCLUDE
+
+    from pharmacy.services import prescriptions as rx_service
+    from pharmacy.services.uow import current_db
+    from schema.prescriptions import PrescriptionIn
+
+    from .helpers import rx_payload
+
+    submit(api)  # the chain has a head
+    start = _last_id()
+    account = api.accounts["drA"]
+    actor = audit.Actor(account.id, account.username, account.role, "", account.prescriber_id)
+    data = PrescriptionIn().load(rx_payload(patient={"first_name": "Cy"}), unknown=EXCLUDE)
+    from datetime import date
+
+    with current_db().transaction() as session:
+        audit.record(session, SYSTEM, "test.before_intake", "test", 1)
+        rx_service.create_prescription.in_session(session, actor, data, today=date.today())
+    assert [e.action for e in _events(start)] == [
+        "test.before_intake",
+        "patient.created",
+        "prescription.created",
+    ]
+    session = current_db().session_factory()
+    try:
+        assert verify_chain(session).ok
+    finally:
+        session.close()
