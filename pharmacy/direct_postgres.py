@@ -12,7 +12,7 @@ send and read; only the sending differs:
   and then only bound and executed;
 - when the connection is not in a transaction yet, the BEGIN psycopg would have sent first
   goes in the same pipeline as the statement: one round trip instead of two;
-- it never blocks inside libpq: it waits for the socket with `select`, which lets other
+- it never blocks inside libpq: it waits for the socket with `poll`, which lets other
   threads run meanwhile (a libpq call that blocks would hold the GIL, and a thread waiting
   for a lock another thread's transaction holds would then stop that thread from ever
   committing).
@@ -124,19 +124,23 @@ class DirectConnection:
         """libpq's next result, once it has arrived: never a call that blocks."""
         pgconn = self.pgconn
         while pgconn.flush():  # the rest of what was sent, once the socket takes it
-            select.select([pgconn.socket], [pgconn.socket], [])
+            self._wait(select.POLLIN | select.POLLOUT)
             pgconn.consume_input()
-        if pgconn.is_busy():
+        # As psycopg does: wait for the socket, then read (no read that finds nothing).
+        while pgconn.is_busy():
+            self._wait(select.POLLIN)
             pgconn.consume_input()
-            while pgconn.is_busy():
-                select.select([pgconn.socket], [], [])
-                pgconn.consume_input()
         result = pgconn.get_result()
         if result is None and required:
             raise _errors.OperationalError(
                 pgconn.get_error_message(self.encoding) or "the server sent no result"
             )
         return result
+
+    def _wait(self, events: int) -> None:
+        poller = select.poll()
+        poller.register(self.pgconn.socket, events | select.POLLERR)
+        poller.poll()
 
     def _begin_and_run(self, begin: bytes, name: bytes, query: Any) -> Any:
         """BEGIN and the statement in one pipeline, one round trip: the statement's result
