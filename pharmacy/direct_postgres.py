@@ -37,7 +37,7 @@ from typing import Any
 try:  # psycopg's internals: every version this project allows has them (tests check)
     from psycopg import errors as _errors
     from psycopg import pq
-    from psycopg._queries import PostgresQuery
+    from psycopg._queries import PostgresQuery, _query2pg_nocache
     from psycopg.adapt import Transformer
 
     AVAILABLE = True
@@ -48,6 +48,30 @@ _KEY = "pharmacy.direct_postgres"
 # Names of our prepared statements: never psycopg's own `_pg3_…`.
 _NAMES = itertools.count(1)
 PREPARE_THRESHOLD_OFF: dict[str, Any] = {"prepare_threshold": None}
+
+
+@dataclass(frozen=True)
+class _Split:
+    """A statement's SQL as psycopg converts it for the server (`$1`… placeholders) and
+    where each named value goes: worked out once per statement, not per call (psycopg
+    caches this itself only for statements under 4 KB and 50 values; intake's INSERT with
+    its events is over both)."""
+
+    query: bytes
+    formats: list[Any]
+    order: list[str] | None
+    parts: list[Any]
+
+
+_SPLITS: dict[tuple[str, str], _Split] = {}
+
+
+def _split(sql: str, encoding: str) -> _Split:
+    found = _SPLITS.get((sql, encoding))
+    if found is None:
+        found = _Split(*_query2pg_nocache(sql.encode(encoding), encoding))
+        _SPLITS[(sql, encoding)] = found
+    return found
 
 
 @dataclass(frozen=True)
@@ -75,15 +99,18 @@ class DirectConnection:
             begin = connection._get_tx_start_command()
             if begin != b"BEGIN":
                 return None  # an isolation level or read-only BEGIN: psycopg's own path
-        query = PostgresQuery(self.transformer)
-        query.convert(sql, parameters)
+        split = _split(sql, self.encoding)
+        transformer = self.transformer
+        values = PostgresQuery.validate_and_reorder_params(split.parts, parameters, split.order)
+        params = transformer.dump_sequence(values, split.formats)
+        types, formats = transformer.types or (), transformer.formats
         try:
-            name = self._prepared_name(query)
+            name = self._prepared_name(split.query, types)
             if begin is None:
-                pgconn.send_query_prepared(name, query.params, param_formats=query.formats)
+                pgconn.send_query_prepared(name, params, param_formats=formats)
                 result = self._result()
             else:
-                result = self._begin_and_run(begin, name, query)
+                result = self._begin_and_run(begin, name, params, formats)
             if result.status not in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
                 raise _errors.error_from_result(result, encoding=self.encoding)
         except _errors.Error:
@@ -98,12 +125,12 @@ class DirectConnection:
         self.transformer.set_pgresult(result)
         return Answer(description, self.transformer.load_rows(0, result.ntuples, tuple))
 
-    def _prepared_name(self, query: Any) -> bytes:
-        key = (query.query, query.types)
+    def _prepared_name(self, query: bytes, types: Any) -> bytes:
+        key = (query, tuple(types))
         name = self.prepared.get(key)
         if name is None:
             name = f"pharmacy_{next(_NAMES)}".encode()
-            self.pgconn.send_prepare(name, query.query, param_types=query.types)
+            self.pgconn.send_prepare(name, query, param_types=types)
             result = self._result()
             if result.status != pq.ExecStatus.COMMAND_OK:
                 raise _errors.error_from_result(result, encoding=self.encoding)
@@ -142,14 +169,14 @@ class DirectConnection:
         poller.register(self.pgconn.socket, events | select.POLLERR)
         poller.poll()
 
-    def _begin_and_run(self, begin: bytes, name: bytes, query: Any) -> Any:
+    def _begin_and_run(self, begin: bytes, name: bytes, params: Any, formats: Any) -> Any:
         """BEGIN and the statement in one pipeline, one round trip: the statement's result
         (or BEGIN's, if BEGIN failed)."""
         pgconn = self.pgconn
         pgconn.enter_pipeline_mode()
         try:
             pgconn.send_query_params(begin, None)
-            pgconn.send_query_prepared(name, query.params, param_formats=query.formats)
+            pgconn.send_query_prepared(name, params, param_formats=formats)
             pgconn.pipeline_sync()
             began = self._next_result()
             self._end_of_command()
