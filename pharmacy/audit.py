@@ -69,8 +69,13 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+# The canonical JSON an event's hash covers: keys sorted, no spaces, ASCII only. (One
+# encoder, as `json.dumps(…, sort_keys=True, separators=(",", ":"))` would build per call.)
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    payload = json.dumps({"prev": prev_hash, **fields}, sort_keys=True, separators=(",", ":"))
+    payload = _CANONICAL.encode({"prev": prev_hash, **fields})
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -226,6 +231,7 @@ def has_pending(session: Session) -> bool:
 
 # The hashed fields the database fills in, in the order the canonical JSON has them.
 _FILLED_IN = ("entity_id", "prev")
+_RUN_OF = {key: sum(key > filled for filled in _FILLED_IN) for key in HASHED_COLUMNS}
 # The columns an appended event stores from its bind values.
 _BOUND_COLUMNS = tuple(name for name in HASHED_COLUMNS if name != "entity_id")
 
@@ -234,16 +240,18 @@ def payload_fragments(fields: Mapping[str, Any]) -> tuple[str, str, str]:
     """The canonical JSON `event_hash` hashes, for `fields` (HASHED_COLUMNS but
     entity_id, with occurred_at as text), cut around the values of entity_id and prev:
     `start + entity_id + middle + prev_hash + end` is the whole of it."""
-    pieces: list[list[str]] = [["{"]]
-    for index, key in enumerate(sorted([*fields, *_FILLED_IN])):
-        pieces[-1].append(("," if index else "") + json.dumps(key) + ":")
-        if key in _FILLED_IN:
-            pieces[-1].append('"')  # both are JSON strings of digits or hex: no escaping
-            pieces.append(['"'])
-        else:
-            pieces[-1].append(json.dumps(fields[key], sort_keys=True, separators=(",", ":")))
-    pieces[-1].append("}")
-    start, middle, end = ("".join(piece) for piece in pieces)
+    # The fields in three runs, by where their keys sort around the two filled in.
+    runs: list[dict[str, Any]] = [{}, {}, {}]
+    for key, value in fields.items():
+        run = _RUN_OF.get(key)
+        if run is None:
+            run = sum(key > filled for filled in _FILLED_IN)
+        runs[run][key] = value
+    before, between, after = (_CANONICAL.encode(run)[1:-1] for run in runs)
+    # Both filled-in values are JSON strings of digits or hex: nothing to escape.
+    start = "{" + before + ("," if before else "") + '"entity_id":"'
+    middle = '"' + ("," + between if between else "") + ',"prev":"'
+    end = '"' + ("," + after if after else "") + "}"
     return start, middle, end
 
 

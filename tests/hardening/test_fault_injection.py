@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -127,13 +128,36 @@ def _recall_batch(api: Any) -> Callable[[], Any]:
     )
 
 
-CASES = [
+@dataclass(frozen=True)
+class ByDatabase:
+    """A step, and on which call, that differs between the databases."""
+
+    sqlite: tuple[str, int]
+    postgres: tuple[str, int]
+
+    def __str__(self) -> str:
+        return "|".join(step.rsplit(".", 1)[1] for step, _ in (self.sqlite, self.postgres))
+
+
+CASES: list[tuple[str, Any, str | ByDatabase, int]] = [
     # use case, arrange, the step that fails, on which call
     ("intake", _intake, "pharmacy.services.prescriptions.next_value", 1),
-    ("intake", _intake, "pharmacy.audit.record", 2),
-    # Events are chained as the transaction commits: a fault there, with the chain head
-    # locked and the state changes flushed, still undoes everything.
-    ("intake", _intake, "pharmacy.audit.event_hash", 2),
+    # SQLite records intake's events after its writes, to be chained at commit; PostgreSQL
+    # writes them with the prescription's INSERT, and its fault comes before that INSERT.
+    (
+        "intake",
+        _intake,
+        ByDatabase(("pharmacy.audit.record", 2), ("pharmacy.audit.folded_event_values", 1)),
+        0,
+    ),
+    # With the chain head locked and every row and event written: on SQLite as it chains
+    # the events at commit, on PostgreSQL right after the INSERT that wrote them.
+    (
+        "intake",
+        _intake,
+        ByDatabase(("pharmacy.audit.event_hash", 2), ("pharmacy.audit.head_locked", 1)),
+        0,
+    ),
     ("fill", _fill, "pharmacy.audit.event_hash", 1),
     ("verify", _verify, "pharmacy.audit.record", 1),
     ("batch creation", _batch_creation, "pharmacy.services.batches._take", 2),
@@ -152,12 +176,19 @@ CASES = [
 @pytest.mark.parametrize(
     ("name", "arrange", "target", "nth"),
     CASES,
-    ids=[f"{c[0]}-{c[2].rsplit('.', 1)[1]}-{c[3]}" for c in CASES],
+    ids=[
+        f"{c[0]}-{c[2]}" if isinstance(c[2], ByDatabase) else f"{c[0]}-{c[2].rsplit('.', 1)[1]}-{c[3]}"
+        for c in CASES
+    ],
 )
 def test_fault_leaves_nothing_behind(
-    api: Any, monkeypatch: Any, name: str, arrange: Any, target: str, nth: int
+    api: Any, monkeypatch: Any, name: str, arrange: Any, target: str | ByDatabase, nth: int
 ) -> None:
     request = arrange(api)
+    if isinstance(target, ByDatabase):
+        from pharmacy.services.uow import current_db
+
+        target, nth = target.sqlite if current_db().sqlite else target.postgres
     before = _snapshot()
     calls = _fail_on_call(monkeypatch, target, nth)
     response = request()
