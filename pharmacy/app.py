@@ -4,6 +4,7 @@ handling, the API, the web pages and the CLI together."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,11 @@ class DecimalJSONProvider(DefaultJSONProvider):
             value = super().loads(s, **kwargs)
         except RecursionError as error:
             raise ValueError("JSON nested too deeply") from error
-        if _has_unstorable_text(value):
+        # Strict JSON has no raw control characters, and ASCII no raw surrogates: in an
+        # ASCII text without a backslash escape neither can be there, so only other text
+        # is searched value by value.
+        plain = s.isascii() and (b"\\" if isinstance(s, bytes) else "\\") not in s
+        if not plain and _has_unstorable_text(value):
             raise ValueError("JSON text holds a lone surrogate or a NUL character")
         return value
 
@@ -77,13 +82,34 @@ class SignedCookieSessions(SecureCookieSessionInterface):
     building the cookie's signing machinery, which it would not use."""
 
     def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
-        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+        # `in`, not `.get()`: werkzeug's get() raises and catches an exception on a miss.
+        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
             return self.session_class()
         return super().open_session(app, request)
 
 
+class PharmacyFlask(Flask):
+    """Flask, remembering which hooks and views are plain functions: Flask asks again for
+    every hook and view on every request (`inspect.iscoroutinefunction`)."""
+
+    _SYNC_CACHE_LIMIT = 1024
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        cache: dict[Any, Callable[..., Any]] = self.__dict__.setdefault("_sync_functions", {})
+        try:
+            return cache[func]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
+        synced = super().ensure_sync(func)
+        if len(cache) < self._SYNC_CACHE_LIMIT:
+            cache[func] = synced
+        return synced
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
+    app = PharmacyFlask(__name__, instance_relative_config=True)
     app.session_interface = SignedCookieSessions()
     app.url_map.converters["int"] = IdConverter
     app.json = DecimalJSONProvider(app)
@@ -194,17 +220,27 @@ def register_access_control(app: Flask) -> None:
         return None
 
 
+SECURITY_HEADERS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "no-referrer"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
+    ),
+)
+
+
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
-        )
+        headers = response.headers
+        # Each unless the view set its own (one look at the names, not one per header).
+        present = {name.lower() for name, _value in headers}
+        for name, value in SECURITY_HEADERS:
+            if name.lower() not in present:
+                headers.add(name, value)
         if not request.path.startswith("/static/"):
             # Patient data and PDFs must not linger in shared caches or browser history.
             response.headers["Cache-Control"] = "no-store"
