@@ -9,6 +9,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schema.common import DecimalNumber, PageMeta, PageQuery, StrictSchema, Text, WholeNumber
+from schema.fast_dump import FastDumpSchema
 
 DOSAGE_FORMS = ("capsule", "liquid")
 DOSE_BASES = ("hcl", "base")
@@ -150,7 +151,7 @@ class StepOut(Schema):
     days = fields.Integer()
 
 
-class PrescriptionOut(Schema):
+class PrescriptionOut(FastDumpSchema):
     id = fields.Integer()
     rx_number = fields.String()
     status = fields.String()
@@ -188,6 +189,6 @@ class PrescriptionOut(Schema):
     supersedes_id = fields.Integer(allow_none=True)
 
 
-class PrescriptionPage(Schema):
+class PrescriptionPage(FastDumpSchema):
     items = fields.List(fields.Nested(PrescriptionOut))
     meta = fields.Nested(PageMeta)
