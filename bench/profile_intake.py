@@ -150,10 +150,9 @@ def main() -> None:
 
         timed(api_module.prescriptions, "create_prescription")
         timed(audit_module, "record")
-        timed(rx_module, "_find_patient")
+        timed(rx_module, "_take_rx_number_and_find_patient")
         timed(rx_module, "_store")
         timed(rx_module, "current_rules")
-        timed(rx_module, "next_value")
         timed(accounts_module, "actor_for_token")
         timed(rx_module, "_intake")
         timed(Session, "commit")

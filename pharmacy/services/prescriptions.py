@@ -8,7 +8,18 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    bindparam,
+    column,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
@@ -105,6 +116,14 @@ _FIND_PATIENT = Prebuilt(
         func.lower(_PATIENTS.c.first_name) == bindparam("first"),
         func.lower(_PATIENTS.c.last_name) == bindparam("last"),
         _PATIENTS.c.date_of_birth == bindparam("born"),
+    )
+)
+# migration 0011's function: the Rx counter, then the patient look-up, in one round trip.
+_PG_TAKE_RX_NUMBER_AND_FIND_PATIENT = Prebuilt(
+    text(
+        "SELECT * FROM pharmacy_take_number_and_find_patient(:key, :start, :first, :last, :born)"
+    ).columns(
+        column("taken", Integer), *(column(c.name, c.type) for c in _PATIENTS.columns)
     )
 )
 PATIENT_COLUMNS = ("first_name", "last_name", "date_of_birth", *PATIENT_FIELDS, "created_at")
@@ -281,25 +300,45 @@ def _merged_record(stored: dict[str, Any], sent: dict[str, Any]) -> dict[str, An
     }
 
 
-def _find_patient(connection: Connection, details: dict[str, Any]) -> IntakePatient:
-    """One record per person (same name and date of birth), which the newest prescription
-    brings up to date (`_merged_record`); the write itself goes with the prescription's
-    (`_store`). The prescription shows the details it came with, so no prescriber sees
-    what another one sent."""
+def _take_rx_number_and_find_patient(
+    connection: Connection, details: dict[str, Any]
+) -> tuple[str, dict[str, Any] | None]:
+    """The next Rx number, and then the person's patient record (same name, any case, and
+    date of birth), if there is one.
+
+    The number comes first on purpose: its counter row stays locked until commit, and the
+    look-up that follows sees what was committed before that lock was granted, so two
+    intakes for the same new person cannot both miss the record and make twins. On
+    PostgreSQL both happen in one round trip, inside a function whose look-up takes its
+    own snapshot after the lock (migration 0011); on SQLite, one statement after the
+    other."""
+    identity = {
+        "first": details["first_name"].lower(),
+        "last": details["last_name"].lower(),
+        "born": details["date_of_birth"],
+    }
+    if connection.dialect.name == "postgresql":
+        row = _PG_TAKE_RX_NUMBER_AND_FIND_PATIENT.first(
+            connection, {"key": RX_COUNTER, "start": RX_FIRST, **identity}
+        )
+        assert row is not None  # the function always returns its one row
+        number = row.pop("taken")
+        return f"RX{number}", (row if row["id"] is not None else None)
+    number = next_value(connection, RX_COUNTER, start=RX_FIRST)
+    return f"RX{number}", _FIND_PATIENT.first(connection, identity)
+
+
+def _intake_patient(details: dict[str, Any], stored: dict[str, Any] | None) -> IntakePatient:
+    """One record per person, which the newest prescription brings up to date
+    (`_merged_record`); the write itself goes with the prescription's (`_store`). The
+    prescription shows the details it came with, so no prescriber sees what another one
+    sent."""
     sent = {
         "address": details.get("address", ""),
         "phone": details.get("phone", ""),
         "allergies": list(details.get("allergies", [])),
         "current_medications": list(details.get("current_medications", [])),
     }
-    stored = _FIND_PATIENT.first(
-        connection,
-        {
-            "first": details["first_name"].lower(),
-            "last": details["last_name"].lower(),
-            "born": details["date_of_birth"],
-        },
-    )
     if stored is None:
         identity = {
             "first_name": details["first_name"],
@@ -582,12 +621,9 @@ def _intake(
     if with_lactose and allergic_to_lactose(data["patient"].get("allergies", [])):
         raise Invalid("filler", "the patient is allergic to lactose; choose another filler")
 
-    # The Rx number comes before the patient look-up on purpose: its counter row stays
-    # locked until commit, so two intakes for the same new person cannot both miss the
-    # record and make twins.
     connection = session.connection()
-    rx_number = f"RX{next_value(connection, RX_COUNTER, start=RX_FIRST)}"
-    person = _find_patient(connection, data["patient"])
+    rx_number, stored = _take_rx_number_and_find_patient(connection, data["patient"])
+    person = _intake_patient(data["patient"], stored)
     if with_lactose and allergic_to_lactose(person.recorded_allergies):
         raise Invalid(
             "filler", "the patient's record lists a lactose allergy; choose another filler"

@@ -141,7 +141,7 @@ class ByDatabase:
 
 CASES: list[tuple[str, Any, str | ByDatabase, int]] = [
     # use case, arrange, the step that fails, on which call
-    ("intake", _intake, "pharmacy.services.prescriptions.next_value", 1),
+    ("intake", _intake, "pharmacy.services.prescriptions._take_rx_number_and_find_patient", 1),
     # SQLite records intake's events after its writes, to be chained at commit; PostgreSQL
     # writes them with the prescription's INSERT, and its fault comes before that INSERT.
     (
