@@ -117,6 +117,8 @@ def make_engine(url: str, ping_after_idle_seconds: float | None = None,
             **kwargs.get("connect_args", {}),
         }
     engine = create_engine(url, **kwargs)
+    if url.startswith("postgresql+psycopg"):
+        direct_postgres.commit_directly(engine.dialect)
     if not kwargs.get("pool_pre_ping"):
         _ping_connections_left_idle(
             engine,

@@ -125,6 +125,16 @@ class DirectConnection:
         self.transformer.set_pgresult(result)
         return Answer(description, self.transformer.load_rows(0, result.ntuples, tuple))
 
+    def commit(self) -> None:
+        """COMMIT, as psycopg's `commit()` sends it, through the same path."""
+        pgconn = self.pgconn
+        if pgconn.transaction_status == pq.TransactionStatus.IDLE:
+            return  # nothing began: nothing to commit (psycopg's rule too)
+        pgconn.send_query_params(b"COMMIT", None)
+        result = self._result()
+        if result.status != pq.ExecStatus.COMMAND_OK:
+            raise _errors.error_from_result(result, encoding=self.encoding)
+
     def _prepared_name(self, query: bytes, types: Any) -> bytes:
         key = (query, tuple(types))
         name = self.prepared.get(key)
@@ -200,6 +210,21 @@ class DirectConnection:
             result = self._next_result()
             if result.status == pq.ExecStatus.PIPELINE_SYNC:
                 return
+
+
+def commit_directly(dialect: Any) -> None:
+    """Make `dialect` (one engine's own) send COMMIT through the direct path on the
+    connections that have one, psycopg's `commit()` on the others."""
+    psycopg_commit = dialect.do_commit
+
+    def do_commit(pooled: Any) -> None:
+        direct = for_connection(pooled) if hasattr(pooled, "info") else None
+        if direct is None or direct.connection._tpc is not None:
+            psycopg_commit(pooled)
+        else:
+            direct.commit()
+
+    dialect.do_commit = do_commit
 
 
 def for_connection(pooled: Any) -> DirectConnection | None:

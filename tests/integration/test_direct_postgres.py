@@ -238,3 +238,38 @@ def test_a_statement_waiting_for_a_lock_lets_other_threads_run(engine: Engine) -
         waiting.join(timeout=10)
         assert not waiting.is_alive()
         assert answered == [2]
+
+
+def test_commit_goes_the_direct_way_and_reports_what_fails_at_commit(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    committed: list[bool] = []
+    real = direct_postgres.DirectConnection.commit
+
+    def spy(self: Any) -> None:
+        committed.append(True)
+        real(self)
+
+    monkeypatch.setattr(direct_postgres.DirectConnection, "commit", spy)
+    with engine.connect() as conn:
+        conn.begin()
+        patient_id = _NEW_PATIENT.scalar(conn, _patient(first_name="Committed"))
+        conn.commit()
+        assert committed == [True] and _status(conn) == "IDLE"
+        conn.begin()
+        conn.commit()  # nothing began on the server: nothing sent
+        assert _status(conn) == "IDLE"
+    with engine.connect() as other:
+        assert _PATIENT.first(other, {"patient_id": patient_id})["first_name"] == "Committed"
+        other.rollback()
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            "CREATE TEMPORARY TABLE deferred_check (n integer UNIQUE DEFERRABLE INITIALLY "
+            "DEFERRED)"
+        )
+        conn.commit()
+        conn.exec_driver_sql("INSERT INTO deferred_check VALUES (1), (1)")
+        with pytest.raises(exc.IntegrityError):
+            conn.commit()  # the constraint is checked at COMMIT
+        conn.rollback()
+        assert _status(conn) == "IDLE"
