@@ -3,6 +3,7 @@ handling, the API, the web pages and the CLI together."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from decimal import Decimal
@@ -39,6 +40,23 @@ class DecimalJSONProvider(DefaultJSONProvider):
         if isinstance(o, Decimal):
             return int(o) if o == o.to_integral_value() else float(o)
         return DefaultJSONProvider.default(o)
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(app)
+        self._encoders: dict[tuple[Any, ...], json.JSONEncoder] = {}
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """As Flask's, with the encoder for each setting built once (`json.dumps` with
+        options builds one per call)."""
+        if not kwargs.keys() <= {"separators"}:
+            return super().dumps(obj, **kwargs)
+        key = (self.ensure_ascii, self.sort_keys, kwargs.get("separators"))
+        encoder = self._encoders.get(key)
+        if encoder is None:
+            encoder = self._encoders[key] = json.JSONEncoder(
+                default=self.default, ensure_ascii=key[0], sort_keys=key[1], separators=key[2]
+            )
+        return encoder.encode(obj)
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse request JSON, refusing (as invalid JSON) what would break later: nesting
