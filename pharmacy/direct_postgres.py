@@ -74,12 +74,26 @@ def _split(sql: str, encoding: str) -> _Split:
     return found
 
 
-@dataclass(frozen=True)
 class Answer:
-    """What a statement answered, shaped like a cursor's: (name, type code) per column."""
+    """What a statement answered, shaped like a cursor's: its rows, and (name, type code)
+    per column, worked out only when asked for (a prebuilt statement asks once)."""
 
-    description: list[tuple[str, int]] | None
-    rows: list[tuple[Any, ...]]
+    __slots__ = ("_result", "_encoding", "rows")
+
+    def __init__(self, result: Any, encoding: str, rows: list[tuple[Any, ...]]) -> None:
+        self._result = result
+        self._encoding = encoding
+        self.rows = rows
+
+    @property
+    def description(self) -> list[tuple[str, int]] | None:
+        result = self._result
+        if result is None:
+            return None
+        return [
+            (result.fname(index).decode(self._encoding), result.ftype(index))
+            for index in range(result.nfields)
+        ]
 
 
 class DirectConnection:
@@ -117,13 +131,10 @@ class DirectConnection:
             self.prepared.clear()
             raise
         if result.status != pq.ExecStatus.TUPLES_OK or result.nfields == 0:
-            return Answer(None, [])
-        description = [
-            (result.fname(index).decode(self.encoding), result.ftype(index))
-            for index in range(result.nfields)
-        ]
+            return Answer(None, self.encoding, [])
         self.transformer.set_pgresult(result)
-        return Answer(description, self.transformer.load_rows(0, result.ntuples, tuple))
+        rows = self.transformer.load_rows(0, result.ntuples, tuple)
+        return Answer(result, self.encoding, rows)
 
     def commit(self) -> None:
         """COMMIT, as psycopg's `commit()` sends it, through the same path."""
