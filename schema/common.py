@@ -9,14 +9,17 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from schema.fast_load import FastLoadSchema
+
 PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # C0 controls other than tab and newline, and DEL: they have no place in a name, a note or
 # an address, and break labels and exports.
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-class StrictSchema(Schema):
-    """Unknown fields are an error, never silently dropped."""
+class StrictSchema(FastLoadSchema):
+    """Unknown fields are an error, never silently dropped. (Valid data loads the short
+    way, `schema/fast_load.py`; anything else exactly as marshmallow loads it.)"""
 
     class Meta:
         unknown = RAISE
