@@ -161,14 +161,7 @@ class Database:
             raise
 
     def remove(self) -> None:
-        """End the request's session: roll back whatever it left open, give its connection
-        back to the pool and forget everything it held, keeping the (now empty) Session
-        for the thread's next request rather than building a new one each time."""
-        registry = self.session.registry
-        if registry.has():
-            session = registry()
-            session.close()
-            session.info.clear()
+        self.session.remove()
 
     def dispose(self) -> None:
         self.session.remove()
