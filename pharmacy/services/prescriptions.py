@@ -428,7 +428,9 @@ def _record(
             item.action,
             item.entity_type,
             patient_id if item.entity_type == "patient" else rx_id,
+            before=item.before,
             after=item.after,
+            reason=item.reason,
         )
 
 
