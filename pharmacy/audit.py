@@ -227,7 +227,8 @@ def has_pending(session: Session) -> bool:
 # Python prepares each event's canonical JSON (`event_hash`) around the two values only
 # the database knows at that point, the entity's new id and the previous hash, and
 # PostgreSQL fills them in and takes the SHA-256. `verify_chain` recomputes every such hash
-# in Python, so the two must agree byte for byte (tests/hardening/test_audit_folded.py).
+# in Python, so the two must agree byte for byte (tests/hardening/test_audit_fragments.py,
+# tests/hardening/test_audit_commit.py).
 
 # The hashed fields the database fills in, in the order the canonical JSON has them.
 _FILLED_IN = ("entity_id", "prev")
@@ -243,10 +244,7 @@ def payload_fragments(fields: Mapping[str, Any]) -> tuple[str, str, str]:
     # The fields in three runs, by where their keys sort around the two filled in.
     runs: list[dict[str, Any]] = [{}, {}, {}]
     for key, value in fields.items():
-        run = _RUN_OF.get(key)
-        if run is None:
-            run = sum(key > filled for filled in _FILLED_IN)
-        runs[run][key] = value
+        runs[_RUN_OF[key]][key] = value
     before, between, after = (_CANONICAL.encode(run)[1:-1] for run in runs)
     # Both filled-in values are JSON strings of digits or hex: nothing to escape.
     start = "{" + before + ("," if before else "") + '"entity_id":"'
@@ -312,25 +310,49 @@ def folded_event_values(actor: Actor, events: list[FoldedEvent]) -> dict[str, An
     occurred_at = utcnow()
     values: dict[str, Any] = {}
     for index, item in enumerate(events):
-        stored = {
-            "occurred_at": occurred_at,
-            "actor_user_id": actor.user_id,
-            "actor_name": actor.username,
-            "actor_role": actor.role,
-            "action": item.action,
-            "entity_type": item.entity_type,
-            "before": _plain(item.before),
-            "after": _plain(item.after),
-            "reason": item.reason,
-        }
-        hashed = {**stored, "occurred_at": occurred_at.isoformat()}
-        start, middle, end = payload_fragments(hashed)
-        values.update({f"audit_{index}_{name}": value for name, value in stored.items()})
-        values.update(
-            {f"audit_{index}_start": start, f"audit_{index}_middle": middle,
-             f"audit_{index}_end": end}
+        row = _event_values(
+            actor,
+            item.action,
+            item.entity_type,
+            None,  # the INSERT's to give
+            _plain(item.before),
+            _plain(item.after),
+            item.reason,
+            occurred_at,
         )
+        fields = hashed_fields(row)
+        del fields["entity_id"]
+        start, middle, end = payload_fragments(fields)
+        values.update({f"audit_{index}_{name}": row[name] for name in _BOUND_COLUMNS})
+        values[f"audit_{index}_start"] = start
+        values[f"audit_{index}_middle"] = middle
+        values[f"audit_{index}_end"] = end
     return values
+
+
+def _event_values(
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: str | None,
+    before: Any,
+    after: Any,
+    reason: str | None,
+    occurred_at: datetime,
+) -> dict[str, Any]:
+    """An event's columns but its chain hashes (`before` and `after` already `_plain`)."""
+    return {
+        "occurred_at": occurred_at,
+        "actor_user_id": actor.user_id,
+        "actor_name": actor.username,
+        "actor_role": actor.role,
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "before": before,
+        "after": after,
+        "reason": reason,
+    }
 
 
 @event.listens_for(Session, "before_commit")
@@ -349,18 +371,16 @@ def _write_pending(session: Session) -> None:
     occurred_at = utcnow()
     rows = []
     for item in pending:
-        values = {
-            "occurred_at": occurred_at,
-            "actor_user_id": item.actor.user_id,
-            "actor_name": item.actor.username,
-            "actor_role": item.actor.role,
-            "action": item.action,
-            "entity_type": item.entity_type,
-            "entity_id": item.entity_id,
-            "before": item.before,
-            "after": item.after,
-            "reason": item.reason,
-        }
+        values = _event_values(
+            item.actor,
+            item.action,
+            item.entity_type,
+            item.entity_id,
+            item.before,
+            item.after,
+            item.reason,
+            occurred_at,
+        )
         row_hash = event_hash(prev, hashed_fields(values))
         rows.append({**values, "prev_hash": prev, "row_hash": row_hash})
         prev = row_hash
