@@ -109,7 +109,8 @@ def make_engine(url: str, ping_after_idle_seconds: float | None = None,
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
-    if url.startswith("postgresql+psycopg"):
+    psycopg = url.startswith("postgresql+psycopg")
+    if psycopg:
         # Our hot statements prepare themselves (pharmacy/direct_postgres.py); psycopg's own
         # preparing would deallocate them with its own on every ROLLBACK.
         kwargs["connect_args"] = {
@@ -117,7 +118,7 @@ def make_engine(url: str, ping_after_idle_seconds: float | None = None,
             **kwargs.get("connect_args", {}),
         }
     engine = create_engine(url, **kwargs)
-    if url.startswith("postgresql+psycopg"):
+    if psycopg:
         direct_postgres.commit_directly(engine.dialect)
     if not kwargs.get("pool_pre_ping"):
         _ping_connections_left_idle(

@@ -125,15 +125,14 @@ class DirectConnection:
                 result = self._result()
             else:
                 result = self._begin_and_run(begin, name, params, formats)
-            if result.status not in (pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK):
-                raise _errors.error_from_result(result, encoding=self.encoding)
+            self._check(result, pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COMMAND_OK)
         except _errors.Error:
             self.prepared.clear()
             raise
         if result.status != pq.ExecStatus.TUPLES_OK or result.nfields == 0:
             return Answer(None, self.encoding, [])
-        self.transformer.set_pgresult(result)
-        rows = self.transformer.load_rows(0, result.ntuples, tuple)
+        transformer.set_pgresult(result)
+        rows = transformer.load_rows(0, result.ntuples, tuple)
         return Answer(result, self.encoding, rows)
 
     def commit(self) -> None:
@@ -142,9 +141,7 @@ class DirectConnection:
         if pgconn.transaction_status == pq.TransactionStatus.IDLE:
             return  # nothing began: nothing to commit (psycopg's rule too)
         pgconn.send_query_params(b"COMMIT", None)
-        result = self._result()
-        if result.status != pq.ExecStatus.COMMAND_OK:
-            raise _errors.error_from_result(result, encoding=self.encoding)
+        self._check(self._result(), pq.ExecStatus.COMMAND_OK)
 
     def _prepared_name(self, query: bytes, types: Any) -> bytes:
         key = (query, tuple(types))
@@ -152,21 +149,21 @@ class DirectConnection:
         if name is None:
             name = f"pharmacy_{next(_NAMES)}".encode()
             self.pgconn.send_prepare(name, query, param_types=types)
-            result = self._result()
-            if result.status != pq.ExecStatus.COMMAND_OK:
-                raise _errors.error_from_result(result, encoding=self.encoding)
+            self._check(self._result(), pq.ExecStatus.COMMAND_OK)
             self.prepared[key] = name
         return name
 
+    def _check(self, result: Any, *succeeded: Any) -> None:
+        """Raise the server's error (as psycopg's exception) unless `result` succeeded."""
+        if result.status not in succeeded:
+            raise _errors.error_from_result(result, encoding=self.encoding)
+
     def _result(self) -> Any:
         """The command's result, reading past the end of its results."""
-        result = self._next_result()
+        result = self._next(required=True)
         while self._next(required=False) is not None:
             pass
         return result
-
-    def _next_result(self) -> Any:
-        return self._next(required=True)
 
     def _next(self, *, required: bool) -> Any:
         """libpq's next result, once it has arrived: never a call that blocks."""
@@ -199,9 +196,9 @@ class DirectConnection:
             pgconn.send_query_params(begin, None)
             pgconn.send_query_prepared(name, params, param_formats=formats)
             pgconn.pipeline_sync()
-            began = self._next_result()
+            began = self._next(required=True)
             self._end_of_command()
-            result = self._next_result()
+            result = self._next(required=True)
             if result.status != pq.ExecStatus.PIPELINE_SYNC:
                 self._end_of_command()
                 self._until_sync()
@@ -218,7 +215,7 @@ class DirectConnection:
 
     def _until_sync(self) -> None:
         while True:
-            result = self._next_result()
+            result = self._next(required=True)
             if result.status == pq.ExecStatus.PIPELINE_SYNC:
                 return
 
