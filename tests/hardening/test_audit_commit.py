@@ -36,6 +36,19 @@ def _last_id() -> int:
     return events[-1].id if events else 0
 
 
+def _assert_head_is_the_newest_and_the_chain_verifies(events: list[AuditEvent]) -> None:
+    from pharmacy.services.uow import current_db
+
+    session = current_db().session_factory()
+    try:
+        head = session.get(AuditChainHead, 1)
+        assert head is not None
+        assert (head.last_event_id, head.last_hash) == (events[-1].id, events[-1].row_hash)
+        assert verify_chain(session).ok
+    finally:
+        session.close()
+
+
 
 @pytest.mark.parametrize("count", [1, audit.APPEND_CHUNK, 2 * audit.APPEND_CHUNK + 3])
 def test_the_database_moves_the_head_to_the_newest_event(app: Any, count: int) -> None:
@@ -49,14 +62,7 @@ def test_the_database_moves_the_head_to_the_newest_event(app: Any, count: int) -
             audit.record(session, SYSTEM, "test.many", "test", n, after={"n": n})
     events = _events(start)
     assert [e.entity_id for e in events] == [str(n) for n in range(count)]
-    session = current_db().session_factory()
-    try:
-        head = session.get(AuditChainHead, 1)
-        assert head is not None
-        assert (head.last_event_id, head.last_hash) == (events[-1].id, events[-1].row_hash)
-        assert verify_chain(session).ok
-    finally:
-        session.close()
+    _assert_head_is_the_newest_and_the_chain_verifies(events)
 
 def test_a_unit_of_work_writes_its_events_in_order_with_one_time(app: Any) -> None:
     from pharmacy.services.uow import current_db
@@ -72,12 +78,7 @@ def test_a_unit_of_work_writes_its_events_in_order_with_one_time(app: Any) -> No
     assert len({e.occurred_at for e in events}) == 1
     for previous, event in zip(events, events[1:], strict=False):
         assert event.prev_hash == previous.row_hash
-    session = current_db().session_factory()
-    head = session.get(AuditChainHead, 1)
-    assert head is not None
-    assert (head.last_event_id, head.last_hash) == (events[-1].id, events[-1].row_hash)
-    assert verify_chain(session).ok
-    session.close()
+    _assert_head_is_the_newest_and_the_chain_verifies(events)
 
 
 def test_a_rolled_back_unit_of_work_leaves_no_event(app: Any) -> None:
@@ -223,7 +224,6 @@ def test_intakes_insert_writes_its_events(
     database (`audit.appending_events`): no statement of their own at commit, and the
     chain verifies in Python."""
     _needs_postgres(app)
-    from pharmacy.services.uow import current_db
 
     at_commit: list[int] = []
     real = audit._append
@@ -249,14 +249,7 @@ def test_intakes_insert_writes_its_events(
         assert event.prev_hash == previous.row_hash
         fields = audit.hashed_fields({c: getattr(event, c) for c in audit.HASHED_COLUMNS})
         assert event.row_hash == audit.event_hash(event.prev_hash, fields)
-    session = current_db().session_factory()
-    try:
-        head = session.get(AuditChainHead, 1)
-        assert head is not None
-        assert (head.last_event_id, head.last_hash) == (events[-1].id, events[-1].row_hash)
-        assert verify_chain(session).ok
-    finally:
-        session.close()
+    _assert_head_is_the_newest_and_the_chain_verifies(events)
 
 
 def test_appending_events_waits_for_a_chain_head(app: Any) -> None:

@@ -13,28 +13,16 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, bindparam, exc, insert, literal, select, text
+from sqlalchemy import Connection, bindparam, exc, literal, select, text
 from sqlalchemy.engine import Engine
 
 from pharmacy import direct_postgres
 from pharmacy.db import make_engine
 from pharmacy.models import Patient
 from pharmacy.prebuilt import Prebuilt
+from pharmacy.services.prescriptions import _ADD_PATIENT as _NEW_PATIENT
 
 PATIENTS = Patient.__table__
-_NEW_PATIENT = Prebuilt(
-    insert(PATIENTS).returning(PATIENTS.c.id),
-    columns=(
-        "first_name",
-        "last_name",
-        "date_of_birth",
-        "address",
-        "phone",
-        "allergies",
-        "current_medications",
-        "created_at",
-    ),
-)
 _PATIENT = Prebuilt(select(PATIENTS).where(PATIENTS.c.id == bindparam("patient_id")))
 
 
