@@ -1,0 +1,360 @@
+"""The seeded rules: every default value the engine starts from, with its unit and source.
+
+:data:`SEEDS` names each rule's default, the unit it is in, where it comes from (DOMAIN.md
+and the reference behind it, or a project convention) and the codec that stores it
+(:mod:`.codec`). The tables inside it (capsule volumes, fillers, BUD categories, the Fawcett
+vehicle, opioid names, texts) are the data just above it. An administrator may change any
+rule; the database then holds the change and the source the pharmacy gave for it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pharmacy.compounding.rules.records import BudCategory, Filler, OpioidTerm, VehicleComponent
+
+D = Decimal
+
+DOMAIN = "DOMAIN.md"
+
+
+# --------------------------------------------------------------------------- tables
+
+CAPSULE_VOLUMES_ML: dict[str, Decimal] = {
+    "000": D("1.37"),
+    "00": D("0.95"),
+    "0": D("0.68"),
+    "1": D("0.50"),
+    "2": D("0.37"),
+    "3": D("0.30"),
+    "4": D("0.21"),
+    "5": D("0.13"),
+}
+
+FILLERS: tuple[Filler, ...] = (
+    Filler(
+        "mcc",
+        "microcrystalline cellulose",
+        D("0.30"),
+        note="default filler (Avicel PH-102 loose bulk density 0.28-0.33 g/mL)",
+    ),
+    Filler("sodium_bicarbonate", "sodium bicarbonate", None, note="measure a pack stat per lot"),
+    Filler("lactose", "lactose monohydrate", None, note="contains lactose", contains_lactose=True),
+    Filler(
+        "calcium_carbonate",
+        "calcium carbonate",
+        None,
+        status="avoid",
+        note="avoid calcium carbonate in LDN capsules",
+    ),
+    Filler(
+        "hypromellose",
+        "hypromellose (HPMC)",
+        None,
+        status="never",
+        note="a slow-release filler; LDN must be immediate release",
+    ),
+)
+
+BUD_CATEGORIES: tuple[BudCategory, ...] = (
+    BudCategory(
+        "aqueous_unpreserved", "aqueous, not preserved (water activity >= 0.6)", 14, "refrigerator"
+    ),
+    BudCategory("aqueous_preserved", "aqueous, preserved", 35, "room temperature or refrigerator"),
+    BudCategory(
+        "nonaqueous_liquid", "non-aqueous oral liquid", 90, "room temperature or refrigerator"
+    ),
+    BudCategory("capsule", "other non-aqueous (capsules)", 180, "room temperature or refrigerator"),
+)
+
+FAWCETT_VEHICLE: tuple[VehicleComponent, ...] = (
+    VehicleComponent("ascorbic_acid", "ascorbic acid", D("0.5"), "w/v"),
+    VehicleComponent("sodium_benzoate", "sodium benzoate", D("0.1"), "w/v"),
+    VehicleComponent("glycerol", "glycerol", D("20"), "v/v"),
+    VehicleComponent("purified_water", "purified water", D("0"), "qs"),
+)
+
+
+def _terms(
+    ingredient: str,
+    names: str,
+    drug_class: str = "short_acting",
+    severity: str = "stop",
+    note: str = "",
+) -> list[OpioidTerm]:
+    return [
+        OpioidTerm(n.strip(), ingredient, drug_class, severity, note)
+        for n in names.split(",")
+        if n.strip()
+    ]
+
+
+_LONG = "long_acting"
+_LOPERAMIDE_NOTE = (
+    "loperamide acts on opioid receptors in the gut; naltrexone may block it and high "
+    "doses are a risk - review with the patient"
+)
+_KRATOM_NOTE = "kratom (mitragynine) acts on opioid receptors; naltrexone may cause withdrawal"
+
+OPIOID_TERMS: tuple[OpioidTerm, ...] = tuple(
+    _terms(
+        "buprenorphine",
+        "buprenorphine, Suboxone, Subutex, Zubsolv, Bunavail, Butrans, "
+        "Belbuca, Buprenex, Sublocade, Brixadi, Cassipa, Probuphine, Temgesic, Espranor, "
+        "Transtec, BuTrans",
+        "buprenorphine",
+    )
+    + _terms("methadone", "methadone, Dolophine, Methadose, Diskets, Physeptone", "methadone")
+    + _terms("butorphanol", "butorphanol, Stadol")
+    + _terms(
+        "codeine",
+        "codeine, Tylenol 2, Tylenol 3, Tylenol 4, Tylenol No 2, Tylenol No 3, Tylenol No 4, "
+        "Tylenol with codeine, Tylenol w codeine, Tuzistra, Tuxarin, Robitussin AC, "
+        "Cheratussin AC, Guiatuss AC, co-codamol, Solpadol, Tylex, Kapake, Zapain, "
+        "Codipar, Panadeine, Nurofen Plus, Solpadeine",
+    )
+    + _terms("dihydrocodeine", "dihydrocodeine, Trezix, Synalgos DC, Panlor, co-dydramol, DF118")
+    + _terms(
+        "fentanyl", "fentanyl, Actiq, Fentora, Sublimaze, Abstral, Subsys, Lazanda, Onsolis, Ionsys"
+    )
+    + _terms("fentanyl", "Duragesic, Durogesic, Matrifen", _LONG)
+    + _terms("alfentanil", "alfentanil, Alfenta")
+    + _terms("sufentanil", "sufentanil, Sufenta, Dsuvia")
+    + _terms("remifentanil", "remifentanil, Ultiva")
+    + _terms(
+        "hydrocodone",
+        "hydrocodone, Vicodin, Norco, Lortab, Lorcet, Xodol, Verdrocet, "
+        "Vicoprofen, Reprexain, Ibudone, Xylon, Tussionex, Hycodan, TussiCaps, Hycet, "
+        "Zamicet, Zydone, Anexsia, Hydromet, Tussigon, Flowtuss, Lorcet Plus",
+    )
+    + _terms("hydrocodone", "Hysingla, Zohydro, Vantrela", _LONG)
+    + _terms("benzhydrocodone", "benzhydrocodone, Apadaz")
+    + _terms("hydromorphone", "hydromorphone, Dilaudid")
+    + _terms("hydromorphone", "Exalgo", _LONG)
+    + _terms("levorphanol", "levorphanol, Levo Dromoran")
+    + _terms("meperidine", "meperidine, pethidine, Demerol, Meperitab")
+    + _terms("morphine", "morphine, Roxanol, Duramorph, Infumorph, Mitigo, Oramorph, Sevredol")
+    + _terms(
+        "morphine",
+        "MS Contin, Kadian, Avinza, Arymo, MorphaBond, Embeda, MST Continus, Zomorph, Morphgesic",
+        _LONG,
+    )
+    + _terms("diamorphine", "diamorphine, heroin")
+    + _terms("nalbuphine", "nalbuphine, Nubain")
+    + _terms("opium", "opium, paregoric, laudanum")
+    + _terms("oliceridine", "oliceridine, Olinvyk")
+    + _terms(
+        "oxycodone",
+        "oxycodone, Roxicodone, Percocet, Percodan, Endocet, Endodan, "
+        "Roxicet, Oxaydo, RoxyBond, Primlev, Xartemis, Oxecta, Tylox, Prolate, Nalocet, "
+        "OxyIR, Oxy IR, OxyNorm, Shortec, Oxynorm",
+    )
+    + _terms("oxycodone", "OxyContin, Xtampza, Targiniq, Troxyca, Longtec, Targin", _LONG)
+    + _terms("oxymorphone", "oxymorphone, Opana")
+    + _terms("pentazocine", "pentazocine, Talwin")
+    + _terms("tapentadol", "tapentadol, Nucynta, Palexia")
+    + _terms("tramadol", "tramadol, Ultram, Ultracet, Qdolo, Seglentis, Rybix, Zydol, Tramacet")
+    + _terms("tramadol", "ConZip, Ryzolt, Zamadol, Marol", _LONG)
+    + _terms("propoxyphene", "propoxyphene, dextropropoxyphene, Darvon, Darvocet")
+    + _terms("diphenoxylate", "diphenoxylate, Lomotil, Lonox")
+    + _terms("difenoxin", "difenoxin, Motofen")
+    + _terms("eluxadoline", "eluxadoline, Viberzi")
+    + _terms("loperamide", "loperamide, Imodium", severity="warning", note=_LOPERAMIDE_NOTE)
+    + _terms("kratom", "kratom, mitragynine", severity="warning", note=_KRATOM_NOTE)
+    # Concentrated 7-hydroxymitragynine products are potent opioid agonists in their own
+    # right (FDA, 2025), not the leaf: a stop like any opioid.
+    + _terms("7-hydroxymitragynine", "7-hydroxymitragynine, 7-OH, 7OH")
+)
+
+WASHOUT_TEXTS: dict[str, str] = {
+    "short_acting": "wait 7-10 days after the last dose of a short-acting opioid before "
+    "starting naltrexone",
+    "methadone": "wait 10-14 days after the last dose of methadone before starting naltrexone",
+    "buprenorphine": "wait about 14 days after the last dose of buprenorphine before starting "
+    "naltrexone",
+    "long_acting": "wait at least 10-14 days after the last dose of an extended-release opioid "
+    "before starting naltrexone",
+    "surgery": "stop naltrexone about 72 hours before planned surgery and tell the surgical team",
+}
+
+TITRATION_TEMPLATES: dict[str, tuple[tuple[Decimal, int], ...]] = {
+    "standard-1.5": ((D("1.5"), 14), (D("3"), 14), (D("4.5"), 30)),
+    "standard-1.5-weekly": ((D("1.5"), 7), (D("3"), 7), (D("4.5"), 30)),
+    "sensitive-0.5": tuple((D(k) / 2, 7) for k in range(1, 9)) + ((D("4.5"), 30),),
+    "sensitive-1": tuple((D(k) / 2, 7) for k in range(2, 9)) + ((D("4.5"), 30),),
+}
+
+# DOMAIN.md §9: printed on every LDN label (or as auxiliary labels beside it).
+LABEL_WARNINGS: tuple[str, ...] = (
+    "Do not use opioid medicines (for pain, cough or diarrhoea) while taking this "
+    "medicine: it may cause sudden opioid withdrawal.",
+    "Tell every doctor, dentist and emergency staff that you take naltrexone, and stop "
+    "it before surgery as instructed.",
+    "Vivid dreams or trouble sleeping may occur in the first weeks.",
+)
+
+LIQUID_TEXTS: dict[str, str] = {
+    "shake_well": "Shake well before each use.",
+    "protect_from_light": "Protect from light.",
+    "refrigerate": "Keep in the refrigerator (2-8 °C). Do not freeze.",
+    "unpreserved_note": "Unpreserved aqueous liquid: it keeps only days; keep it in the "
+    "refrigerator and discard it at the beyond-use date.",
+    "nonaqueous_vehicle": "non-aqueous vehicle per the master formula",
+}
+
+
+EXTENDED_RELEASE_WORDS: tuple[str, ...] = (
+    "er",
+    "xr",
+    "sr",
+    "cr",
+    "xl",
+    "la",
+    "extended",
+    "controlled",
+    "sustained",
+    "patch",
+    "transdermal",
+)
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+@dataclass(frozen=True)
+class Seed:
+    """One rule's seeded default: its value, unit and source, and the codec that stores it."""
+
+    value: object
+    unit: str
+    source: str
+    kind: str
+
+
+#: Every rule's seeded default, by rule name.
+SEEDS: dict[str, Seed] = {
+    "version": Seed("2026.2", "", "rules release", "str"),
+    "mw_naltrexone_hcl": Seed(
+        D("377.86"), "g/mol", f"{DOMAIN} §1 [FDA label; USP monograph]", "decimal"
+    ),
+    "mw_naltrexone_base": Seed(
+        D("341.41"), "g/mol", f"{DOMAIN} §1 [FDA label; USP monograph]", "decimal"
+    ),
+    "mw_naltrexone_hcl_dihydrate": Seed(D("413.90"), "g/mol", f"{DOMAIN} §1 [computed]", "decimal"),
+    "tablet_label_claim_mg": Seed(
+        D("50"), "mg naltrexone HCl per tablet", f"{DOMAIN} §2", "decimal"
+    ),
+    "dose_hard_stop_min_mg": Seed(
+        D("0"), "mg/day (a dose at or below this is refused)", f"{DOMAIN} §1", "decimal"
+    ),
+    "dose_hard_stop_max_mg": Seed(
+        D("10"), "mg/day (a dose above this is refused)", f"{DOMAIN} §1", "decimal"
+    ),
+    "dose_ack_low_mg": Seed(
+        D("0.5"), "mg/day (below needs a pharmacist's acknowledgement)", f"{DOMAIN} §1", "decimal"
+    ),
+    "dose_ack_high_mg": Seed(
+        D("4.5"), "mg/day (above needs a pharmacist's acknowledgement)", f"{DOMAIN} §1", "decimal"
+    ),
+    "addiction_tablet_mg": Seed(
+        D("50"),
+        "mg (the commercial naltrexone dose for addiction, not LDN)",
+        f"{DOMAIN} §1",
+        "decimal",
+    ),
+    "capsule_volumes_ml": Seed(
+        CAPSULE_VOLUMES_ML, "mL per capsule size", f"{DOMAIN} §3 [supplier charts]", "decimal_map"
+    ),
+    "default_capsule_size": Seed(
+        "3", "capsule size", "project default (DOMAIN.md §3 sizes)", "str"
+    ),
+    "fillers": Seed(
+        FILLERS,
+        "filler records (bulk density g/mL)",
+        f"{DOMAIN} §3 [IFF; LDN pharmacist guidance]",
+        "fillers",
+    ),
+    "default_filler_code": Seed("mcc", "filler code", f"{DOMAIN} §3 (MCC is the default)", "str"),
+    "capsule_overage_percent": Seed(D("10"), "%", f"{DOMAIN} §3", "decimal"),
+    "liquid_overage_percent": Seed(D("5"), "%", f"{DOMAIN} §5", "decimal"),
+    "balance_mwq_mg": Seed(
+        D("120"), "mg", f"{DOMAIN} §4 [USP <1176>, Class III balance]", "decimal"
+    ),
+    "weight_check_tolerance_percent": Seed(
+        D("10"), "% of theoretical fill weight", f"{DOMAIN} §3", "decimal"
+    ),
+    "max_days_supply": Seed(
+        365,
+        "days",
+        "project convention: a prescription is valid for at most one year in most US states",
+        "int",
+    ),
+    "liquid_aliquot_volumes_ml": Seed(
+        (D("10"), D("5"), D("2")),
+        "mL",
+        f"project convention for {DOMAIN} §4 in a liquid: volumes measured with a "
+        "graduated syringe or pipette, largest first",
+        "decimal_list",
+    ),
+    "weight_check_sample_max": Seed(10, "capsules", f"{DOMAIN} §3", "int"),
+    "syringe_graduations_ml": Seed(
+        {1: D("0.02"), 3: D("0.1"), 5: D("0.1")},
+        "mL graduation per syringe size (mL)",
+        f"{DOMAIN} §5 [ISMP]",
+        "int_decimal_map",
+    ),
+    "liquid_concentrations_mg_per_ml": Seed(
+        (D("1"), D("5"), D("2"), D("0.5")),
+        "mg/mL, in order of preference",
+        f"{DOMAIN} §5 (1 and 5 mg/mL) [LDN Research Trust; AHS]; 2 and 0.5 mg/mL project additions",
+        "decimal_list",
+    ),
+    "bud_categories": Seed(
+        BUD_CATEGORIES, "days", f"{DOMAIN} §6 [USP <795>, 2023]", "bud_categories"
+    ),
+    "fawcett_vehicle": Seed(
+        FAWCETT_VEHICLE,
+        "% (w/v: g/100 mL; v/v: mL/100 mL)",
+        f"{DOMAIN} §5 [Fawcett 1997]",
+        "vehicle",
+    ),
+    "fawcett_reference": Seed(
+        "Fawcett JM et al. Ann Pharmacother 1997;31:1291 (naltrexone HCl 1 mg/mL "
+        "with 0.5% ascorbic acid, 0.1% sodium benzoate, 20% glycerol: stable 60 days "
+        "at 4 °C and 30 days at 25 °C, protected from light)",
+        "",
+        f"{DOMAIN} §5",
+        "str",
+    ),
+    "fawcett_stable_days_refrigerated": Seed(
+        60, "days at 4 °C", f"{DOMAIN} §5 [Fawcett 1997]", "int"
+    ),
+    "fawcett_stable_days_room": Seed(30, "days at 25 °C", f"{DOMAIN} §5 [Fawcett 1997]", "int"),
+    "liquid_texts": Seed(LIQUID_TEXTS, "text", f"{DOMAIN} §5 (labels)", "str_map"),
+    "label_warnings": Seed(
+        LABEL_WARNINGS, "text", f"{DOMAIN} §9 (warnings on every LDN label)", "str_list"
+    ),
+    "opioid_terms": Seed(OPIOID_TERMS, "names", f"{DOMAIN} §8", "opioids"),
+    # A misspelt opioid ("Percoset", "oxycodon", "bupenorphine") is still an opioid: a word
+    # this long that is one edit from a term (a letter added, dropped, changed or two
+    # swapped) matches it. Shorter words would confuse real drugs ("Ultra" for "Ultram").
+    "opioid_misspelling_min_letters": Seed(
+        7, "letters", f"project convention for {DOMAIN} §8 (err towards a hold)", "int"
+    ),
+    "extended_release_words": Seed(
+        EXTENDED_RELEASE_WORDS,
+        "words",
+        "project convention: marks an extended-release product",
+        "str_list",
+    ),
+    "washout_texts": Seed(
+        WASHOUT_TEXTS, "text", f"{DOMAIN} §8 (long_acting: project convention)", "str_map"
+    ),
+    "titration_templates": Seed(
+        TITRATION_TEMPLATES, "mg/day for days", f"{DOMAIN} §7 [seed documents]", "templates"
+    ),
+    "directions_route_timing": Seed(
+        "by mouth at bedtime", "text", f"{DOMAIN} §7 [USP <17>]", "str"
+    ),
+}

@@ -1,0 +1,70 @@
+"""The records a rule table is made of: a stored rule, and the rows inside the table rules.
+
+Plain frozen values; how they are written as JSON is :mod:`.codec`'s business.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One rule as the database stores it: a name, a JSON-ready value, its unit and source."""
+
+    name: str
+    value: object
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True)
+class BudCategory:
+    """A USP <795> default beyond-use-date category."""
+
+    code: str
+    label: str
+    days: int
+    storage: str
+
+
+@dataclass(frozen=True)
+class VehicleComponent:
+    """One ingredient of a liquid vehicle formula.
+
+    ``basis``: ``"w/v"`` (amount is % w/v: g per 100 mL, weighed in mg), ``"v/v"`` (% v/v,
+    measured in mL) or ``"qs"`` (make up to the final volume).
+    """
+
+    code: str
+    name: str
+    percent: Decimal
+    basis: str
+
+
+@dataclass(frozen=True)
+class Filler:
+    """A capsule filler. ``status``: ``"ok"``, ``"avoid"`` (warn) or ``"never"`` (refuse)."""
+
+    code: str
+    name: str
+    bulk_density_g_per_ml: Decimal | None
+    status: str = "ok"
+    note: str = ""
+    contains_lactose: bool = False
+
+
+@dataclass(frozen=True)
+class OpioidTerm:
+    """A name to screen medications for.
+
+    ``drug_class``: ``short_acting`` | ``methadone`` | ``buprenorphine`` | ``long_acting``;
+    ``severity``: ``stop`` (hard stop for verification) | ``warning``.
+    """
+
+    term: str
+    ingredient: str
+    drug_class: str = "short_acting"
+    severity: str = "stop"
+    note: str = ""
