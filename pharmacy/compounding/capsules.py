@@ -10,6 +10,7 @@ from pharmacy.compounding.aliquot import AliquotPlan, plan_aliquot
 from pharmacy.compounding.dose import check_dose
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.fillers import find_filler
+from pharmacy.compounding.notes import Notes
 from pharmacy.compounding.rules import Filler, Rules
 from pharmacy.compounding.salts import ApiRequirement, ApiSource, api_requirement
 from pharmacy.compounding.units import (
@@ -126,101 +127,188 @@ def _positive(value: Decimal | None, field_name: str, what: str) -> None:
         raise FormulationError(field_name, f"{what} must be more than 0")
 
 
+@dataclass(frozen=True)
+class _Batch:
+    """The numbers of one capsule batch, worked out step by step (see :func:`_formulate`)."""
+
+    units: int
+    overage: Decimal
+    size: str
+    filler: Filler
+    p_filler: Decimal  # filler pack stat, mg per capsule
+    p_api: Decimal | None  # API pack stat (powder only)
+    mwq: Decimal
+    need: ApiRequirement
+    m_api: Decimal | None  # API powder per capsule, exact
+    per_unit: Decimal | None  # filler per capsule, exact
+    w: Decimal | None  # the batch's API weighing (0.1 mg)
+    f_batch: Decimal | None  # all the filler the batch needs (0.1 mg)
+    f_weigh: Decimal | None  # filler weighed on its own
+    plan: AliquotPlan | None
+    theoretical: Decimal  # fill weight per capsule, shell excluded
+    wc: WeightCheck
+
+
 def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
     """Everything a technician needs to make a capsule batch, with the rules used."""
-    used: dict[str, str] = {}
+    notes = Notes(rules)
+    batch = _formulate(req, notes)
+    weighings, steps = _worksheet(req, batch, rules)
+    notes.warnings.extend(_below_balance_minimum(weighings, batch.mwq))
+    return CapsuleQuote(
+        quantity=req.quantity,
+        units_to_make=batch.units,
+        overage_percent=batch.overage,
+        capsule_size=batch.size,
+        strength_mg=req.strength_mg,
+        dose_basis=req.dose_basis,
+        api=batch.need,
+        api_per_unit_mg=batch.m_api,
+        api_weigh_mg=None if batch.plan is not None else batch.w,
+        filler_code=batch.filler.code,
+        filler_name=batch.filler.name,
+        filler_pack_stat_mg=batch.p_filler,
+        api_pack_stat_mg=batch.p_api,
+        filler_per_unit_mg=batch.per_unit,
+        filler_batch_mg=batch.f_batch,
+        filler_weigh_mg=batch.f_weigh,
+        theoretical_unit_weight_mg=batch.theoretical,
+        weight_check=batch.wc,
+        aliquot=batch.plan,
+        balance_mwq_mg=batch.mwq,
+        weighings=weighings,
+        acknowledgements=notes.acks,
+        warnings=notes.warnings,
+        steps=steps,
+        rules_used=notes.used,
+    )
 
-    def rule(name: str) -> None:
-        used[name] = rules.describe(name)
 
-    warnings: list[str] = []
-    acks: list[str] = []
-    if isinstance(req.quantity, bool) or not isinstance(req.quantity, int) or req.quantity < 1:
-        raise FormulationError(
-            "quantity", "the number of capsules must be a whole number of at least 1"
-        )
-    rule("dose_hard_stop_max_mg")
-    check = check_dose(req.strength_mg, rules, field="strength_mg", basis=req.dose_basis)
-    if check.acknowledgement:
-        acks.append(check.acknowledgement)
-        rule("dose_ack_low_mg")
-        rule("dose_ack_high_mg")
-
-    if req.overage_percent is None:
-        overage = rules.capsule_overage_percent
-        rule("capsule_overage_percent")
-    else:
-        overage = req.overage_percent
+def _formulate(req: CapsuleRequest, notes: Notes) -> _Batch:
+    """The batch's numbers, each step noting the rules it used and its warnings."""
+    rules = notes.rules
+    _check_quantity(req.quantity)
+    _check_strength(req, notes)
+    overage = notes.given_or_rule(req.overage_percent, "capsule_overage_percent")
     if overage < 0:
         raise FormulationError("overage_percent", "overage cannot be negative")
     units = units_to_make(req.quantity, overage)
-
-    if req.capsule_size is None:
-        size = rules.default_capsule_size
-        rule("default_capsule_size")
-    else:
-        size = req.capsule_size
+    size = notes.given_or_rule(req.capsule_size, "default_capsule_size")
     volume = capsule_volume_ml(size, rules)
-
-    filler = find_filler(req.filler_code, rules)
-    if filler is None:
-        known = ", ".join(f.code for f in rules.fillers if f.status != "never")
-        raise FormulationError(
-            "filler_code", f"unknown filler '{req.filler_code}': choose one of {known}"
-        )
-    rule("fillers")
-    if filler.status == "never":
-        raise FormulationError("filler_code", f"{filler.name} cannot be used: {filler.note}")
-    if filler.status == "avoid":
-        warnings.append(f"Filler {filler.name}: {filler.note}.")
-    if filler.contains_lactose:
-        warnings.append(f"Filler {filler.name} contains lactose.")
-
+    filler = _choose_filler(req.filler_code, notes)
     _positive(req.filler_pack_stat_mg, "filler_pack_stat_mg", "the filler pack stat")
     _positive(req.api_pack_stat_mg, "api_pack_stat_mg", "the API pack stat")
     _positive(req.balance_mwq_mg, "balance_mwq_mg", "the balance minimum weighable quantity")
-    if req.filler_pack_stat_mg is None:
-        p_filler = default_pack_stat_mg(size, filler, rules)
-        rule("capsule_volumes_ml")
-    else:
-        p_filler = req.filler_pack_stat_mg
-    p_api = None if req.api.is_tablets else req.api_pack_stat_mg
-    if req.api.is_tablets and req.api_pack_stat_mg is not None:
-        warnings.append(
-            "The API pack stat is not used with tablets: the tablet powder takes "
-            "capsule volume like filler."
-        )
-    if req.balance_mwq_mg is None:
-        mwq = rules.balance_mwq_mg
-        rule("balance_mwq_mg")
-    else:
-        mwq = req.balance_mwq_mg
-
-    need = api_requirement(req.strength_mg * units, req.dose_basis, req.api, rules)
-    rule("mw_naltrexone_hcl")
-    if req.dose_basis == "base" or need.counted_substance != req.dose_basis:
-        rule(
-            "mw_naltrexone_base"
-            if "base" in (req.dose_basis, need.counted_substance)
-            else "mw_naltrexone_hcl_dihydrate"
-        )
-    if req.api.is_tablets:
-        rule("tablet_label_claim_mg")
-        warnings.append(
-            "Made from commercial 50 mg tablets: the capsules contain lactose and "
-            "the tablets' other excipients."
-        )
+    p_filler, p_api = _pack_stats(req, size, filler, notes)
+    mwq = notes.given_or_rule(req.balance_mwq_mg, "balance_mwq_mg")
+    need = _resolve_source(req, units, notes)
     m_api = None if need.weigh_mg is None else need.weigh_mg / units
-
     # Filler per capsule; a negative amount means the capsule cannot hold the dose.
     per_unit: Decimal | None = None
     if m_api is not None:
         per_unit = filler_per_unit(p_filler, m_api, p_api)
         if per_unit < 0:
             raise _too_small(size, volume, p_filler, p_api, m_api, rules)
-
     w = None if need.weigh_mg is None else round_mg(need.weigh_mg)
     f_batch = None if per_unit is None else round_mg(per_unit * units)
+    plan, f_weigh = _aliquot(need, mwq, f_batch, notes)
+    # Tablets of unknown powder mass: powder + filler fill the capsule like filler alone.
+    theoretical = p_filler if m_api is None or per_unit is None else m_api + per_unit
+    wc = _weight_check(theoretical, units, notes)
+    return _Batch(
+        units=units,
+        overage=overage,
+        size=size,
+        filler=filler,
+        p_filler=p_filler,
+        p_api=p_api,
+        mwq=mwq,
+        need=need,
+        m_api=m_api,
+        per_unit=per_unit,
+        w=w,
+        f_batch=f_batch,
+        f_weigh=f_weigh,
+        plan=plan,
+        theoretical=theoretical,
+        wc=wc,
+    )
+
+
+def _check_quantity(quantity: int) -> None:
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise FormulationError(
+            "quantity", "the number of capsules must be a whole number of at least 1"
+        )
+
+
+def _check_strength(req: CapsuleRequest, notes: Notes) -> None:
+    """The strength against the dose's hard stops; outside the usual range, an ack."""
+    notes.rule("dose_hard_stop_max_mg")
+    check = check_dose(req.strength_mg, notes.rules, field="strength_mg", basis=req.dose_basis)
+    if check.acknowledgement:
+        notes.acks.append(check.acknowledgement)
+        notes.rule("dose_ack_low_mg")
+        notes.rule("dose_ack_high_mg")
+
+
+def _choose_filler(code: str, notes: Notes) -> Filler:
+    """The filler by its code: refused if it must never be used, warned if to be avoided."""
+    filler = find_filler(code, notes.rules)
+    if filler is None:
+        known = ", ".join(f.code for f in notes.rules.fillers if f.status != "never")
+        raise FormulationError("filler_code", f"unknown filler '{code}': choose one of {known}")
+    notes.rule("fillers")
+    if filler.status == "never":
+        raise FormulationError("filler_code", f"{filler.name} cannot be used: {filler.note}")
+    if filler.status == "avoid":
+        notes.warnings.append(f"Filler {filler.name}: {filler.note}.")
+    if filler.contains_lactose:
+        notes.warnings.append(f"Filler {filler.name} contains lactose.")
+    return filler
+
+
+def _pack_stats(
+    req: CapsuleRequest, size: str, filler: Filler, notes: Notes
+) -> tuple[Decimal, Decimal | None]:
+    """The filler's pack stat (measured, or the seeded default) and the API's (powder only)."""
+    if req.filler_pack_stat_mg is None:
+        p_filler = default_pack_stat_mg(size, filler, notes.rules)
+        notes.rule("capsule_volumes_ml")
+    else:
+        p_filler = req.filler_pack_stat_mg
+    p_api = None if req.api.is_tablets else req.api_pack_stat_mg
+    if req.api.is_tablets and req.api_pack_stat_mg is not None:
+        notes.warnings.append(
+            "The API pack stat is not used with tablets: the tablet powder takes "
+            "capsule volume like filler."
+        )
+    return p_filler, p_api
+
+
+def _resolve_source(req: CapsuleRequest, units: int, notes: Notes) -> ApiRequirement:
+    """The API for the whole batch, potency-corrected (powder) or as tablets to crush."""
+    need = api_requirement(req.strength_mg * units, req.dose_basis, req.api, notes.rules)
+    notes.rule("mw_naltrexone_hcl")
+    if req.dose_basis == "base" or need.counted_substance != req.dose_basis:
+        notes.rule(
+            "mw_naltrexone_base"
+            if "base" in (req.dose_basis, need.counted_substance)
+            else "mw_naltrexone_hcl_dihydrate"
+        )
+    if req.api.is_tablets:
+        notes.rule("tablet_label_claim_mg")
+        notes.warnings.append(
+            "Made from commercial 50 mg tablets: the capsules contain lactose and "
+            "the tablets' other excipients."
+        )
+    return need
+
+
+def _aliquot(
+    need: ApiRequirement, mwq: Decimal, f_batch: Decimal | None, notes: Notes
+) -> tuple[AliquotPlan | None, Decimal | None]:
+    """The aliquot (when the API weighing is below the MWQ) and the filler weighed alone."""
     # The aliquot starts from the exact amount: k times a rounded one would multiply the
     # rounding into the dose.
     plan = (
@@ -229,122 +317,123 @@ def quote_capsules(req: CapsuleRequest, rules: Rules) -> CapsuleQuote:
         else plan_aliquot(need.weigh_mg, mwq, filler_available_mg=f_batch)
     )
     if plan is not None:
-        rule("balance_mwq_mg")
+        notes.rule("balance_mwq_mg")
     f_weigh = f_batch
     if plan is not None and f_batch is not None:
         f_weigh = round_mg(f_batch - plan.filler_brought_in_mg)
+    return plan, f_weigh
 
-    # Tablets of unknown powder mass: powder + filler fill the capsule like filler alone.
-    theoretical = p_filler if m_api is None or per_unit is None else m_api + per_unit
-    rule("weight_check_tolerance_percent")
-    rule("weight_check_sample_max")
-    tol = rules.weight_check_tolerance_percent / HUNDRED
-    wc = WeightCheck(
-        sample=min(rules.weight_check_sample_max, units),
+
+def _weight_check(theoretical: Decimal, units: int, notes: Notes) -> WeightCheck:
+    """How many capsules to weigh one by one, and the range each must fall in."""
+    notes.rule("weight_check_tolerance_percent")
+    notes.rule("weight_check_sample_max")
+    tol = notes.rules.weight_check_tolerance_percent / HUNDRED
+    return WeightCheck(
+        sample=min(notes.rules.weight_check_sample_max, units),
         theoretical_mg=theoretical,
         low_mg=round_mg(theoretical * (1 - tol)),
         high_mg=round_mg(theoretical * (1 + tol)),
     )
 
-    # Weighings and the worksheet.
-    api_name = need.weigh_label
+
+def _worksheet(req: CapsuleRequest, b: _Batch, rules: Rules) -> tuple[list[Weighing], list[str]]:
+    """The weighings and the worksheet's steps, in the order the technician works."""
+    basis_text = f"{format_mg(b.need.prescribed_mg)} mg {_basis_name(req.dose_basis)}"
     steps: list[str] = [
-        f"Make {units} size {size} capsules: {req.quantity} to dispense + {plain(overage)} % "
-        f"overage (each {plain(req.strength_mg)} mg {_basis_name(req.dose_basis)}).",
+        f"Make {b.units} size {b.size} capsules: {req.quantity} to dispense + "
+        f"{plain(b.overage)} % overage (each {plain(req.strength_mg)} mg "
+        f"{_basis_name(req.dose_basis)}).",
     ]
     weighings: list[Weighing] = []
-    basis_text = f"{format_mg(need.prescribed_mg)} mg {_basis_name(req.dose_basis)}"
     if req.api.is_tablets:
+        _tablet_steps(b, basis_text, rules, weighings, steps)
+    _api_steps(b, basis_text, weighings, steps)
+    _filler_steps(b, weighings, steps)
+    steps.append("Mix geometrically until uniform.")
+    steps.append(
+        f"Fill {b.units} size {b.size} capsules, {format_mg_fixed(b.theoretical)} mg each "
+        "(shell excluded)."
+    )
+    steps.append(
+        f"Weight-check {b.wc.sample} capsules one by one: each "
+        f"{format_mg_fixed(b.wc.low_mg)}–{format_mg_fixed(b.wc.high_mg)} mg."
+    )
+    return weighings, steps
+
+
+def _tablet_steps(
+    b: _Batch, basis_text: str, rules: Rules, weighings: list[Weighing], steps: list[str]
+) -> None:
+    """Crush the tablets and weigh their powder (a share of it when not all is needed)."""
+    need = b.need
+    steps.append(
+        f"Crush {need.tablets} naltrexone HCl "
+        f"{plain(rules.tablet_label_claim_mg)} mg tablet"
+        f"{'s' if need.tablets != 1 else ''} to a fine powder."
+    )
+    if need.tablet_powder_total_mg is not None:
         steps.append(
-            f"Crush {need.tablets} naltrexone HCl "
-            f"{plain(rules.tablet_label_claim_mg)} mg tablet"
-            f"{'s' if need.tablets != 1 else ''} to a fine powder."
+            f"Weigh all the tablet powder (expected about "
+            f"{format_mg_fixed(need.tablet_powder_total_mg)} mg) and record it."
         )
-        if need.tablet_powder_total_mg is not None:
-            steps.append(
-                f"Weigh all the tablet powder (expected about "
-                f"{format_mg_fixed(need.tablet_powder_total_mg)} mg) and record it."
-            )
-            weighings.append(Weighing("tablet powder (all)", need.tablet_powder_total_mg))
-        else:
-            steps.append("Weigh all the tablet powder and record it as P mg.")
-        if w is None:
-            share = need.prescribed_hcl_mg / (rules.tablet_label_claim_mg * (need.tablets or 1))
-            if share != 1:
-                steps.append(f"Weigh P × {share:.4f} mg of tablet powder (= {basis_text}).")
+        weighings.append(Weighing("tablet powder (all)", need.tablet_powder_total_mg))
+    else:
+        steps.append("Weigh all the tablet powder and record it as P mg.")
+    if b.w is None:
+        share = need.prescribed_hcl_mg / (rules.tablet_label_claim_mg * (need.tablets or 1))
+        if share != 1:
+            steps.append(f"Weigh P × {share:.4f} mg of tablet powder (= {basis_text}).")
+
+
+def _api_steps(b: _Batch, basis_text: str, weighings: list[Weighing], steps: list[str]) -> None:
+    """Weigh the API: through the aliquot below the MWQ, else directly."""
+    api_name = b.need.weigh_label
+    plan = b.plan
     if plan is not None:
         weighings += [
             Weighing(f"{api_name} (aliquot)", plan.api_weigh_mg),
-            Weighing(f"{filler.name} (diluent)", plan.diluent_mg),
+            Weighing(f"{b.filler.name} (diluent)", plan.diluent_mg),
             Weighing("triturate aliquot", plan.aliquot_mg),
         ]
         steps += [
             f"Weigh {format_mg_fixed(plan.api_weigh_mg)} mg {api_name} ({plan.k} × "
             f"{format_mg_exact(plan.weigh_mg)} mg, aliquot method: {basis_text} needed).",
-            f"Weigh {format_mg_fixed(plan.diluent_mg)} mg {filler.name} as diluent.",
+            f"Weigh {format_mg_fixed(plan.diluent_mg)} mg {b.filler.name} as diluent.",
             f"Triturate geometrically to {format_mg_fixed(plan.triturate_mg)} mg of uniform "
             "triturate.",
             f"Weigh {format_mg_fixed(plan.aliquot_mg)} mg of triturate (contains "
             f"{format_mg_exact(plan.delivered_mg)} mg {api_name}); discard the remaining "
             f"{format_mg_fixed(plan.triturate_mg - plan.aliquot_mg)} mg.",
         ]
-    elif w is not None:
-        weighings.append(Weighing(api_name, w))
-        steps.append(f"Weigh {format_mg_fixed(w)} mg {api_name} (= {basis_text}).")
-    if f_weigh is not None:
-        if f_weigh > 0:
-            weighings.append(Weighing(filler.name, f_weigh))
-            steps.append(f"Weigh {format_mg_fixed(f_weigh)} mg {filler.name}.")
+    elif b.w is not None:
+        weighings.append(Weighing(api_name, b.w))
+        steps.append(f"Weigh {format_mg_fixed(b.w)} mg {api_name} (= {basis_text}).")
+
+
+def _filler_steps(b: _Batch, weighings: list[Weighing], steps: list[str]) -> None:
+    """Weigh the filler; with tablets of unknown powder mass, up to the total fill."""
+    name = b.filler.name
+    if b.f_weigh is not None:
+        if b.f_weigh > 0:
+            weighings.append(Weighing(name, b.f_weigh))
+            steps.append(f"Weigh {format_mg_fixed(b.f_weigh)} mg {name}.")
     else:
-        total_fill = round_mg(p_filler * units)
+        total_fill = round_mg(b.p_filler * b.units)
         steps.append(
-            f"Weigh {filler.name}: {format_mg_fixed(total_fill)} mg less the tablet "
+            f"Weigh {name}: {format_mg_fixed(total_fill)} mg less the tablet "
             f"powder used, so that the fill totals {format_mg_fixed(total_fill)} mg."
         )
-    steps.append("Mix geometrically until uniform.")
-    steps.append(
-        f"Fill {units} size {size} capsules, {format_mg_fixed(theoretical)} mg each "
-        "(shell excluded)."
-    )
-    steps.append(
-        f"Weight-check {wc.sample} capsules one by one: each "
-        f"{format_mg_fixed(wc.low_mg)}–{format_mg_fixed(wc.high_mg)} mg."
-    )
 
-    for wg in weighings:
-        if wg.mass_mg < mwq:
-            warnings.append(
-                f"Weighing of {format_mg_fixed(wg.mass_mg)} mg {wg.what} is below the balance "
-                f"minimum of {format_mg_fixed(mwq)} mg: make more capsules or use a more "
-                "sensitive balance."
-            )
-    return CapsuleQuote(
-        quantity=req.quantity,
-        units_to_make=units,
-        overage_percent=overage,
-        capsule_size=size,
-        strength_mg=req.strength_mg,
-        dose_basis=req.dose_basis,
-        api=need,
-        api_per_unit_mg=m_api,
-        api_weigh_mg=None if plan is not None else w,
-        filler_code=filler.code,
-        filler_name=filler.name,
-        filler_pack_stat_mg=p_filler,
-        api_pack_stat_mg=p_api,
-        filler_per_unit_mg=per_unit,
-        filler_batch_mg=f_batch,
-        filler_weigh_mg=f_weigh,
-        theoretical_unit_weight_mg=theoretical,
-        weight_check=wc,
-        aliquot=plan,
-        balance_mwq_mg=mwq,
-        weighings=weighings,
-        acknowledgements=acks,
-        warnings=warnings,
-        steps=steps,
-        rules_used=used,
-    )
+
+def _below_balance_minimum(weighings: list[Weighing], mwq: Decimal) -> list[str]:
+    return [
+        f"Weighing of {format_mg_fixed(wg.mass_mg)} mg {wg.what} is below the balance "
+        f"minimum of {format_mg_fixed(mwq)} mg: make more capsules or use a more "
+        "sensitive balance."
+        for wg in weighings
+        if wg.mass_mg < mwq
+    ]
 
 
 def _basis_name(dose_basis: str) -> str:
