@@ -7,8 +7,9 @@ import pytest
 
 from pharmacy.compounding import DEFAULT_RULES, FormulationError
 from pharmacy.compounding.bud import StabilityOverride, beyond_use_date, bud_warning
-from pharmacy.compounding.liquids import LiquidRequest, propose_concentration, quote_liquid
+from pharmacy.compounding.liquids import LiquidRequest, quote_liquid
 from pharmacy.compounding.salts import ApiSource
+from pharmacy.compounding.syringes import propose_concentration
 from pharmacy.compounding.titration import TITRATION_TEMPLATES, TitrationStep
 from pharmacy.compounding.units import format_ml
 

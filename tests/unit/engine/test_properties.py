@@ -10,9 +10,10 @@ from pharmacy.compounding import DEFAULT_RULES, FormulationError
 from pharmacy.compounding.aliquot import plan_aliquot
 from pharmacy.compounding.bud import beyond_use_date
 from pharmacy.compounding.capsules import CapsuleRequest, default_pack_stat_mg, quote_capsules
-from pharmacy.compounding.liquids import LiquidRequest, fits_syringe, quote_liquid
+from pharmacy.compounding.liquids import LiquidRequest, quote_liquid
 from pharmacy.compounding.opioids import screen_medications
 from pharmacy.compounding.salts import ApiSource
+from pharmacy.compounding.syringes import fits_syringe
 from pharmacy.compounding.units import format_ml, round_mg, round_ml
 
 R = DEFAULT_RULES
