@@ -81,75 +81,20 @@ class QuoteResult:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON-ready response (floats only here; 0.1 mg and 0.01 mL)."""
-        api = self.api
-        out: dict[str, Any] = {}
+        out: dict[str, Any]
         if self.capsule is not None:
             c = self.capsule
-            out["units_to_make"] = c.units_to_make
-            api_weigh = c.api_weigh_mg
+            out = {"units_to_make": c.units_to_make, "api": _api_dict(self.api, c.api_weigh_mg)}
+            out.update(_capsule_dict(c))
         else:
             assert self.liquid is not None
-            out["volume_to_make_ml"] = _ml(self.liquid.volume_to_make_ml)
-            api_weigh = self.liquid.api_weigh_mg
-        out["api"] = {
-            "mass_needed_mg": _mg(api.mass_needed_mg),
-            "as_is_fraction": (
-                None
-                if api.as_is_fraction is None
-                else float(api.as_is_fraction.quantize(FRACTION_STEP))
-            ),
-            "weigh_mg": None if api_weigh is None else _mg(api_weigh),
-            "tablets": api.tablets,
-        }
-        if self.capsule is not None:
-            c = self.capsule
-            out["filler"] = {
-                "per_unit_mg": None if c.filler_per_unit_mg is None else _mg(c.filler_per_unit_mg),
-                "weigh_mg": None if c.filler_weigh_mg is None else _mg(c.filler_weigh_mg),
+            lq = self.liquid
+            out = {
+                "volume_to_make_ml": _ml(lq.volume_to_make_ml),
+                "api": _api_dict(self.api, lq.api_weigh_mg),
             }
-            out["theoretical_unit_weight_mg"] = _mg(c.theoretical_unit_weight_mg)
-            out["weight_check"] = {
-                "sample": c.weight_check.sample,
-                "low_mg": _mg(c.weight_check.low_mg),
-                "high_mg": _mg(c.weight_check.high_mg),
-            }
-            out["capsule_size"] = c.capsule_size
-        else:
-            assert self.liquid is not None
-            out["dose_volumes_ml"] = [
-                {"dose_mg": float(dv.dose_mg), "volume_ml": _ml(dv.volume_ml)}
-                for dv in self.liquid.dose_volumes
-            ]
-            out["vehicle"] = [
-                {
-                    "code": v.code,
-                    "name": v.name,
-                    "amount": _mg(v.amount) if v.unit == "mg" else _ml(v.amount),
-                    "unit": v.unit,
-                }
-                for v in self.liquid.vehicle
-            ]
-            solution = self.liquid.aliquot
-            out["solution_aliquot"] = (
-                None
-                if solution is None
-                else {
-                    "api_weigh_mg": _mg(solution.api_weigh_mg),
-                    "stock_ml": _ml(solution.stock_ml),
-                    "aliquot_ml": _ml(solution.aliquot_ml),
-                }
-            )
-        plan = self.aliquot
-        out["aliquot"] = (
-            None
-            if plan is None
-            else {
-                "api_weigh_mg": _mg(plan.api_weigh_mg),
-                "diluent_mg": _mg(plan.diluent_mg),
-                "triturate_mg": _mg(plan.triturate_mg),
-                "aliquot_mg": _mg(plan.aliquot_mg),
-            }
-        )
+            out.update(_liquid_dict(lq))
+        out["aliquot"] = _aliquot_dict(self.aliquot)
         out["bud"] = {
             "date": self.bud.date.isoformat(),
             "days": self.bud.days,
@@ -161,6 +106,73 @@ class QuoteResult:
         out["rules_version"] = self.rules_version
         out["rules_used"] = dict(self.rules_used)
         return out
+
+
+def _api_dict(api: ApiRequirement, api_weigh: Decimal | None) -> dict[str, Any]:
+    return {
+        "mass_needed_mg": _mg(api.mass_needed_mg),
+        "as_is_fraction": (
+            None
+            if api.as_is_fraction is None
+            else float(api.as_is_fraction.quantize(FRACTION_STEP))
+        ),
+        "weigh_mg": None if api_weigh is None else _mg(api_weigh),
+        "tablets": api.tablets,
+    }
+
+
+def _capsule_dict(c: CapsuleQuote) -> dict[str, Any]:
+    return {
+        "filler": {
+            "per_unit_mg": None if c.filler_per_unit_mg is None else _mg(c.filler_per_unit_mg),
+            "weigh_mg": None if c.filler_weigh_mg is None else _mg(c.filler_weigh_mg),
+        },
+        "theoretical_unit_weight_mg": _mg(c.theoretical_unit_weight_mg),
+        "weight_check": {
+            "sample": c.weight_check.sample,
+            "low_mg": _mg(c.weight_check.low_mg),
+            "high_mg": _mg(c.weight_check.high_mg),
+        },
+        "capsule_size": c.capsule_size,
+    }
+
+
+def _liquid_dict(lq: LiquidQuote) -> dict[str, Any]:
+    solution = lq.aliquot
+    return {
+        "dose_volumes_ml": [
+            {"dose_mg": float(dv.dose_mg), "volume_ml": _ml(dv.volume_ml)} for dv in lq.dose_volumes
+        ],
+        "vehicle": [
+            {
+                "code": v.code,
+                "name": v.name,
+                "amount": _mg(v.amount) if v.unit == "mg" else _ml(v.amount),
+                "unit": v.unit,
+            }
+            for v in lq.vehicle
+        ],
+        "solution_aliquot": (
+            None
+            if solution is None
+            else {
+                "api_weigh_mg": _mg(solution.api_weigh_mg),
+                "stock_ml": _ml(solution.stock_ml),
+                "aliquot_ml": _ml(solution.aliquot_ml),
+            }
+        ),
+    }
+
+
+def _aliquot_dict(plan: AliquotPlan | None) -> dict[str, Any] | None:
+    if plan is None:
+        return None
+    return {
+        "api_weigh_mg": _mg(plan.api_weigh_mg),
+        "diluent_mg": _mg(plan.diluent_mg),
+        "triturate_mg": _mg(plan.triturate_mg),
+        "aliquot_mg": _mg(plan.aliquot_mg),
+    }
 
 
 def _mg(d: Decimal) -> float:
@@ -185,104 +197,145 @@ def _capsule_count(quantity: Decimal | int | None, req: QuoteRequest) -> int:
     return quantity
 
 
+@dataclass(frozen=True)
+class _Formulation:
+    """A capsule or liquid quote with what the top-level quote adds to it."""
+
+    capsule: CapsuleQuote | None
+    liquid: LiquidQuote | None
+    bud_category: str
+    used: dict[str, str]
+    warnings: list[str]
+    steps: list[str]
+    acks: list[str]
+    storage: str | None  # the storage the formulation asks for, over the category's
+    days_supply: int | None
+
+
 def compute_quote(req: QuoteRequest, rules: Rules, today: date) -> QuoteResult:
     """Formulate a capsule batch or an oral liquid, with its BUD, warnings and worksheet."""
     compounded_on = req.compounded_on or today
-    days_supply = req.days_supply
-    acks: list[str] = []
     if req.dosage_form == "capsule":
-        if req.strength_mg is None:
-            raise FormulationError("strength_mg", "the capsule strength (mg) is required")
-        if req.titration:
-            acks += validate_steps(req.titration, rules, basis=req.dose_basis)
-            capsules_for_plan(req.titration, req.strength_mg)  # every dose whole capsules
-            if days_supply is None:
-                days_supply = total_days(req.titration)
-        elif req.dose_mg is not None:
-            # A daily dose of several capsules is checked as the dose, not the strength.
-            check = check_dose(req.dose_mg, rules, field="dose_mg", basis=req.dose_basis)
-            acks += [check.acknowledgement] if check.acknowledgement else []
-            units_per_dose(req.dose_mg, req.strength_mg, field="dose_mg")
-        cq = quote_capsules(
-            CapsuleRequest(
-                strength_mg=req.strength_mg,
-                quantity=_capsule_count(req.quantity, req),
-                dose_basis=req.dose_basis,
-                capsule_size=req.capsule_size,
-                filler_pack_stat_mg=req.filler_pack_stat_mg,
-                api_pack_stat_mg=req.api_pack_stat_mg,
-                overage_percent=req.overage_percent,
-                balance_mwq_mg=req.balance_mwq_mg,
-                api=req.api,
-                filler_code=req.filler_code,
-            ),
-            rules,
-        )
-        lq = None
-        category = "capsule"
-        used, warnings, steps = dict(cq.rules_used), list(cq.warnings), list(cq.steps)
-        acks = _merge(acks, cq.acknowledgements)
-        storage_override: str | None = None
+        f = _formulate_capsules(req, rules)
     elif req.dosage_form == "liquid":
-        if req.concentration_mg_per_ml is None:
-            raise FormulationError(
-                "concentration_mg_per_ml", "the concentration (mg/mL) is required"
-            )
-        quantity_ml = None
-        if req.quantity is not None:
-            if isinstance(req.quantity, bool):
-                raise FormulationError("quantity", "the volume must be a number of mL")
-            quantity_ml = Decimal(req.quantity)
-        lq = quote_liquid(
-            LiquidRequest(
-                concentration_mg_per_ml=req.concentration_mg_per_ml,
-                quantity_ml=quantity_ml,
-                doses_mg=() if req.dose_mg is None else (req.dose_mg,),
-                titration=req.titration,
-                syringe_ml=req.syringe_ml,
-                preserved=req.preserved,
-                aqueous=req.aqueous,
-                overage_percent=req.overage_percent,
-                api=req.api,
-                dose_basis=req.dose_basis,
-                balance_mwq_mg=req.balance_mwq_mg,
-            ),
-            rules,
-        )
-        cq = None
-        category = lq.bud_category
-        used, warnings, steps = dict(lq.rules_used), list(lq.warnings), list(lq.steps)
-        acks = _merge(acks, lq.acknowledgements)
-        storage_override = lq.storage
-        if days_supply is None:
-            days_supply = lq.days_supply
+        f = _formulate_liquid(req, rules)
     else:
         raise FormulationError("dosage_form", "dosage form must be 'capsule' or 'liquid'")
-
-    components = [(f"component {i}", d) for i, d in enumerate(req.component_expiries, start=1)]
-    bud = beyond_use_date(compounded_on, category, components, rules, req.stability_override)
-    if storage_override and req.stability_override is None and bud.storage != storage_override:
-        bud = BudResult(bud.date, bud.days, storage_override, bud.limited_by, bud.rule)
-    used["bud_categories"] = rules.describe("bud_categories")
-    if days_supply is not None:
-        note = bud_warning(bud, compounded_on, days_supply)
+    bud = _beyond_use_date(req, f, compounded_on, rules)
+    f.used["bud_categories"] = rules.describe("bud_categories")
+    if f.days_supply is not None:
+        note = bud_warning(bud, compounded_on, f.days_supply)
         if note:
-            warnings.append(note)
-    steps.append(
+            f.warnings.append(note)
+    f.steps.append(
         f"Beyond-use date {bud.date.isoformat()} ({bud.days} days; {bud.limited_by}); "
         f"store: {bud.storage}."
     )
     return QuoteResult(
         dosage_form=req.dosage_form,
-        capsule=cq,
-        liquid=lq,
+        capsule=f.capsule,
+        liquid=f.liquid,
         bud=bud,
-        acknowledgements=acks,
-        warnings=_merge(acks, warnings),
-        steps=steps,
+        acknowledgements=f.acks,
+        warnings=_merge(f.acks, f.warnings),
+        steps=f.steps,
         rules_version=rules.version,
-        rules_used=used,
+        rules_used=f.used,
     )
+
+
+def _formulate_capsules(req: QuoteRequest, rules: Rules) -> _Formulation:
+    """Check the plan or the daily dose (whole capsules), then quote the capsule batch."""
+    if req.strength_mg is None:
+        raise FormulationError("strength_mg", "the capsule strength (mg) is required")
+    days_supply = req.days_supply
+    acks: list[str] = []
+    if req.titration:
+        acks += validate_steps(req.titration, rules, basis=req.dose_basis)
+        capsules_for_plan(req.titration, req.strength_mg)  # every dose whole capsules
+        if days_supply is None:
+            days_supply = total_days(req.titration)
+    elif req.dose_mg is not None:
+        # A daily dose of several capsules is checked as the dose, not the strength.
+        check = check_dose(req.dose_mg, rules, field="dose_mg", basis=req.dose_basis)
+        acks += [check.acknowledgement] if check.acknowledgement else []
+        units_per_dose(req.dose_mg, req.strength_mg, field="dose_mg")
+    cq = quote_capsules(
+        CapsuleRequest(
+            strength_mg=req.strength_mg,
+            quantity=_capsule_count(req.quantity, req),
+            dose_basis=req.dose_basis,
+            capsule_size=req.capsule_size,
+            filler_pack_stat_mg=req.filler_pack_stat_mg,
+            api_pack_stat_mg=req.api_pack_stat_mg,
+            overage_percent=req.overage_percent,
+            balance_mwq_mg=req.balance_mwq_mg,
+            api=req.api,
+            filler_code=req.filler_code,
+        ),
+        rules,
+    )
+    return _Formulation(
+        capsule=cq,
+        liquid=None,
+        bud_category="capsule",
+        used=dict(cq.rules_used),
+        warnings=list(cq.warnings),
+        steps=list(cq.steps),
+        acks=_merge(acks, cq.acknowledgements),
+        storage=None,
+        days_supply=days_supply,
+    )
+
+
+def _formulate_liquid(req: QuoteRequest, rules: Rules) -> _Formulation:
+    """Quote the oral liquid: the volume to dispense, or the titration plan's."""
+    if req.concentration_mg_per_ml is None:
+        raise FormulationError("concentration_mg_per_ml", "the concentration (mg/mL) is required")
+    quantity_ml = None
+    if req.quantity is not None:
+        if isinstance(req.quantity, bool):
+            raise FormulationError("quantity", "the volume must be a number of mL")
+        quantity_ml = Decimal(req.quantity)
+    lq = quote_liquid(
+        LiquidRequest(
+            concentration_mg_per_ml=req.concentration_mg_per_ml,
+            quantity_ml=quantity_ml,
+            doses_mg=() if req.dose_mg is None else (req.dose_mg,),
+            titration=req.titration,
+            syringe_ml=req.syringe_ml,
+            preserved=req.preserved,
+            aqueous=req.aqueous,
+            overage_percent=req.overage_percent,
+            api=req.api,
+            dose_basis=req.dose_basis,
+            balance_mwq_mg=req.balance_mwq_mg,
+        ),
+        rules,
+    )
+    return _Formulation(
+        capsule=None,
+        liquid=lq,
+        bud_category=lq.bud_category,
+        used=dict(lq.rules_used),
+        warnings=list(lq.warnings),
+        steps=list(lq.steps),
+        acks=_merge([], lq.acknowledgements),
+        storage=lq.storage,
+        days_supply=lq.days_supply if req.days_supply is None else req.days_supply,
+    )
+
+
+def _beyond_use_date(
+    req: QuoteRequest, f: _Formulation, compounded_on: date, rules: Rules
+) -> BudResult:
+    """The BUD of the category (or the stability override), limited by the components'
+    expiries; stored as the formulation asks unless an override names the storage."""
+    components = [(f"component {i}", d) for i, d in enumerate(req.component_expiries, start=1)]
+    bud = beyond_use_date(compounded_on, f.bud_category, components, rules, req.stability_override)
+    if f.storage and req.stability_override is None and bud.storage != f.storage:
+        bud = BudResult(bud.date, bud.days, f.storage, bud.limited_by, bud.rule)
+    return bud
 
 
 def _merge(first: list[str], second: list[str]) -> list[str]:
