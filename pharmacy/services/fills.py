@@ -13,12 +13,14 @@ Service functions:
   prescriber, drug/strength/form, directions, quantity, refills remaining, fill date, lot
   number, BUD, storage, Rx number, pharmacy name/address/phone.
 - `list_fills(actor, prescription_id) -> list[dict]`
+
+Which course a fill belongs to, and the days it supplies, are worked out in `fill_courses`.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -27,15 +29,14 @@ from sqlalchemy.orm import Session
 from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.compounding.bud import bud_warning
-from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.fillers import allergic_to_lactose
 from pharmacy.compounding.opioids import screen_medications
 from pharmacy.compounding.rules import Rules
-from pharmacy.compounding.titration import units_per_dose
 from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Batch, Fill, PharmacyDetails, Prescription
 from pharmacy.services.batches import batch_has_lactose, batch_state, try_take_from_batch
+from pharmacy.services.fill_courses import course_of_fill, days_supplied, fill_open, fills_of
 from pharmacy.services.fill_directions import fill_directions
 from pharmacy.services.prescriptions import locked_prescription
 from pharmacy.services.rules import current_rules
@@ -86,54 +87,134 @@ def lactose_conflict(rx: Prescription, batch: Batch) -> str | None:
     return None
 
 
-def _step_quantity(rx: Prescription, batch: Batch, positions: list[int]) -> Decimal:
-    """Capsules of this batch's strength that the chosen plan steps need."""
-    if not rx.steps:
-        raise Invalid("steps", "only a titration prescription is filled step by step")
-    if rx.dosage_form != "capsule":
-        raise Invalid("steps", "a liquid titration is one bottle with a new volume per step")
-    last = len(rx.steps) - 1
-    bad = [p for p in positions if not 0 <= p <= last]
-    if bad:
-        raise Invalid("steps", f"the plan has steps 0 to {last}")
-    strength = batch.strength_mg or Decimal(0)
-    total = 0
-    for position in positions:
-        step = rx.steps[position]
-        try:
-            per_dose = units_per_dose(step.dose_mg, strength, field="steps")
-        except FormulationError as error:
-            raise Invalid("steps", error.message) from error
-        total += per_dose * step.days
-    return Decimal(total)
+def _check_quantity(rx: Prescription, quantity: Decimal) -> None:
+    if quantity <= 0:
+        raise Invalid("quantity", "must be more than 0")
+    if rx.dosage_form == "capsule" and quantity != quantity.to_integral_value():
+        raise Invalid("quantity", "capsules are counted in whole numbers")
+    if quantity > rx.quantity:
+        raise Invalid("quantity", f"more than the {plain(rx.quantity)} prescribed")
 
 
-def _fills_of(session: Session, rx: Prescription) -> list[Fill]:
-    return list(
-        session.execute(
-            select(Fill).where(Fill.prescription_id == rx.id).order_by(Fill.fill_number)
-        ).scalars()
+def _dispensable_batch(
+    session: Session, rx: Prescription, batch_id: int, today: date, *, by_step: bool
+) -> Batch:
+    """The batch, when it is released, in date, fits the prescription and is safe for the
+    patient (no lactose against a lactose allergy)."""
+    batch = session.get(Batch, batch_id)
+    if batch is None:
+        raise Invalid("batch_id", "no batch has this id")
+    state = batch_state(batch, today)
+    if state == "expired":
+        raise Conflict(
+            f"Batch {batch.lot_number} is past its BUD {batch.bud.isoformat()}; "
+            "it cannot be dispensed.",
+            {"batch_id": ["expired"]},
+        )
+    if state != "released":
+        raise Conflict(
+            f"Batch {batch.lot_number} is {state}; only a released batch can be dispensed.",
+            {"batch_id": [state]},
+        )
+    mismatch = batch_mismatch(rx, batch, by_step=by_step)
+    if mismatch:
+        raise Invalid("batch_id", mismatch)
+    allergy = lactose_conflict(rx, batch)
+    if allergy:
+        raise Conflict(f"Cannot dispense: {allergy}.", {"batch_id": [allergy]})
+    return batch
+
+
+def _reviewed_opioids(
+    session: Session, actor: Actor, rx: Prescription, acknowledged: bool
+) -> list[str]:
+    """Opioids the patient's record gained since verification: the pharmacist must have
+    reviewed them before anything is dispensed. Returned for the fill's audit event."""
+    opioids_now = opioids_since_verification(rx, current_rules(session))
+    if opioids_now and not (acknowledged and actor.role == "pharmacist"):
+        found = ", ".join(opioids_now)
+        why = (
+            f"the patient's record now lists an opioid ({found}) this prescription was not "
+            "checked against"
+        )
+        who = (
+            "A pharmacist must review it and acknowledge"
+            if actor.role == "pharmacist"
+            else ("Only a pharmacist can review it and acknowledge")
+        )
+        raise Conflict(
+            f"Cannot dispense yet: {why}. {who} to fill.", {"acknowledge_opioid_update": [why]}
+        )
+    return opioids_now
+
+
+def _acknowledged_bud_warning(
+    actor: Actor, batch: Batch, today: date, days: int | None, acknowledged: bool
+) -> str | None:
+    """A warning when the batch's BUD falls before the supply runs out; only a pharmacist
+    may acknowledge it and fill anyway."""
+    warning = bud_warning(batch.bud, today, days) if days else None
+    if warning and not acknowledged:
+        raise Conflict(
+            f"{warning} A pharmacist must acknowledge this to fill.",
+            {"acknowledge_bud_warning": [warning]},
+        )
+    if warning and actor.role != "pharmacist":
+        raise Conflict(
+            f"{warning} Only a pharmacist can acknowledge it.",
+            {"acknowledge_bud_warning": ["a pharmacist must acknowledge"]},
+        )
+    return warning
+
+
+def _take_quantity_from(session: Session, batch: Batch, quantity: Decimal, today: date) -> None:
+    # One conditional UPDATE: of two fills racing for the last units, the loser gets 409.
+    if not try_take_from_batch(session, batch, quantity, today):
+        raise Conflict(
+            f"Batch {batch.lot_number} has {plain(batch.quantity_on_hand)} {batch.unit} left; "
+            f"{plain(quantity)} cannot be dispensed from it.",
+            {"quantity": ["more than the batch has on hand"]},
+        )
+
+
+def _record_fill_events(
+    session: Session,
+    actor: Actor,
+    fill: Fill,
+    rx: Prescription,
+    batch: Batch,
+    *,
+    before: dict[str, Any],
+    opioids_reviewed: list[str],
+) -> None:
+    audit.record(
+        session,
+        actor,
+        "fill.created",
+        "fill",
+        fill.id,
+        after={
+            "prescription_id": rx.id,
+            "rx_number": rx.rx_number,
+            "batch": batch.lot_number,
+            "quantity": fill.quantity,
+            "fill_number": fill.fill_number,
+            "course_number": fill.course_number,
+            "step_positions": fill.step_positions,
+            "bud_warning": fill.bud_warning,
+            "opioids_reviewed": opioids_reviewed,
+            "batch_on_hand": batch.quantity_on_hand,
+        },
     )
-
-
-def _last_course(rx: Prescription, earlier: list[Fill]) -> tuple[int | None, set[int], bool]:
-    """The newest course's number (None before the first fill), the plan steps it has
-    dispensed when it is being filled step by step, and whether steps remain."""
-    last = max((f.course_number for f in earlier), default=None)
-    course = [f for f in earlier if f.course_number == last]
-    if not course or not all(f.step_positions for f in course):
-        return last, set(), False
-    covered = {p for fill in course for p in (fill.step_positions or [])}
-    return last, covered, len(covered) < len(rx.steps)
-
-
-def _days_for(rx: Prescription, quantity: Decimal) -> int | None:
-    if rx.days_supply is None:
-        return None
-    if quantity >= rx.quantity:
-        return rx.days_supply
-    days = (Decimal(rx.days_supply) * quantity / rx.quantity).to_integral_value(ROUND_FLOOR)
-    return max(int(days), 1)
+    audit.record(
+        session,
+        actor,
+        "prescription.filled",
+        "prescription",
+        rx.id,
+        before=before,
+        after={"status": rx.status, "refills_remaining": rx.refills_remaining},
+    )
 
 
 @use_case
@@ -150,104 +231,15 @@ def create_fill(
     acknowledge_opioid_update: bool = False,
 ) -> dict[str, Any]:
     rx = locked_prescription(session, prescription_id)
-    if quantity <= 0:
-        raise Invalid("quantity", "must be more than 0")
-    if rx.dosage_form == "capsule" and quantity != quantity.to_integral_value():
-        raise Invalid("quantity", "capsules are counted in whole numbers")
-    if quantity > rx.quantity:
-        raise Invalid("quantity", f"more than the {plain(rx.quantity)} prescribed")
-    earlier = _fills_of(session, rx)
+    _check_quantity(rx, quantity)
+    earlier = fills_of(session, rx)
     positions = sorted(set(steps)) if steps else None
-    last_course, covered, open_course = _last_course(rx, earlier)
-    if open_course and positions is None:
-        missing = sorted(set(range(len(rx.steps))) - covered)
-        raise Conflict(
-            f"This course is being filled step by step; steps {missing} are still to be dispensed.",
-            {"steps": ["give the remaining steps"]},
-        )
-    joins_course = open_course and positions is not None
-    if joins_course:
-        overlap = sorted(set(positions or []) & covered)
-        if overlap:
-            raise Conflict(
-                f"Steps {overlap} of this course were already dispensed.",
-                {"steps": ["already dispensed"]},
-            )
-        refill = False
-        course_number = int(last_course or 0)
-    elif rx.status == "verified" and not earlier:
-        refill = False
-        course_number = 0
-    elif rx.status == "filled":
-        if rx.refills_remaining < 1:
-            raise Conflict("No refills remain on this prescription.")
-        refill = True
-        course_number = int(last_course or 0) + 1
-    else:
-        raise Conflict(f"A {rx.status} prescription cannot be filled; it must be verified.")
-
-    batch = session.get(Batch, batch_id)
-    if batch is None:
-        raise Invalid("batch_id", "no batch has this id")
-    state = batch_state(batch, today)
-    if state == "expired":
-        raise Conflict(
-            f"Batch {batch.lot_number} is past its BUD {batch.bud.isoformat()}; "
-            "it cannot be dispensed.",
-            {"batch_id": ["expired"]},
-        )
-    if state != "released":
-        raise Conflict(
-            f"Batch {batch.lot_number} is {state}; only a released batch can be dispensed.",
-            {"batch_id": [state]},
-        )
-    mismatch = batch_mismatch(rx, batch, by_step=positions is not None)
-    if mismatch:
-        raise Invalid("batch_id", mismatch)
-    allergy = lactose_conflict(rx, batch)
-    if allergy:
-        raise Conflict(f"Cannot dispense: {allergy}.", {"batch_id": [allergy]})
-    opioids_now = opioids_since_verification(rx, current_rules(session))
-    if opioids_now and not (acknowledge_opioid_update and actor.role == "pharmacist"):
-        found = ", ".join(opioids_now)
-        why = (
-            f"the patient's record now lists an opioid ({found}) this prescription was not "
-            "checked against"
-        )
-        who = "A pharmacist must review it and acknowledge" if actor.role == "pharmacist" else (
-            "Only a pharmacist can review it and acknowledge"
-        )
-        raise Conflict(f"Cannot dispense yet: {why}. {who} to fill.",
-                       {"acknowledge_opioid_update": [why]})
-    if positions is not None:
-        needed = _step_quantity(rx, batch, positions)
-        if quantity != needed:
-            raise Invalid(
-                "quantity",
-                f"steps {positions} need {plain(needed)} capsules of "
-                f"{plain(batch.strength_mg or Decimal(0))} mg",
-            )
-        days: int | None = sum(rx.steps[p].days for p in positions)
-    else:
-        days = _days_for(rx, quantity)
-    warning = bud_warning(batch.bud, today, days) if days else None
-    if warning and not acknowledge_bud_warning:
-        raise Conflict(
-            f"{warning} A pharmacist must acknowledge this to fill.",
-            {"acknowledge_bud_warning": [warning]},
-        )
-    if warning and actor.role != "pharmacist":
-        raise Conflict(
-            f"{warning} Only a pharmacist can acknowledge it.",
-            {"acknowledge_bud_warning": ["a pharmacist must acknowledge"]},
-        )
-
-    if not try_take_from_batch(session, batch, quantity, today):
-        raise Conflict(
-            f"Batch {batch.lot_number} has {plain(batch.quantity_on_hand)} {batch.unit} left; "
-            f"{plain(quantity)} cannot be dispensed from it.",
-            {"quantity": ["more than the batch has on hand"]},
-        )
+    refill, course_number = course_of_fill(rx, earlier, positions)
+    batch = _dispensable_batch(session, rx, batch_id, today, by_step=positions is not None)
+    opioids_now = _reviewed_opioids(session, actor, rx, acknowledge_opioid_update)
+    days = days_supplied(rx, batch, quantity, positions)
+    warning = _acknowledged_bud_warning(actor, batch, today, days, acknowledge_bud_warning)
+    _take_quantity_from(session, batch, quantity, today)
 
     before = {"status": rx.status, "refills_remaining": rx.refills_remaining}
     if refill:
@@ -269,33 +261,8 @@ def create_fill(
     )
     session.add(fill)
     session.flush()
-    audit.record(
-        session,
-        actor,
-        "fill.created",
-        "fill",
-        fill.id,
-        after={
-            "prescription_id": rx.id,
-            "rx_number": rx.rx_number,
-            "batch": batch.lot_number,
-            "quantity": quantity,
-            "fill_number": fill.fill_number,
-            "course_number": fill.course_number,
-            "step_positions": positions,
-            "bud_warning": warning,
-            "opioids_reviewed": opioids_now,
-            "batch_on_hand": batch.quantity_on_hand,
-        },
-    )
-    audit.record(
-        session,
-        actor,
-        "prescription.filled",
-        "prescription",
-        rx.id,
-        before=before,
-        after={"status": rx.status, "refills_remaining": rx.refills_remaining},
+    _record_fill_events(
+        session, actor, fill, rx, batch, before=before, opioids_reviewed=opioids_now
     )
     return fill_data(session, fill, today)
 
@@ -368,17 +335,6 @@ def get_fill(session: Session, actor: Actor, fill_id: int, *, today: date) -> di
     if fill is None:
         raise NotFound("No such fill.")
     return fill_data(session, fill, today)
-
-
-def fill_open(session: Session, rx: Prescription) -> bool:
-    """Whether a fill would be accepted now: a verified prescription's first fill, the
-    rest of a course being filled step by step, or a refill while any remain."""
-    if rx.status == "verified":
-        return True
-    if rx.status != "filled":
-        return False
-    _, _, open_course = _last_course(rx, _fills_of(session, rx))
-    return open_course or rx.refills_remaining > 0
 
 
 @query
