@@ -89,6 +89,33 @@ def _warnings(
     return top - y
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """The printable box of a stock and the small text's metrics at one scale."""
+
+    x: float
+    w: float
+    top: float
+    bottom: float
+    small: float
+    lead: float
+    gap: float
+
+    @classmethod
+    def of(cls, stock: LabelStock, s: _Scale) -> _Frame:
+        m = stock.margin_pt
+        small = s.small
+        return cls(
+            x=m,
+            w=stock.width_pt - 2 * m,
+            top=stock.height_pt - m,
+            bottom=m,
+            small=small,
+            lead=small * LEADING,
+            gap=small * 0.45,
+        )
+
+
 def _layout(
     c: PatientLabelContent,
     stock: LabelStock,
@@ -99,18 +126,34 @@ def _layout(
     draw: bool = True,
 ) -> Ops | None:
     """Lay the label out at scale ``s``; ``None`` when it does not fit the stock."""
-    m = stock.margin_pt
-    x, w = m, stock.width_pt - 2 * m
-    top, bottom = stock.height_pt - m, m
-    small = s.small
-    lead = small * LEADING
-    gap = small * 0.45
+    f = _Frame.of(stock, s)
     # draw=False only measures (para with None); the fit search runs that way first.
     ops = Ops() if draw else None
     foot = Ops() if draw else None  # bottom zone: drawn after the top flow (reading order)
+    zone_top = _bottom_zone(foot, c, stock, s, f, pharmacy_beside)
+    if zone_top is None:
+        return None
+    y = _top_flow(ops, c, s, directions, f, warnings_on_label, pharmacy_beside)
+    if y < zone_top + f.gap:
+        return None
+    if ops is None or foot is None:
+        return _FITS
+    ops.extend(foot)
+    return ops
 
-    # Bottom zone: the Rx barcode with its human-readable line (right) and, when there is
-    # room beside it, the pharmacy (left); otherwise the pharmacy ends the top flow.
+
+def _bottom_zone(
+    foot: Ops | None,
+    c: PatientLabelContent,
+    stock: LabelStock,
+    s: _Scale,
+    f: _Frame,
+    pharmacy_beside: bool,
+) -> float | None:
+    """The Rx barcode with its human-readable line (right) and, when there is room beside
+    it, the pharmacy (left); otherwise the pharmacy ends the top flow. Returns the top of
+    the zone, or ``None`` when it does not fit."""
+    x, w = f.x, f.w
     code = barcodes.code128(c.rx_number)
     if pharmacy_beside:
         if code.modules * barcodes.MIN_MODULE_PT > w * 0.5:
@@ -119,68 +162,60 @@ def _layout(
     else:
         module = barcodes.choose_module(code, w, stock.code, "Rx number")
     bw = code.modules * module
-    pw = w - bw - gap
-    bh = s.bar_h + lead
+    pw = w - bw - f.gap
+    bh = s.bar_h + f.lead
     zone = bh
     if pharmacy_beside:
-        ph = para(None, c.pharmacy.name, COND_BOLD, small, x, 0, pw)
-        ph += para(None, c.pharmacy.address, COND, small, x, 0, pw)
-        ph += para(None, c.pharmacy.phone, COND, small, x, 0, pw, hang=-1, prefix="Tel")
-        zone = max(ph, bh)
-    if zone > top - bottom:
+        zone = max(_pharmacy_beside(None, c, f, pw, 0), bh)
+    if zone > f.top - f.bottom:
         return None
-    zone_top = bottom + zone
+    zone_top = f.bottom + zone
     if pharmacy_beside:
-        y = zone_top
-        y -= para(foot, c.pharmacy.name, COND_BOLD, small, x, y, pw)
-        y -= para(foot, c.pharmacy.address, COND, small, x, y, pw)
-        para(foot, c.pharmacy.phone, COND, small, x, y, pw, hang=-1, prefix="Tel")
+        _pharmacy_beside(foot, c, f, pw, zone_top)
     bx = x + w - bw
-    hr = f"Rx {c.rx_number}"
     if foot is not None:
         foot.code(code, bx, zone_top - s.bar_h, module, s.bar_h)
         foot.text(
             COND,
-            small,
+            f.small,
             bx + barcodes.QUIET_MODULES * module,
-            baseline(zone_top - s.bar_h, small, lead),
-            hr,
+            baseline(zone_top - s.bar_h, f.small, f.lead),
+            f"Rx {c.rx_number}",
         )
+    return zone_top
 
-    # Top flow.
+
+def _pharmacy_beside(
+    ops: Ops | None, c: PatientLabelContent, f: _Frame, pw: float, top: float
+) -> float:
+    """The pharmacy's name, address and phone in width ``pw`` from ``top``; their height."""
     y = top
+    y -= para(ops, c.pharmacy.name, COND_BOLD, f.small, f.x, y, pw)
+    y -= para(ops, c.pharmacy.address, COND, f.small, f.x, y, pw)
+    y -= para(ops, c.pharmacy.phone, COND, f.small, f.x, y, pw, hang=-1, prefix="Tel")
+    return top - y
+
+
+def _top_flow(
+    ops: Ops | None,
+    c: PatientLabelContent,
+    s: _Scale,
+    directions: Sequence[str],
+    f: _Frame,
+    warnings_on_label: bool,
+    pharmacy_beside: bool,
+) -> float:
+    """The critical cluster, a rule, the details, the pharmacy (when not beside the
+    barcode) and the warnings (when on the label), from the top; returns where it ends."""
+    x, w, small, gap = f.x, f.w, f.small, f.gap
+    y = f.top
     y -= _critical(ops, c, directions, s, x, y, w)
     y -= gap
     if ops is not None:
         ops.rule(x, y, x + w, 0.6)
     y -= gap
     y -= para(ops, "Compounded preparation", COND_BOLD, small, x, y, w)
-    col = (w - gap) / 2
-    x2 = x + col + gap
-    rows = (
-        (("Rx", c.rx_number), ("Lot", c.lot_number)),
-        (("Filled", fmt_date(c.fill_date)), ("Use by (BUD)", fmt_date(c.bud))),
-        (("Qty", c.quantity), ("Refills", str(c.refills_remaining))),
-    )
-    for (l1, v1), (l2, v2) in rows:
-        h1 = para(ops, v1, COND, small, x, y, col, hang=-1, prefix=l1 + ":", prefix_font=COND_BOLD)
-        h2 = para(ops, v2, COND, small, x2, y, col, hang=-1, prefix=l2 + ":", prefix_font=COND_BOLD)
-        y -= max(h1, h2)
-    y -= para(
-        ops, c.storage, COND, small, x, y, w, hang=-1, prefix="Storage:", prefix_font=COND_BOLD
-    )
-    y -= para(
-        ops,
-        c.prescriber,
-        COND,
-        small,
-        x,
-        y,
-        w,
-        hang=-1,
-        prefix="Prescriber:",
-        prefix_font=COND_BOLD,
-    )
+    y = _details(ops, c, f, y)
     if not pharmacy_beside:
         # The name on a line of its own: as a run-in prefix a long name would leave the
         # address no room at all.
@@ -190,12 +225,27 @@ def _layout(
     if warnings_on_label and (c.warnings or c.auxiliary):
         y -= gap
         y -= _warnings(ops, c.auxiliary, c.warnings, small, x, y, w)
-    if y < zone_top + gap:
-        return None
-    if ops is None or foot is None:
-        return _FITS
-    ops.extend(foot)
-    return ops
+    return y
+
+
+def _details(ops: Ops | None, c: PatientLabelContent, f: _Frame, y: float) -> float:
+    """Rx, lot, dates, quantity and refills in two columns, then storage and prescriber;
+    returns where they end."""
+    x, w, small = f.x, f.w, f.small
+    col = (w - f.gap) / 2
+    x2 = x + col + f.gap
+    rows = (
+        (("Rx", c.rx_number), ("Lot", c.lot_number)),
+        (("Filled", fmt_date(c.fill_date)), ("Use by (BUD)", fmt_date(c.bud))),
+        (("Qty", c.quantity), ("Refills", str(c.refills_remaining))),
+    )
+    for (l1, v1), (l2, v2) in rows:
+        h1 = para(ops, v1, COND, small, x, y, col, hang=-1, prefix=l1 + ":", prefix_font=COND_BOLD)
+        h2 = para(ops, v2, COND, small, x2, y, col, hang=-1, prefix=l2 + ":", prefix_font=COND_BOLD)
+        y -= max(h1, h2)
+    for label, value in (("Storage:", c.storage), ("Prescriber:", c.prescriber)):
+        y -= para(ops, value, COND, small, x, y, w, hang=-1, prefix=label, prefix_font=COND_BOLD)
+    return y
 
 
 def _warning_pages(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
