@@ -3,16 +3,13 @@ handling, the API, the web pages and the CLI together."""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, redirect, request, session, url_for
 from flask.json.provider import DefaultJSONProvider
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -26,7 +23,8 @@ from pharmacy.auth import (
 )
 from pharmacy.config import TESTING, load_settings
 from pharmacy.db import MAX_ID, Database
-from pharmacy.errors import Forbidden, Unauthorized, register_error_handlers
+from pharmacy.errors import Forbidden, Unauthorized
+from pharmacy.http_errors import register_error_handlers
 
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -41,23 +39,6 @@ class DecimalJSONProvider(DefaultJSONProvider):
             return int(o) if o == o.to_integral_value() else float(o)
         return DefaultJSONProvider.default(o)
 
-    def __init__(self, app: Flask) -> None:
-        super().__init__(app)
-        self._encoders: dict[tuple[Any, ...], json.JSONEncoder] = {}
-
-    def dumps(self, obj: Any, **kwargs: Any) -> str:
-        """As Flask's, with the encoder for each setting built once (`json.dumps` with
-        options builds one per call)."""
-        if not kwargs.keys() <= {"separators"}:
-            return super().dumps(obj, **kwargs)
-        key = (self.ensure_ascii, self.sort_keys, kwargs.get("separators"))
-        encoder = self._encoders.get(key)
-        if encoder is None:
-            encoder = self._encoders[key] = json.JSONEncoder(
-                default=self.default, ensure_ascii=key[0], sort_keys=key[1], separators=key[2]
-            )
-        return encoder.encode(obj)
-
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         """Parse request JSON, refusing (as invalid JSON) what would break later: nesting
         deep enough to exhaust the stack, and lone surrogates or NUL characters that the
@@ -66,11 +47,7 @@ class DecimalJSONProvider(DefaultJSONProvider):
             value = super().loads(s, **kwargs)
         except RecursionError as error:
             raise ValueError("JSON nested too deeply") from error
-        # Strict JSON has no raw control characters, and ASCII no raw surrogates: in an
-        # ASCII text without a backslash escape neither can be there, so only other text
-        # is searched value by value.
-        plain = s.isascii() and (b"\\" if isinstance(s, bytes) else "\\") not in s
-        if not plain and _has_unstorable_text(value):
+        if _has_unstorable_text(value):
             raise ValueError("JSON text holds a lone surrogate or a NUL character")
         return value
 
@@ -94,41 +71,8 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-class SignedCookieSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, except that a request without a session cookie (every
-    API call, which signs in with a bearer token) starts an empty session without first
-    building the cookie's signing machinery, which it would not use."""
-
-    def open_session(self, app: Flask, request: Any) -> SecureCookieSession | None:
-        # `in`, not `.get()`: werkzeug's get() raises and catches an exception on a miss.
-        if app.secret_key and self.get_cookie_name(app) not in request.cookies:
-            return self.session_class()
-        return super().open_session(app, request)
-
-
-class PharmacyFlask(Flask):
-    """Flask, remembering which hooks and views are plain functions: Flask asks again for
-    every hook and view on every request (`inspect.iscoroutinefunction`)."""
-
-    _SYNC_CACHE_LIMIT = 1024
-
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        cache: dict[Any, Callable[..., Any]] = self.__dict__.setdefault("_sync_functions", {})
-        try:
-            return cache[func]
-        except KeyError:
-            pass
-        except TypeError:  # an unhashable callable
-            return super().ensure_sync(func)
-        synced = super().ensure_sync(func)
-        if len(cache) < self._SYNC_CACHE_LIMIT:
-            cache[func] = synced
-        return synced
-
-
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = PharmacyFlask(__name__, instance_relative_config=True)
-    app.session_interface = SignedCookieSessions()
+    app = Flask(__name__, instance_relative_config=True)
     app.url_map.converters["int"] = IdConverter
     app.json = DecimalJSONProvider(app)
     settings = load_settings(Path(app.instance_path), config)
@@ -198,10 +142,7 @@ def register_json_guard(app: Flask) -> None:
 
     @app.before_request
     def _parse_json_body() -> None:
-        if "\x00" in request.path or (
-            # Parse the query string only when there is one (an API POST has none).
-            request.query_string and any("\x00" in v for v in request.args.values())
-        ):
+        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
             # No text the pharmacy keeps holds a NUL, and PostgreSQL cannot store one.
             raise BadRequest("The request holds a NUL character.")
         if request.mimetype in _FORM_TYPES and any(
@@ -253,12 +194,8 @@ SECURITY_HEADERS = (
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
-        headers = response.headers
-        # Each unless the view set its own (one look at the names, not one per header).
-        present = {name.lower() for name, _value in headers}
         for name, value in SECURITY_HEADERS:
-            if name.lower() not in present:
-                headers.add(name, value)
+            response.headers.setdefault(name, value)
         if not request.path.startswith("/static/"):
             # Patient data and PDFs must not linger in shared caches or browser history.
             response.headers["Cache-Control"] = "no-store"
@@ -272,10 +209,8 @@ def register_api(app: Flask) -> None:
 
 
 def register_web(app: Flask) -> None:
-    try:
-        from pharmacy.web import register_web as register
-    except ImportError:
-        return
+    from pharmacy.web import register_web as register
+
     register(app)
 
 

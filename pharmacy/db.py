@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event, exc
+from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
-
-from pharmacy import direct_postgres
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -67,38 +64,12 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-# A connection back in the pool for less than this is handed out again without a ping:
-# under load a ping on every checkout costs each request a round trip, and a connection
-# that answered a moment ago tells as much as a ping would. One left idle longer is pinged
-# and, if the server has dropped it, replaced before anyone uses it. (HikariCP's
-# aliveBypassWindowMs, 500 ms by default, is the same rule.)
-PING_AFTER_IDLE_SECONDS = 1.0
-_RETURNED_AT = "pharmacy_returned_at"
+# Every connection is pinged as the pool hands it out, so one the server dropped while
+# idle is replaced before a request uses it (SQLAlchemy's pre-ping, one cheap round trip).
+POOL_PRE_PING = True
 
 
-def _ping_connections_left_idle(engine: Engine, idle_seconds: float) -> None:
-    @event.listens_for(engine, "checkin")
-    def _returned(dbapi_connection: Any, record: Any) -> None:
-        if dbapi_connection is not None:
-            record.info[_RETURNED_AT] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _handed_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-        returned = record.info.get(_RETURNED_AT)
-        if returned is None or time.monotonic() - returned < idle_seconds:
-            return  # connected just now, or in use a moment ago
-        dialect = engine.dialect
-        try:
-            dialect.do_ping(dbapi_connection)
-        except dialect.loaded_dbapi.Error as error:
-            if not dialect.is_disconnect(error, dbapi_connection, None):
-                raise
-            # The pool replaces this connection (and the others as old) and tries again.
-            raise exc.InvalidatePoolError("the server closed an idle connection") from None
-
-
-def make_engine(url: str, ping_after_idle_seconds: float | None = None,
-                **kwargs: Any) -> Engine:
+def make_engine(url: str, **kwargs: Any) -> Engine:
     # Bound parameters are patient data: never in SQL logs or error messages.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
@@ -109,23 +80,8 @@ def make_engine(url: str, ping_after_idle_seconds: float | None = None,
     if "poolclass" not in kwargs:
         kwargs.setdefault("pool_size", 10)
         kwargs.setdefault("max_overflow", 10)
-    psycopg = url.startswith("postgresql+psycopg")
-    if psycopg:
-        # Our hot statements prepare themselves (pharmacy/direct_postgres.py); psycopg's own
-        # preparing would deallocate them with its own on every ROLLBACK.
-        kwargs["connect_args"] = {
-            **direct_postgres.PREPARE_THRESHOLD_OFF,
-            **kwargs.get("connect_args", {}),
-        }
-    engine = create_engine(url, **kwargs)
-    if psycopg:
-        direct_postgres.commit_directly(engine.dialect)
-    if not kwargs.get("pool_pre_ping"):
-        _ping_connections_left_idle(
-            engine,
-            PING_AFTER_IDLE_SECONDS if ping_after_idle_seconds is None else ping_after_idle_seconds,
-        )
-    return engine
+    kwargs.setdefault("pool_pre_ping", POOL_PRE_PING)
+    return create_engine(url, **kwargs)
 
 
 class Database:
@@ -141,19 +97,12 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
         session = self.session()
-        if not session.in_transaction():
-            session.connection(execution_options={WRITE_OPTION: True})
-        elif self.sqlite:
-            # A read earlier in the request opened a transaction; end it so the write
-            # starts afresh and takes SQLite's write lock from its first statement.
+        if session.in_transaction():
+            # A read earlier in the request (its sign-in) opened a transaction; end it so
+            # the write starts afresh, reads everything under its own locks, and on SQLite
+            # takes the write lock from its first statement.
             session.rollback()
-            session.connection(execution_options={WRITE_OPTION: True})
-        else:
-            # PostgreSQL reads committed data statement by statement, so the request's
-            # earlier reads (its token check) can become part of this unit of work, saving
-            # a round trip to end them and one to begin again. What they loaded is expired,
-            # so every object is read afresh, under this transaction's locks.
-            session.expire_all()
+        session.connection(execution_options={WRITE_OPTION: True})
         try:
             yield session
             session.commit()

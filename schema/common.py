@@ -9,7 +9,6 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-from schema.fast_load import FastLoadSchema
 
 PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # C0 controls other than tab and newline, and DEL: they have no place in a name, a note or
@@ -17,9 +16,8 @@ PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-class StrictSchema(FastLoadSchema):
-    """Unknown fields are an error, never silently dropped. (Valid data loads the short
-    way, `schema/fast_load.py`; anything else exactly as marshmallow loads it.)"""
+class StrictSchema(Schema):
+    """Unknown fields are an error, never silently dropped."""
 
     class Meta:
         unknown = RAISE

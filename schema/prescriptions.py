@@ -9,7 +9,6 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from schema.common import DecimalNumber, PageMeta, PageQuery, StrictSchema, Text, WholeNumber
-from schema.fast_dump import FastDumpSchema
 
 DOSAGE_FORMS = ("capsule", "liquid")
 DOSE_BASES = ("hcl", "base")
@@ -151,7 +150,7 @@ class StepOut(Schema):
     days = fields.Integer()
 
 
-class PrescriptionOut(FastDumpSchema):
+class PrescriptionOut(Schema):
     id = fields.Integer()
     rx_number = fields.String()
     status = fields.String()
@@ -189,6 +188,6 @@ class PrescriptionOut(FastDumpSchema):
     supersedes_id = fields.Integer(allow_none=True)
 
 
-class PrescriptionPage(FastDumpSchema):
+class PrescriptionPage(Schema):
     items = fields.List(fields.Nested(PrescriptionOut))
     meta = fields.Nested(PageMeta)

@@ -30,7 +30,7 @@ prescribers_blp = Blueprint(
 @allow("prescriber", "pharmacist")
 @blp.arguments(PrescriptionIn)
 @blp.response(201, PrescriptionOut)
-def create(data: dict[str, Any]) -> dict[str, Any]:
+def create(data: dict[str, Any]) -> Prescription:
     """Submit a prescription (a prescriber for themself; a pharmacist for a phone/fax order)."""
     return prescriptions.create_prescription(require_actor(), data, today=date.today())
 
@@ -107,7 +107,7 @@ def void(data: dict[str, Any], prescription_id: int) -> Prescription:
 @allow("pharmacist")
 @blp.arguments(CorrectionIn)
 @blp.response(201, PrescriptionOut)
-def correct(data: dict[str, Any], prescription_id: int) -> dict[str, Any]:
+def correct(data: dict[str, Any], prescription_id: int) -> Prescription:
     """Correct a prescription: a new version through intake, the old one voided with the
     reason. Not possible once dispensed."""
     return prescriptions.correct_prescription(

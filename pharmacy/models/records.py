@@ -18,7 +18,7 @@ class AuditEvent(Base):
     __tablename__ = "audit_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     actor_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     actor_name: Mapped[str] = mapped_column(String(80))
     actor_role: Mapped[str] = mapped_column(String(20))

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, true
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
@@ -16,10 +16,7 @@ from pharmacy.auth import digest, hash_password, new_secret, verify_password
 from pharmacy.errors import Invalid, TooManyAttempts, Unauthorized
 from pharmacy.models import ROLES, ApiToken, LoginFailure, Prescriber, User, WebSession
 from pharmacy.models._types import utcnow
-from pharmacy.prebuilt import Prebuilt
-from pharmacy.services import sign_in_reads
 from pharmacy.services.printable import require_printable
-from pharmacy.services.rules import FINGERPRINT, FINGERPRINT_COLUMNS
 from pharmacy.services.uow import current_db, query, use_case
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
@@ -202,56 +199,19 @@ def issue_token(session: Session, user: User, lifetime_hours: int) -> str:
     return token
 
 
-# It runs on every API request. It also reads, in the same round trip, what the request's
-# use case would otherwise ask for first: the rules' fingerprint, and a prescriber's own
-# record (pharmacy/services/sign_in_reads.py).
-_RULES_FINGERPRINT = FINGERPRINT.subquery("rules_fingerprint")
-_TOKEN_LOOKUP = Prebuilt(
-    select(
-        ApiToken.revoked_at,
-        ApiToken.expires_at,
-        User.active,
-        User.id,
-        User.username,
-        User.role,
-        User.full_name,
-        User.prescriber_id,
-        *(_RULES_FINGERPRINT.c[name] for name in FINGERPRINT_COLUMNS),
-        *(
-            getattr(Prescriber, name).label(f"prescriber_{name}")
-            for name in sign_in_reads.PRESCRIBER_RECORD
-            if name != "id"
-        ),
-    )
-    .join(User, User.id == ApiToken.user_id)
-    .outerjoin(Prescriber, Prescriber.id == User.prescriber_id)
-    .join(_RULES_FINGERPRINT, true())
-    .where(ApiToken.token_hash == bindparam("token_hash"))
-)
-
-
 @query
 def actor_for_token(session: Session, token: str) -> Actor | None:
-    row = _TOKEN_LOOKUP.first(session.connection(), {"token_hash": digest(token)})
-    if row is None:
+    found = session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .where(ApiToken.token_hash == digest(token))
+    ).one_or_none()
+    if found is None:
         return None
-    if row["revoked_at"] is not None or row["expires_at"] <= utcnow() or not row["active"]:
+    api_token, user = found
+    if api_token.revoked_at is not None or api_token.expires_at <= utcnow() or not user.active:
         return None
-    sign_in_reads.keep(
-        session,
-        sign_in_reads.RULES_FINGERPRINT,
-        tuple(row[name] for name in FINGERPRINT_COLUMNS),
-    )
-    if row["prescriber_id"] is not None:
-        sign_in_reads.keep(
-            session,
-            sign_in_reads.PRESCRIBER,
-            {
-                name: row["prescriber_id" if name == "id" else f"prescriber_{name}"]
-                for name in sign_in_reads.PRESCRIBER_RECORD
-            },
-        )
-    return actor_of(row)
+    return actor_of(user)
 
 
 @use_case

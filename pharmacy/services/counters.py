@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from pharmacy.prebuilt import Prebuilt
-
-_TAKE_NEXT = Prebuilt(
-    text(
-        "INSERT INTO counters (key, value) VALUES (:key, :start) "
-        "ON CONFLICT (key) DO UPDATE SET value = counters.value + 1 "
-        "RETURNING value"
-    )
+_TAKE_NEXT = text(
+    "INSERT INTO counters (key, value) VALUES (:key, :start) "
+    "ON CONFLICT (key) DO UPDATE SET value = counters.value + 1 "
+    "RETURNING value"
 )
 
 
@@ -19,5 +15,5 @@ def next_value(connection: Connection, key: str, start: int = 1) -> int:
     """Atomically take the next number of a named sequence (an upsert that returns the new
     value: the row lock serialises concurrent callers until their transactions end), on the
     unit of work's connection (`session.connection()`)."""
-    value = _TAKE_NEXT.scalar(connection, {"key": key, "start": start})
+    value = connection.execute(_TAKE_NEXT, {"key": key, "start": start}).scalar_one()
     return int(value)

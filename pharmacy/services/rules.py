@@ -16,8 +16,7 @@ from pharmacy.compounding.rules import DEFAULT_RULES, Rule, Rules
 from pharmacy.errors import Invalid, NotFound
 from pharmacy.models import RuleValue
 from pharmacy.models._types import utcnow
-from pharmacy.prebuilt import Prebuilt
-from pharmacy.services import sign_in_reads
+from pharmacy.services.uow import query, use_case
 
 # Parsed rules per engine, with the fingerprint of the rows they were parsed from. Every
 # request checks the fingerprint (one small aggregate query), so a change made through any
@@ -28,31 +27,22 @@ _PARSED: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], Rules]] = (
 
 
 # The rows' count, the sum of their versions and the newest change: any change an admin
-# makes moves at least one of them. The sign-in look-up reads the same select as a subquery
-# (pharmacy/services/sign_in_reads.py).
+# makes moves at least one of them.
 FINGERPRINT = select(
     func.count(RuleValue.name).label("rules_count"),
     func.coalesce(func.sum(RuleValue.version), 0).label("rules_versions"),
     func.max(RuleValue.updated_at).label("rules_changed"),
 )
-FINGERPRINT_COLUMNS = ("rules_count", "rules_versions", "rules_changed")
-_FINGERPRINT = Prebuilt(FINGERPRINT)
 
 
 def _fingerprint(session: Session) -> tuple[Any, ...]:
-    row = _FINGERPRINT.first(session.connection())
-    assert row is not None  # an aggregate always has its row
-    return tuple(row[name] for name in FINGERPRINT_COLUMNS)
+    return tuple(session.execute(FINGERPRINT).one())
 
 
 def current_rules(session: Session) -> Rules:
     """The rules in force: the seeded defaults as changed by an admin."""
     engine = session.get_bind()
     cached = _PARSED.get(engine)  # type: ignore[arg-type]
-    read_at_sign_in = sign_in_reads.take(session, sign_in_reads.RULES_FINGERPRINT)
-    if cached is not None and read_at_sign_in is not None and cached[0] == read_at_sign_in:
-        return cached[1]
-    # Parse only against a fingerprint read now, with the rows, never an earlier one.
     fingerprint = _fingerprint(session)
     if cached is not None and cached[0] == fingerprint:
         return cached[1]
@@ -139,3 +129,27 @@ def change_rule(session: Session, actor: Actor, name: str, value: Any, source: s
         after={"value": value, "source": source, "version": row.version},
     )
     return row
+
+
+@query
+def rules_in_force(session: Session) -> Rules:
+    return current_rules(session)
+
+
+@query
+def rule_rows(session: Session) -> list[RuleValue]:
+    return list(session.execute(select(RuleValue).order_by(RuleValue.name)).scalars())
+
+
+@query
+def rule_row(session: Session, name: str) -> RuleValue:
+    row = session.get(RuleValue, name)
+    if row is None:
+        raise NotFound(f"No rule named {name}.")
+    return row
+
+
+@use_case
+def update_rule(session: Session, actor: Actor, name: str, value: Any, source: str) -> RuleValue:
+    """`change_rule` in its own transaction (it expects the caller's session)."""
+    return change_rule(session, actor, name, value, source)

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from pharmacy.auth import allow
 from pharmacy.services import prescriptions
-from pharmacy.services.web_support import rules_in_force
+from pharmacy.services.rules import rules_in_force
 from pharmacy.web.blueprint import bp
 from pharmacy.web.forms import FormErrors, attempt, load, render_form
 from pharmacy.web.rx_form import filler_options, plan_options, prescription_data, step_rows
@@ -55,12 +55,12 @@ def submit_prescription(*, pharmacist: bool) -> Response | tuple[str, int]:
         )
     except FormErrors as errors:
         return _render(pharmacist, errors)
-    if rx["status"] == "on_hold":
-        flash(f"{rx['rx_number']} was received and is on hold for the pharmacist: "
-              + " ".join(rx["hold_reasons"]), "warning")
+    if rx.status == "on_hold":
+        flash(f"{rx.rx_number} was received and is on hold for the pharmacist: "
+              + " ".join(rx.hold_reasons), "warning")
     else:
-        flash(f"{rx['rx_number']} was submitted for pharmacist verification.", "success")
-    return redirect(url_for("web.prescription", prescription_id=rx["id"]))
+        flash(f"{rx.rx_number} was submitted for pharmacist verification.", "success")
+    return redirect(url_for("web.prescription", prescription_id=rx.id))
 
 
 @bp.route("/prescriptions/new", methods=["GET", "POST"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from pharmacy import audit
 from pharmacy.audit import SYSTEM, verify_chain
@@ -49,11 +49,10 @@ def _assert_head_is_the_newest_and_the_chain_verifies(events: list[AuditEvent]) 
         session.close()
 
 
-
-@pytest.mark.parametrize("count", [1, audit.APPEND_CHUNK, 2 * audit.APPEND_CHUNK + 3])
-def test_the_database_moves_the_head_to_the_newest_event(app: Any, count: int) -> None:
-    """Events go in INSERTs of up to APPEND_CHUNK rows; the database's own trigger moves
-    the chain head (migration 0008), whatever the count."""
+@pytest.mark.parametrize("count", [1, 8, 19])
+def test_the_writer_moves_the_head_to_the_newest_event(app: Any, count: int) -> None:
+    """The audit writer appends a transaction's events and moves the chain head to the
+    newest of them, whatever the count."""
     from pharmacy.services.uow import current_db
 
     start = _last_id()
@@ -128,8 +127,8 @@ def test_intake_records_the_patient_before_the_prescription(api: Any) -> None:
 
 
 def test_a_write_after_a_read_in_the_same_request_sees_fresh_rows(api: Any) -> None:
-    """The unit of work may continue the request's read transaction (PostgreSQL) or start
-    afresh (SQLite); either way an object read before it is read again inside it."""
+    """The unit of work starts afresh after the request's read transaction, so an object
+    read before it is read again inside it."""
     from pharmacy.services.uow import current_db
 
     rx = submit(api, "drA")
@@ -148,160 +147,9 @@ def test_a_write_after_a_read_in_the_same_request_sees_fresh_rows(api: Any) -> N
     db.remove()
 
 
-def _needs_postgres(app: Any) -> None:
-    if app.config["DATABASE_URL"].startswith("sqlite"):
-        pytest.skip("a statement locks the head itself on PostgreSQL only (data-modifying CTEs)")
-
-
-def test_intakes_events_follow_the_head_its_insert_locked(
-    app: Any, api: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """On PostgreSQL the prescription's INSERT locks the chain head and reads its hash, so
-    the events need no statement of their own for it; the chain still verifies."""
-    _needs_postgres(app)
-    from pharmacy.services.uow import current_db
-
-    locks: list[int] = []
-    real = audit._locked_head_hash
-    monkeypatch.setattr(audit, "_locked_head_hash", lambda c: locks.append(1) or real(c))
-    start = _last_id()
-    submit(api)
-    submit(api, patient={"phone": "555-0100"})  # the same person's record updated
-    assert locks == []
-    actions = [e.action for e in _events(start)]
-    assert actions == [
-        "patient.created",
-        "prescription.created",
-        "patient.updated",
-        "prescription.created",
-    ]
-    session = current_db().session_factory()
-    try:
-        assert verify_chain(session).ok
-    finally:
-        session.close()
-
-
-def test_a_head_locked_inside_a_rolled_back_savepoint_is_read_again(app: Any) -> None:
-    """A savepoint's rollback releases the head's lock that a statement inside it took:
-    another transaction may append meanwhile, and this one's events must follow that."""
-    _needs_postgres(app)
-    from sqlalchemy import insert
-
-    from pharmacy.models.records import Counter
-    from pharmacy.services.uow import current_db
-
-    counters = Counter.__table__
-    session = current_db().session_factory()
-    try:
-        savepoint = session.begin_nested()
-        locked = session.execute(
-            audit.locking_head(
-                insert(counters).values(key="test.head", value=1).returning(counters.c.value)
-            )
-        ).one()
-        audit.head_locked(session, locked._mapping[audit.LOCKED_HEAD_HASH])
-        savepoint.rollback()
-        with current_db().session_factory() as other, other.begin():
-            audit.record(other, SYSTEM, "test.meanwhile", "test", 1)  # not blocked
-        audit.record(session, SYSTEM, "test.after_savepoint", "test", 2)
-        session.commit()
-    finally:
-        session.close()
-    check = current_db().session_factory()
-    try:
-        actions = [e.action for e in _events(_last_id() - 2)]
-        assert actions == ["test.meanwhile", "test.after_savepoint"]
-        assert verify_chain(check).ok
-    finally:
-        check.close()
-
-
-def test_intakes_insert_writes_its_events(
-    app: Any, api: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """On PostgreSQL the prescription's INSERT also appends intake's events, hashed in the
-    database (`audit.appending_events`): no statement of their own at commit, and the
-    chain verifies in Python."""
-    _needs_postgres(app)
-
-    at_commit: list[int] = []
-    real = audit._append
-    monkeypatch.setattr(audit, "_append", lambda count: at_commit.append(count) or real(count))
-    start = _last_id()
-    submit(api, patient={"first_name": "Ada", "last_name": "Fold"})
-    submit(api, patient={"first_name": "Ada", "last_name": "Fold", "phone": "555-0100"})
-    submit(api, patient={"first_name": "Ada", "last_name": "Fold", "phone": "555-0100"})
-    submit(api, as_="pharm", patient={"first_name": "Bea", "last_name": "Fold"})
-    assert at_commit == []
-    events = _events(start)
-    assert [e.action for e in events] == [
-        "patient.created",
-        "prescription.created",
-        "patient.updated",
-        "prescription.created",
-        "prescription.created",  # the record did not change
-        "patient.created",
-        "prescription.created",
-    ]
-    assert events[-1].actor_name == "pharm"
-    for previous, event in zip(events, events[1:], strict=False):
-        assert event.prev_hash == previous.row_hash
-        fields = audit.hashed_fields({c: getattr(event, c) for c in audit.HASHED_COLUMNS})
-        assert event.row_hash == audit.event_hash(event.prev_hash, fields)
-    _assert_head_is_the_newest_and_the_chain_verifies(events)
-
-
-def test_appending_events_waits_for_a_chain_head(app: Any) -> None:
-    """On a database whose chain has no head yet, a statement that would append events
-    appends none and says so (the caller records them, and the commit makes the head);
-    once there is a head, it appends after it."""
-    _needs_postgres(app)
-    from sqlalchemy import insert
-
-    from pharmacy.models.records import Counter
-    from pharmacy.prebuilt import Prebuilt
-    from pharmacy.services.uow import current_db
-
-    counters = Counter.__table__
-    written = (
-        insert(counters)
-        .values(key=bindparam("key"), value=1)
-        .returning(counters.c.value, counters.c.key)
-        .cte("written")
-    )
-    appending = Prebuilt(audit.appending_events(written, [written.c.value], written.c.key))
-    events = [audit.FoldedEvent("test.folded", "test", after={"n": 1})]
-    db = current_db()
-    assert _events() == [] and db.session_factory().get(AuditChainHead, 1) is None
-    with db.transaction() as session:
-        values = {"key": "fold.a", **audit.folded_event_values(SYSTEM, events)}
-        row = appending.first(session.connection(), values)
-        assert row == {"key": "fold.a", audit.LOCKED_HEAD_HASH: None}
-        audit.record(session, SYSTEM, "test.folded", "test", 1, after={"n": 1})
-    with db.transaction() as session:
-        values = {"key": "fold.b", **audit.folded_event_values(SYSTEM, events)}
-        row = appending.first(session.connection(), values)
-        assert row is not None and row[audit.LOCKED_HEAD_HASH] is not None
-        audit.head_locked(session, row[audit.LOCKED_HEAD_HASH])
-        audit.record(session, SYSTEM, "test.after_fold", "test", 2)
-    written_events = _events()
-    assert [(e.action, e.entity_id) for e in written_events] == [
-        ("test.folded", "1"),
-        ("test.folded", "1"),
-        ("test.after_fold", "2"),
-    ]
-    assert written_events[1].row_hash == row[audit.LOCKED_HEAD_HASH]
-    session = db.session_factory()
-    try:
-        assert verify_chain(session).ok
-    finally:
-        session.close()
-
-
 def test_events_recorded_before_intake_keep_their_place(app: Any, api: Any) -> None:
-    """A transaction that recorded an event before intake (none does today) writes all of
-    them at commit, in the order recorded."""
+    """A transaction that recorded an event before intake writes all of them at commit,
+    in the order recorded."""
     from marshmallow import EXCLUDE
 
     from pharmacy.services import prescriptions as rx_service

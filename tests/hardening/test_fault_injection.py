@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -128,39 +127,16 @@ def _recall_batch(api: Any) -> Callable[[], Any]:
     )
 
 
-@dataclass(frozen=True)
-class ByDatabase:
-    """A step, and on which call, that differs between the databases."""
-
-    sqlite: tuple[str, int]
-    postgres: tuple[str, int]
-
-    def __str__(self) -> str:
-        return "|".join(step.rsplit(".", 1)[1] for step, _ in (self.sqlite, self.postgres))
-
-
-CASES: list[tuple[str, Any, str | ByDatabase, int]] = [
+CASES: list[tuple[str, Any, str, int]] = [
     # use case, arrange, the step that fails, on which call
-    ("intake", _intake, "pharmacy.services.prescriptions._take_rx_number_and_find_patient", 1),
-    # SQLite records intake's events after its writes, to be chained at commit; PostgreSQL
-    # writes them with the prescription's INSERT, and its fault comes before that INSERT.
-    (
-        "intake",
-        _intake,
-        ByDatabase(("pharmacy.audit.record", 2), ("pharmacy.audit.folded_event_values", 1)),
-        0,
-    ),
-    # With the chain head locked and every row and event written: on SQLite as it chains
-    # the events at commit, on PostgreSQL right after the INSERT that wrote them.
-    (
-        "intake",
-        _intake,
-        ByDatabase(("pharmacy.audit.event_hash", 2), ("pharmacy.audit.head_locked", 1)),
-        0,
-    ),
+    ("intake", _intake, "pharmacy.services.prescriptions.intake.find_patient", 1),
+    # Intake's events are recorded after its writes, to be chained at commit.
+    ("intake", _intake, "pharmacy.audit.record", 2),
+    # With the chain head locked and every row written, as the writer chains the events.
+    ("intake", _intake, "pharmacy.audit.event_hash", 2),
     ("fill", _fill, "pharmacy.audit.event_hash", 1),
     ("verify", _verify, "pharmacy.audit.record", 1),
-    ("batch creation", _batch_creation, "pharmacy.services.batches._take", 2),
+    ("batch creation", _batch_creation, "pharmacy.services.batches.lifecycle._take", 2),
     ("batch creation", _batch_creation, "pharmacy.audit.record", 1),
     ("batch record", _record, "pharmacy.audit.record", 1),
     ("batch release", _release, "pharmacy.audit.record", 1),
@@ -177,18 +153,13 @@ CASES: list[tuple[str, Any, str | ByDatabase, int]] = [
     ("name", "arrange", "target", "nth"),
     CASES,
     ids=[
-        f"{c[0]}-{c[2]}" if isinstance(c[2], ByDatabase) else f"{c[0]}-{c[2].rsplit('.', 1)[1]}-{c[3]}"
-        for c in CASES
+        f"{c[0]}-{c[2].rsplit('.', 1)[1]}-{c[3]}" for c in CASES
     ],
 )
 def test_fault_leaves_nothing_behind(
-    api: Any, monkeypatch: Any, name: str, arrange: Any, target: str | ByDatabase, nth: int
+    api: Any, monkeypatch: Any, name: str, arrange: Any, target: str, nth: int
 ) -> None:
     request = arrange(api)
-    if isinstance(target, ByDatabase):
-        from pharmacy.services.uow import current_db
-
-        target, nth = target.sqlite if current_db().sqlite else target.postgres
     before = _snapshot()
     calls = _fail_on_call(monkeypatch, target, nth)
     response = request()

@@ -1,0 +1,93 @@
+"""The one patient record per person that intake finds, creates or brings up to date."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pharmacy.models import Patient
+from pharmacy.models.prescriptions import PATIENT_DETAILS
+
+
+def find_patient(session: Session, first_name: str, last_name: str, born: date) -> Patient | None:
+    """The person's record: the same name in any case, and the same date of birth
+    (ix_patients_identity)."""
+    return session.execute(
+        select(Patient).where(
+            func.lower(Patient.last_name) == last_name.lower(),
+            func.lower(Patient.first_name) == first_name.lower(),
+            Patient.date_of_birth == born,
+        )
+    ).scalar_one_or_none()
+
+
+def sent_details(details: dict[str, Any]) -> dict[str, Any]:
+    """The address, phone, allergies and medications a prescription came with."""
+    return {
+        "address": details.get("address", ""),
+        "phone": details.get("phone", ""),
+        "allergies": list(details.get("allergies", [])),
+        "current_medications": list(details.get("current_medications", [])),
+    }
+
+
+def merged_record(stored: Patient, sent: dict[str, Any]) -> dict[str, Any]:
+    """The record after one more prescription. A new address or phone replaces the old
+    one, a blank one keeps it; an allergy is never dropped because a prescription left it
+    out; the current medications are the newest list."""
+    allergies = list(stored.allergies or [])
+    known = {allergy.casefold() for allergy in allergies}
+    for allergy in sent["allergies"]:
+        if allergy.casefold() not in known:
+            allergies.append(allergy)
+            known.add(allergy.casefold())
+    return {
+        "address": sent["address"] or stored.address,
+        "phone": sent["phone"] or stored.phone,
+        "allergies": allergies,
+        "current_medications": sent["current_medications"],
+    }
+
+
+@dataclass(frozen=True)
+class PatientChange:
+    """What intake did to the patient's record, for the audit trail: the action, and (for
+    an update) the names of the fields that changed, never their identifying values."""
+
+    action: str
+    after: dict[str, Any] | None = None
+
+
+def record_patient(
+    session: Session, details: dict[str, Any], stored: Patient | None
+) -> tuple[Patient, PatientChange | None]:
+    """The person's record, created or brought up to date with what this prescription
+    sent, and what changed (None: nothing)."""
+    sent = sent_details(details)
+    if stored is None:
+        patient = Patient(
+            first_name=details["first_name"],
+            last_name=details["last_name"],
+            date_of_birth=details["date_of_birth"],
+            **sent,
+        )
+        session.add(patient)
+        return patient, PatientChange("patient.created")
+    record = merged_record(stored, sent)
+    changed = sorted(name for name in PATIENT_DETAILS if getattr(stored, name) != record[name])
+    for name in changed:
+        setattr(stored, name, record[name])
+    if not changed:
+        return stored, None
+    return stored, PatientChange("patient.updated", after={"changed": changed})
+
+
+def allergies_only_on_file(rx: Any) -> list[str]:
+    """Allergies the patient's record holds from other prescriptions than this one (for
+    pharmacy staff: a prescriber sees only what they sent)."""
+    sent = {allergy.casefold() for allergy in rx.patient_as_prescribed["allergies"] or []}
+    return [a for a in rx.patient.allergies or [] if a.casefold() not in sent]
