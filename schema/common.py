@@ -9,7 +9,6 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
-
 PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 # C0 controls other than tab and newline, and DEL: they have no place in a name, a note or
 # an address, and break labels and exports.

@@ -7,7 +7,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from pharmacy.api import auth, batches, formulations, prescriptions, printing, stock, trace
-from pharmacy.errors import http_error_response
+from pharmacy.http_errors import http_error_response
 
 BLUEPRINTS = [
     auth.blp,

@@ -21,7 +21,7 @@ login_manager = LoginManager()
 
 def register_web(app: Flask) -> None:
     # Import the view modules so their routes land on the blueprint (once per process).
-    from pharmacy.services.web_support import label_stocks
+    from pharmacy.services.label_stocks import label_stocks
     from pharmacy.web import (  # noqa: F401
         admin,
         auth_views,
@@ -137,7 +137,7 @@ def _units(amount: object, unit: str) -> str:
 
 def _filler_name(code: str) -> str:
     from pharmacy.compounding.fillers import find_filler
-    from pharmacy.services.web_support import rules_in_force
+    from pharmacy.services.rules import rules_in_force
 
     filler = find_filler(code, rules_in_force())
     return filler.name if filler else code

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 
 from pharmacy.auth import allow
 from pharmacy.models import ROLES
-from pharmacy.services import accounts, web_support
+from pharmacy.services import accounts, label_stocks, pharmacy_details, rules, staff
 from pharmacy.web.blueprint import bp
 from pharmacy.web.forms import FormErrors, attempt, compact, load, render_form, text
 from schema.common import StrictSchema, Text
@@ -61,8 +61,8 @@ def admin_users() -> Response | tuple[str, int]:
             return redirect(url_for("web.admin_users"))
     values = {k: v for k, v in request.form.items() if k != "password"}
     return render_form(
-        "web/admin_users.html", errors, values=values, users=web_support.list_users(),
-        roles=ROLES, staff_roles=web_support.STAFF_ROLES,
+        "web/admin_users.html", errors, values=values, users=staff.list_users(),
+        roles=ROLES, staff_roles=staff.STAFF_ROLES,
     )
 
 
@@ -71,7 +71,7 @@ def admin_users() -> Response | tuple[str, int]:
 def admin_user_active(user_id: int) -> Response:
     active = request.form.get("active") == "1"
     try:
-        user = attempt(lambda: web_support.set_user_active(g.actor, user_id, active=active))
+        user = attempt(lambda: staff.set_user_active(g.actor, user_id, active=active))
     except FormErrors as failed:
         flash(failed.message, "error")
     else:
@@ -80,7 +80,7 @@ def admin_user_active(user_id: int) -> Response:
 
 
 class RoleIn(StrictSchema):
-    role = fields.String(required=True, validate=validate.OneOf(web_support.STAFF_ROLES))
+    role = fields.String(required=True, validate=validate.OneOf(staff.STAFF_ROLES))
 
 
 class PasswordIn(StrictSchema):
@@ -92,7 +92,7 @@ class PasswordIn(StrictSchema):
 def admin_user_role(user_id: int) -> Response:
     try:
         data = load(RoleIn(), {"role": request.form.get("role", "")})
-        user = attempt(lambda: web_support.set_user_role(g.actor, user_id, role=data["role"]))
+        user = attempt(lambda: staff.set_user_role(g.actor, user_id, role=data["role"]))
     except FormErrors as failed:
         flash(" ".join(m for ms in failed.errors.values() for m in ms) or failed.message, "error")
     else:
@@ -105,7 +105,7 @@ def admin_user_role(user_id: int) -> Response:
 def admin_user_password(user_id: int) -> Response:
     try:
         data = load(PasswordIn(), {"password": request.form.get("password", "")})
-        user = attempt(lambda: web_support.reset_password(
+        user = attempt(lambda: staff.reset_password(
             g.actor, user_id, password=data["password"]))
     except FormErrors as failed:
         flash("Password not changed: "
@@ -121,10 +121,10 @@ def admin_user_password(user_id: int) -> Response:
 def admin_pharmacy() -> Response | tuple[str, int]:
     errors = None
     if request.method == "POST":
-        data = compact({name: text(name) for name in web_support.PHARMACY_FIELDS})
+        data = compact({name: text(name) for name in pharmacy_details.PHARMACY_FIELDS})
         try:
             loaded = load(PharmacyDetailsIn(), data)
-            attempt(lambda: web_support.update_pharmacy_details(g.actor, loaded))
+            attempt(lambda: pharmacy_details.update_pharmacy_details(g.actor, loaded))
         except FormErrors as failed:
             errors = failed
         else:
@@ -132,8 +132,8 @@ def admin_pharmacy() -> Response | tuple[str, int]:
             return redirect(url_for("web.admin_pharmacy"))
         values = dict(request.form)
     else:
-        row = web_support.pharmacy_details()
-        values = {n: getattr(row, n) for n in web_support.PHARMACY_FIELDS} if row else {}
+        row = pharmacy_details.pharmacy_details()
+        values = {n: getattr(row, n) for n in pharmacy_details.PHARMACY_FIELDS} if row else {}
     return render_form("web/admin_pharmacy.html", errors, values=values)
 
 
@@ -171,11 +171,11 @@ def _section(source: str) -> str:
 def admin_rules() -> str:
     grouped: dict[str, list[Any]] = {title: [] for title in RULE_SECTIONS.values()}
     grouped[OTHER_RULES] = []
-    for row in web_support.rule_rows():
+    for row in rules.rule_rows():
         grouped[_section(row.source)].append(row)
     return render_template(
         "web/admin_rules.html", groups=[(t, rows) for t, rows in grouped.items() if rows],
-        shown=_shown_value, is_table=_is_table, stocks=web_support.label_stocks(),
+        shown=_shown_value, is_table=_is_table, stocks=label_stocks.label_stocks(),
     )
 
 
@@ -201,7 +201,7 @@ def _typed_value(current: Any, raw: str) -> Any:
 @bp.route("/admin/rules/<name>", methods=["GET", "POST"])
 @allow("admin")
 def admin_rule(name: str) -> Response | tuple[str, int]:
-    row = web_support.rule_row(name)
+    row = rules.rule_row(name)
     errors = None
     if request.method == "POST":
         try:
@@ -209,7 +209,7 @@ def admin_rule(name: str) -> Response | tuple[str, int]:
                 "value": request.form.get("value", ""), "source": text("source"),
             }))
             value = _typed_value(row.value, loaded["value"])
-            attempt(lambda: web_support.update_rule(g.actor, name, value, loaded["source"]))
+            attempt(lambda: rules.update_rule(g.actor, name, value, loaded["source"]))
         except FormErrors as failed:
             errors = failed
         else:

@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from pharmacy.auth import WEB_SESSION_KEY, allow, public
 from pharmacy.errors import TooManyAttempts, Unauthorized
+from pharmacy.http_errors import status_for
 from pharmacy.services import accounts
 from pharmacy.web.blueprint import bp
 from pharmacy.web.forms import FormErrors, render_form
@@ -54,7 +55,7 @@ def login() -> Response | tuple[str, int]:
         )
     except (Unauthorized, TooManyAttempts) as error:
         return render_form(
-            "web/login.html", FormErrors({}, error.message), status=error.status,
+            "web/login.html", FormErrors({}, error.message), status=status_for(error),
             next=request.form.get("next", ""), values={"username": username},
         )
     # A fresh cookie session on sign-in, so no earlier value survives (session fixation).

@@ -14,7 +14,7 @@ from pharmacy.auth import allow
 from pharmacy.db import parse_id
 from pharmacy.services import batches, catalog, fills, prescriptions
 from pharmacy.services.printing import print_history
-from pharmacy.services.web_support import rules_in_force
+from pharmacy.services.rules import rules_in_force
 from pharmacy.web.blueprint import bp
 from pharmacy.web.forms import FormErrors, attempt, checkbox, compact, load, render_form, text
 from schema.stock import (

@@ -11,7 +11,7 @@ from pharmacy.audit import Actor
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.errors import DomainError
 from pharmacy.services import batches, fills, formulations, lots, printing
-from pharmacy.services.web_support import fillable_batches
+from pharmacy.services.fill_choices import fillable_batches
 
 
 def pharmacist_queues(actor: Actor) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from typing import Any, TypeVar
 from flask import render_template, request
 from marshmallow import Schema, ValidationError
 
-from pharmacy.errors import DomainError, _flatten
+from pharmacy.errors import DomainError
+from pharmacy.http_errors import flatten_messages, status_for
 
 T = TypeVar("T")
 
@@ -55,7 +56,7 @@ def load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
     try:
         result: dict[str, Any] = schema.load(data)
     except ValidationError as error:
-        raise FormErrors(_flatten(error.messages)) from error
+        raise FormErrors(flatten_messages(error.messages)) from error
     return result
 
 
@@ -65,7 +66,7 @@ def attempt(action: Callable[[], T]) -> T:
         return action()
     except DomainError as error:
         errors = dict(error.errors) or {"_form": [error.message]}
-        raise FormErrors(errors, error.message, error.status) from error
+        raise FormErrors(errors, error.message, status_for(error)) from error
 
 
 def form_values() -> dict[str, str]:

@@ -14,9 +14,8 @@ def test_a_release_updates_only_the_rules_no_one_changed(api: Any, app: Any) -> 
     from pharmacy.audit import SYSTEM, Actor
     from pharmacy.models import AuditEvent, RuleValue
     from pharmacy.seed import seed_reference_data
-    from pharmacy.services.rules import current_rules
+    from pharmacy.services.rules import current_rules, update_rule
     from pharmacy.services.uow import current_db
-    from pharmacy.services.web_support import update_rule
 
     account = api.accounts["admin"]
     admin = Actor(user_id=account.id, username="admin", role="admin")
