@@ -32,7 +32,7 @@ run: $(STAMP)
 test: $(TEST_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	$(BIN)/mypy pharmacy/compounding labels pharmacy/prebuilt.py
+	$(BIN)/mypy pharmacy/compounding labels
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 lint: $(TEST_STAMP)
