@@ -22,7 +22,7 @@ from pharmacy.db import Base
 from pharmacy.models._types import Mass, UTCDateTime, utcnow
 
 PRESCRIPTION_STATUSES = ("submitted", "on_hold", "verified", "rejected", "filled", "voided")
-SOURCES = ("prescriber_portal", "api", "phone", "fax", "written")
+SOURCES = ("prescriber_portal", "api", "phone", "fax", "written", "fhir")
 PATIENT_DETAILS = ("address", "phone", "allergies", "current_medications")
 
 
@@ -82,6 +82,10 @@ class Prescription(Base):
     # The address, phone, allergies and current medications this prescription came with;
     # the patient record holds the newest of them across all prescriptions.
     patient_details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # An electronic order's own identifiers, as the sender gave them (FHIR Identifier
+    # objects: system and value): the order's, and the group it was ordered with.
+    external_identifier: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    group_identifier: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     patient = relationship("Patient")
     prescriber = relationship("Prescriber")
