@@ -8,6 +8,7 @@ from sqlalchemy import pool
 
 import pharmacy.models  # noqa: F401 - registers every table
 from pharmacy.db import Base, make_engine
+from pharmacy.migrate import include_name
 
 config = context.config
 target_metadata = Base.metadata
@@ -50,6 +51,7 @@ def _run(connection: object) -> None:
         render_as_batch=True,
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -10,6 +10,20 @@ from alembic.config import Config
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+# What migrations make for one database only, outside the models: SQLite's FTS5 search
+# table (and the shadow tables FTS5 keeps) and PostgreSQL's pg_trgm indexes (0015).
+SEARCH_TABLE_PREFIX = "patient_search"
+TRIGRAM_INDEX_PREFIX = "ix_trgm_"
+
+
+def include_name(name: str | None, type_: str, _parent_names: object) -> bool:
+    """Alembic's `include_name`: leave the per-database search objects out of the
+    comparison of the models with the database."""
+    if type_ == "table" and name and name.startswith(SEARCH_TABLE_PREFIX):
+        return False
+    return not (type_ == "index" and name and name.startswith(TRIGRAM_INDEX_PREFIX))
+
+
 def alembic_config(database_url: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -22,7 +22,7 @@ def _drift(url: str) -> list[object]:
     engine = create_engine(url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": migrate.include_name})
             return list(compare_metadata(context, Base.metadata))
     finally:
         engine.dispose()

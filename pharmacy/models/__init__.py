@@ -5,6 +5,7 @@ from pharmacy.models.accounts import ROLES, ApiToken, LoginFailure, User, WebSes
 from pharmacy.models.people import Patient, Prescriber
 from pharmacy.models.prescriptions import Prescription, PrescriptionStep
 from pharmacy.models.printing import DOCUMENTS, PrintLog
+from pharmacy.models.refills import RefillRequest
 from pharmacy.models.records import (
     AuditChainHead,
     AuditEvent,
@@ -21,6 +22,9 @@ from pharmacy.models.stock import (
     Item,
     Recall,
 )
+
+# After every model: keeps the search columns (pharmacy.models.search) as rows change.
+from pharmacy.models import search  # noqa: E402,F401,I001
 
 __all__ = [
     "DOCUMENTS",
@@ -43,6 +47,7 @@ __all__ = [
     "Prescription",
     "PrescriptionStep",
     "Recall",
+    "RefillRequest",
     "RuleValue",
     "User",
     "WebSession",

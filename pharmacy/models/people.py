@@ -21,6 +21,8 @@ class Prescriber(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     address: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The folded name and the NPI (pharmacy.models.search keeps it).
+    search_name: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Patient(Base):
@@ -44,6 +46,9 @@ class Patient(Base):
     allergies: Mapped[list[Any]] = mapped_column(JSON, default=list)
     current_medications: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Folded name, date of birth and phone digits (pharmacy.models.search keeps it); the
+    # search indexes on it are made per database in migration 0014 (pg_trgm or FTS5).
+    search_name: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     @property
     def full_name(self) -> str:

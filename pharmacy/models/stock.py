@@ -281,6 +281,8 @@ class Fill(Base):
     )
     course_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     step_positions: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # The day this fill's supply runs out (pharmacy.models.search keeps it): refills due.
+    supply_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
 
     batch = relationship("Batch", lazy="joined")
     prescription = relationship("Prescription", lazy="joined")

@@ -298,6 +298,31 @@ SEEDS: dict[str, Seed] = {
         "decimal_list",
     ),
     "weight_check_sample_max": Seed(10, "capsules", f"{DOMAIN} §3", "int"),
+    "refills_due_within_days": Seed(
+        7,
+        "days before a fill's supply runs out",
+        "issue 22: the pharmacist's dashboard and the prescriber portal list refills due "
+        "within a week",
+        "int",
+    ),
+    "pickup_waiting_days": Seed(
+        7,
+        "days ready for pick-up",
+        "issue 22: the pharmacist's dashboard flags fills ready for more than a week",
+        "int",
+    ),
+    "batch_bud_soon_days": Seed(
+        14,
+        "days before a released batch's BUD",
+        "issue 22: released batches with units left within 14 days of their BUD (DOMAIN.md §6)",
+        "int",
+    ),
+    "lot_expiry_soon_days": Seed(
+        30,
+        "days before an ingredient lot's expiry",
+        "issue 22: ingredient lots expiring within 30 days (DOMAIN.md §2)",
+        "int",
+    ),
     "syringe_graduations_ml": Seed(
         {1: D("0.02"), 3: D("0.1"), 5: D("0.1")},
         "mL graduation per syringe size (mL)",

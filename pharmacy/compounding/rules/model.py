@@ -74,6 +74,10 @@ class Rules:
     max_days_supply: int = _seeded("max_days_supply")
     liquid_aliquot_volumes_ml: tuple[Decimal, ...] = _seeded("liquid_aliquot_volumes_ml")
     weight_check_sample_max: int = _seeded("weight_check_sample_max")
+    refills_due_within_days: int = _seeded("refills_due_within_days")
+    pickup_waiting_days: int = _seeded("pickup_waiting_days")
+    batch_bud_soon_days: int = _seeded("batch_bud_soon_days")
+    lot_expiry_soon_days: int = _seeded("lot_expiry_soon_days")
 
     syringe_graduations_ml: Mapping[int, Decimal] = _seeded("syringe_graduations_ml")
     liquid_concentrations_mg_per_ml: tuple[Decimal, ...] = _seeded(

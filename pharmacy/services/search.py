@@ -1,0 +1,277 @@
+"""Find anything from one search box: an Rx number, a patient's name (part of it, any
+case, with or without accents), a date of birth, a phone number, a prescriber's name or
+NPI, an ingredient lot or a batch lot number. Results are typed (patient, prescription,
+batch, lot), ranked (an exact number first, then patients whose name starts with what was
+typed, then the rest) and paginated. A prescriber finds only their own patients and
+prescriptions.
+
+One function for both databases. What differs is only the expression that matches the
+folded search text (pharmacy.models.search), because each database has its own index for
+"contains": PostgreSQL's pg_trgm GIN index answers `search_name LIKE '%term%'` itself; on
+SQLite a LIKE with a leading wildcard reads every row, so the match goes through the FTS5
+trigram table `patient_search` (migration 0015). Terms shorter than three characters have
+no trigram: both databases then compare with LIKE."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal_column, or_, select, text
+from sqlalchemy.orm import Session
+
+from pharmacy.audit import Actor
+from pharmacy.models import Batch, IngredientLot, Patient, Prescriber, Prescription
+from pharmacy.models.search import digits, fold
+from pharmacy.services.uow import query
+
+MIN_TRIGRAM = 3
+MIN_PHONE_DIGITS = 4
+NPI_DIGITS = 10
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y", "%Y/%m/%d")
+PHONE_TEXT = re.compile(r"^[\d\s()+.\-]+$")
+RX_TEXT = re.compile(r"^rx\s*-?\s*(\d+)$|^(\d{5,9})$", re.IGNORECASE)
+
+# Ranks: lower first.
+EXACT, PATIENT_BY_NUMBER, PATIENT_WORD_START, PATIENT_CONTAINS, BY_PRESCRIBER = 0, 1, 2, 3, 4
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a search text can be, worked out once."""
+
+    raw: str
+    words: tuple[str, ...]  # folded name words (or an ISO date, or phone digits)
+    born: date | None
+    phone: str | None
+    rx_number: str | None
+    npi: str | None
+
+
+def parse_date(value: str) -> date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.strptime(value.strip(), fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def read_terms(q: str) -> Terms:
+    raw = q.strip()
+    born = parse_date(raw)
+    phone = digits(raw) if PHONE_TEXT.match(raw) and len(digits(raw)) >= MIN_PHONE_DIGITS else None
+    rx = RX_TEXT.match(raw.replace(" ", ""))
+    rx_number = f"RX{rx.group(1) or rx.group(2)}" if rx else None
+    npi = phone if phone and len(phone) == NPI_DIGITS else None
+    if born is not None:
+        words: tuple[str, ...] = (born.isoformat(),)
+    elif phone is not None:
+        words = (phone,)
+    else:
+        words = tuple(fold(raw).split())
+    return Terms(raw, words, born, phone, rx_number, npi)
+
+
+def _fts_query(words: tuple[str, ...]) -> str:
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def name_match(session: Session, words: tuple[str, ...]) -> ColumnElement[bool]:
+    """Every word somewhere in the patient's folded search text."""
+    if session.get_bind().dialect.name == "sqlite" and all(len(w) >= MIN_TRIGRAM for w in words):
+        fts = (
+            select(literal_column("rowid"))
+            .select_from(text("patient_search"))
+            .where(text("patient_search MATCH :fts_terms").bindparams(fts_terms=_fts_query(words)))
+        )
+        return Patient.id.in_(fts)
+    # Folded words hold only a-z, 0-9 and the date's hyphens: nothing for LIKE to escape.
+    return and_(*[Patient.search_name.like(f"%{word}%") for word in words])
+
+
+def word_start(words: tuple[str, ...]) -> ColumnElement[bool]:
+    first = words[0]
+    return or_(Patient.search_name.like(f"{first}%"), Patient.search_name.like(f"% {first}%"))
+
+
+def patients_of(actor: Actor) -> ColumnElement[bool] | None:
+    """A prescriber sees the patients they have prescribed for; staff see everyone."""
+    if actor.role != "prescriber":
+        return None
+    return exists().where(
+        Prescription.patient_id == Patient.id, Prescription.prescriber_id == actor.prescriber_id
+    )
+
+
+def patient_query(
+    session: Session, actor: Actor, words: tuple[str, ...], born: date | None
+) -> Any:
+    """Patients matching the words (and the date of birth, if given), best first."""
+    stmt = select(Patient)
+    if words:
+        stmt = stmt.where(name_match(session, words))
+    if born is not None:
+        stmt = stmt.where(Patient.date_of_birth == born)
+    scope = patients_of(actor)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    order: list[Any] = []
+    if words:
+        order.append(case((word_start(words), 0), else_=1))
+    return stmt.order_by(*order, Patient.last_name, Patient.first_name, Patient.id)
+
+
+def patient_label(patient: Patient) -> str:
+    return f"{patient.last_name}, {patient.first_name}"
+
+
+def patient_hit(patient: Patient, rank: int) -> dict[str, Any]:
+    detail = f"born {patient.date_of_birth.isoformat()}"
+    if patient.phone:
+        detail += f" · {patient.phone}"
+    return {"type": "patient", "id": patient.id, "label": patient_label(patient),
+            "detail": detail, "rank": rank}
+
+
+def prescription_hit(rx: Prescription, rank: int) -> dict[str, Any]:
+    strength = (
+        f"{rx.strength_mg.normalize():f} mg capsule" if rx.dosage_form == "capsule"
+        else f"{rx.concentration_mg_per_ml.normalize():f} mg/mL liquid"  # type: ignore[union-attr]
+    )
+    return {
+        "type": "prescription", "id": rx.id,
+        "label": f"{rx.rx_number} — {patient_label(rx.patient)}",
+        "detail": f"{strength} · {rx.status.replace('_', ' ')} · {rx.prescriber.full_name}",
+        "rank": rank,
+    }
+
+
+def batch_hit(batch: Batch) -> dict[str, Any]:
+    return {"type": "batch", "id": batch.id, "label": f"Batch {batch.lot_number}",
+            "detail": f"{batch.formula.name} · {batch.status} · BUD {batch.bud.isoformat()}",
+            "rank": EXACT}
+
+
+def lot_hit(lot: IngredientLot) -> dict[str, Any]:
+    return {"type": "lot", "id": lot.id,
+            "label": f"Lot {lot.manufacturer_lot} — {lot.item.name}",
+            "detail": f"{lot.manufacturer} · {lot.status} · expires {lot.expiry.isoformat()}",
+            "rank": EXACT}
+
+
+def _own(actor: Actor, stmt: Any) -> Any:
+    if actor.role == "prescriber":
+        return stmt.where(Prescription.prescriber_id == actor.prescriber_id)
+    return stmt
+
+
+def exact_hits(session: Session, actor: Actor, terms: Terms, limit: int) -> list[dict[str, Any]]:
+    """An Rx number, a batch lot number or an ingredient lot number, as typed or scanned."""
+    hits: list[dict[str, Any]] = []
+    if terms.rx_number:
+        rx = session.execute(
+            _own(actor, select(Prescription)).where(Prescription.rx_number == terms.rx_number)
+        ).scalar_one_or_none()
+        if rx is not None:
+            hits.append(prescription_hit(rx, EXACT))
+    if actor.role == "prescriber" or " " in terms.raw or not terms.raw:
+        return hits
+    code = terms.raw.upper()
+    batch = session.execute(select(Batch).where(Batch.lot_number == code)).scalar_one_or_none()
+    if batch is not None:
+        hits.append(batch_hit(batch))
+    lots = session.execute(
+        select(IngredientLot)
+        .where(IngredientLot.manufacturer_lot.in_({terms.raw, code}))
+        .order_by(IngredientLot.expiry, IngredientLot.id)
+        .limit(limit)
+    ).scalars()
+    hits.extend(lot_hit(lot) for lot in lots)
+    return hits
+
+
+def patient_hits(session: Session, actor: Actor, terms: Terms, limit: int) -> list[dict[str, Any]]:
+    if not terms.words:
+        return []
+    stmt = patient_query(session, actor, terms.words, None).add_columns(
+        word_start(terms.words).label("starts")
+    )
+    hits = []
+    for patient, starts in session.execute(stmt.limit(limit)).all():
+        if terms.born or terms.phone:
+            rank = PATIENT_BY_NUMBER
+        else:
+            rank = PATIENT_WORD_START if starts else PATIENT_CONTAINS
+        hits.append(patient_hit(patient, rank))
+    return hits
+
+
+def prescriber_hits(
+    session: Session, actor: Actor, terms: Terms, limit: int
+) -> list[dict[str, Any]]:
+    """The newest prescriptions of a prescriber found by name or NPI (staff only: a
+    prescriber's own are all theirs)."""
+    if actor.role == "prescriber" or not terms.words or terms.born is not None:
+        return []
+    if terms.npi:
+        match: ColumnElement[bool] = Prescriber.npi == terms.npi
+    elif terms.phone:
+        return []
+    else:
+        match = and_(*[Prescriber.search_name.like(f"%{word}%") for word in terms.words])
+    ids = select(Prescriber.id).where(match).scalar_subquery()
+    stmt = (
+        select(Prescription)
+        .where(Prescription.prescriber_id.in_(ids))
+        .order_by(Prescription.created_at.desc(), Prescription.id.desc())
+        .limit(limit)
+    )
+    return [prescription_hit(rx, BY_PRESCRIBER) for rx in session.execute(stmt).scalars()]
+
+
+@query
+def search(
+    session: Session, actor: Actor, q: str, *, page: int, per_page: int
+) -> dict[str, Any]:
+    """One page of typed results, best first, and whether there are more."""
+    terms = read_terms(q)
+    wanted = page * per_page + 1  # each source gives at most what this page could show
+    results = exact_hits(session, actor, terms, wanted)
+    results += patient_hits(session, actor, terms, wanted)
+    results += prescriber_hits(session, actor, terms, wanted)
+    seen: set[tuple[str, int]] = set()
+    unique = []
+    for hit in sorted(results, key=lambda h: h["rank"]):  # stable: each source's order kept
+        if (hit["type"], hit["id"]) not in seen:
+            seen.add((hit["type"], hit["id"]))
+            unique.append(hit)
+    start = (page - 1) * per_page
+    return {
+        "results": unique[start:start + per_page],
+        "page": page,
+        "per_page": per_page,
+        "has_more": len(unique) > start + per_page,
+    }
+
+
+@query
+def list_patients(
+    session: Session,
+    actor: Actor,
+    *,
+    q: str | None,
+    date_of_birth: date | None,
+    page: int,
+    per_page: int,
+) -> tuple[list[Patient], int]:
+    """Patients by name, phone or date of birth (a prescriber: their own), paginated."""
+    words = read_terms(q).words if q else ()
+    stmt = patient_query(session, actor, words, date_of_birth)
+    total = session.execute(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    ).scalar_one()
+    items = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars()
+    return list(items), int(total)
