@@ -19,6 +19,7 @@ from pharmacy.auth import (
     WEB_SESSION_KEY,
     bearer_token,
     declared_roles,
+    token_only,
     use_light_hashing_for_tests,
 )
 from pharmacy.config import TESTING, load_settings
@@ -85,6 +86,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     register_json_guard(app)
     register_security_headers(app)
     register_api(app)
+    register_fhir(app)
     register_web(app)
     register_cli(app)
     return app
@@ -109,7 +111,7 @@ def _resolve_actor() -> audit.Actor | None:
     token = bearer_token()
     if token is not None:
         return accounts.actor_for_token(token)
-    if request.path.startswith("/api/"):
+    if token_only(request.path):
         return None
     sid = session.get(WEB_SESSION_KEY)
     if not sid:
@@ -170,7 +172,7 @@ def register_access_control(app: Flask) -> None:
         if roles == PUBLIC:
             return None
         if actor is None:
-            if not request.path.startswith("/api/") and "web.login" in app.view_functions:
+            if not token_only(request.path) and "web.login" in app.view_functions:
                 return redirect(url_for("web.login", next=request.path))  # type: ignore[return-value]
             raise Unauthorized("Sign in first: send 'Authorization: Bearer <token>'.")
         if actor.role not in roles:
@@ -204,6 +206,12 @@ def register_security_headers(app: Flask) -> None:
 
 def register_api(app: Flask) -> None:
     from pharmacy.api import register_api as register
+
+    register(app)
+
+
+def register_fhir(app: Flask) -> None:
+    from pharmacy.fhir import register_fhir as register
 
     register(app)
 

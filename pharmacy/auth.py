@@ -20,6 +20,10 @@ ALLOWED_ROLES_ATTR = "_allowed_roles"
 # The key in Flask's signed session cookie that holds the browser's server-side session id.
 WEB_SESSION_KEY = "sid"
 PUBLIC = frozenset({"*"})
+# Paths that authenticate with a bearer token only, never the browser's cookie (so CSRF
+# does not apply), and answer 401 rather than redirect to the sign-in page: the JSON API
+# and the FHIR endpoint.
+TOKEN_ONLY_PREFIXES = ("/api/", "/fhir/")
 
 # Endpoints registered by libraries rather than by us, declared here because we cannot
 # decorate them.
@@ -96,6 +100,10 @@ def require_actor() -> Actor:
     if actor is None:  # pragma: no cover - the before_request hook guarantees one
         raise RuntimeError("no authenticated actor")
     return actor
+
+
+def token_only(path: str) -> bool:
+    return path.startswith(TOKEN_ONLY_PREFIXES)
 
 
 def bearer_token() -> str | None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, current_app, jsonify, render_template, request
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
@@ -76,6 +76,11 @@ def _strip_location(messages: dict[str, Any]) -> dict[str, Any]:
     return messages
 
 
+# app.extensions[ERROR_RENDERERS]: {path prefix: render(status, message, errors)}, for an
+# edge whose errors have a format of their own (registered by that edge).
+ERROR_RENDERERS = "error_renderers"
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.is_json
 
@@ -83,6 +88,10 @@ def wants_json() -> bool:
 def error_response(
     status: int, message: str, errors: dict[str, list[str]] | None = None
 ) -> Response:
+    for prefix, render in current_app.extensions.get(ERROR_RENDERERS, {}).items():
+        if request.path.startswith(prefix):
+            # An edge with an error format of its own (FHIR: an OperationOutcome).
+            return render(status, message, errors)
     if wants_json():
         response = jsonify({"code": status, "message": message, "errors": errors or {}})
         response.status_code = status

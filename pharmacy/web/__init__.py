@@ -11,6 +11,7 @@ from flask import Flask, g, request
 from flask_login import LoginManager  # type: ignore[import-untyped]
 from flask_wtf.csrf import CSRFProtect  # type: ignore[import-untyped]
 
+from pharmacy.auth import token_only
 from pharmacy.compounding.units import plain
 from pharmacy.web.blueprint import bp
 from pharmacy.web.session import WebUser, current_web_user
@@ -46,7 +47,7 @@ def register_web(app: Flask) -> None:
     def _csrf_for_pages() -> None:
         if not app.config.get("WTF_CSRF_ENABLED", True):
             return
-        if request.path.startswith("/api/") or request.endpoint in (None, "static"):
+        if token_only(request.path) or request.endpoint in (None, "static"):
             return
         csrf.protect()
 

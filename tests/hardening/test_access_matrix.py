@@ -129,6 +129,12 @@ ACCESS: dict[str, frozenset[str]] = {
     "web.print_batch_labels": STAFF,
     "web.print_queue": STAFF,
     "web.recall_pdf": frozenset({PHARM}),
+    # FHIR R4
+    "fhir.transaction": frozenset({PHARM, PRESC}),
+    "fhir.metadata": PUB,
+    "fhir.read_medication_request": frozenset({PHARM, PRESC, TECH}),
+    "fhir.search_medication_requests": frozenset({PHARM, PRESC, TECH}),
+    "fhir.search_medication_dispenses": frozenset({PHARM, PRESC, TECH}),
     # admin pages
     "web.admin_user_role": frozenset({ADMIN}),
     "web.admin_user_password": frozenset({ADMIN}),
@@ -241,7 +247,7 @@ def test_roles_are_enforced_on_every_route(api: Any) -> None:
             path, method=method, json={} if method in ("POST", "PUT", "PATCH") else None
         )
         if allowed != PUB:
-            if path.startswith("/api/"):
+            if path.startswith(("/api/", "/fhir/")):
                 ok = anonymous.status_code == 401
             else:
                 ok = anonymous.status_code in (302, 303) and "login" in anonymous.location
