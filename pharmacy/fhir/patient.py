@@ -90,6 +90,9 @@ def _address(patient: Any, path: str, details: dict[str, Any], mapped: Mapped) -
     if not addresses:
         return
     index, address = addresses[0]
+    for other in range(len(patient.address)):
+        if other != index:
+            mapped.not_kept(f"{path}.address[{other}]", "the record keeps one address.")
     if address.text:
         text = address.text
     else:
