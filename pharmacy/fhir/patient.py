@@ -14,7 +14,6 @@ from pharmacy.fhir.mapping import (
     refuse_modifier_extensions,
     unsupported,
 )
-from schema.prescriptions import PatientIn
 
 PATIENT_HANDLED = {
     "name",
@@ -33,8 +32,6 @@ PATIENT_NOT_KEPT = {
     "extension": "no patient extension is known to the pharmacy",
 }
 ENGLISH = ("en",)
-# Whether the intake schema records a preferred language (issue 19 adds it).
-RECORDS_LANGUAGE = "language" in PatientIn().fields
 
 
 def read_patient(entry: Entry, mapped: Mapped) -> None:
@@ -118,10 +115,10 @@ def _language(patient: Any, path: str, details: dict[str, Any], mapped: Mapped) 
     english = (code or "").lower().split("-")[0] in ENGLISH or (
         code is None and words[0].strip().lower() == "english"
     )
-    if RECORDS_LANGUAGE:
-        details["language"] = (code or words[0]).strip()
-        mapped.where["patient.language"] = where
-    elif not english:
+    # The intake has no preferred language yet (schema/prescriptions.py PatientIn): until
+    # it has, an order for a patient who reads another language is refused, not labelled
+    # in English only.
+    if not english:
         raise unsupported(
             where,
             "The patient's preferred language is not English, and this pharmacy does not yet "

@@ -172,8 +172,8 @@ def test_the_same_person_is_one_record(fhir: Any) -> None:
 
 
 def test_a_spanish_speaking_patient(fhir: Any) -> None:
-    from pharmacy.fhir.patient import RECORDS_LANGUAGE
-
+    """No preferred language is recorded yet, so the order is refused rather than labelled
+    in English only; an English-speaking patient's order is taken."""
     spanish = patient(
         communication=[
             {
@@ -186,12 +186,10 @@ def test_a_spanish_speaking_patient(fhir: Any) -> None:
         ]
     )
     response = fhir.post(bundle(fhir.npi("drA"), patient_resource=spanish))
-    if RECORDS_LANGUAGE:
-        entry = _request_entry(response)
-        assert _stored(int(entry["resource"]["id"])).patient.language == "es"
-    else:
-        assert response.status_code == 422
-        issue = response.get_json()["issue"][0]
-        assert issue["expression"] == ["Bundle.entry[0].resource.communication[0].language"]
-        assert "English" in issue["diagnostics"]
-        assert read_session().execute(select(Prescription)).first() is None
+    assert response.status_code == 422
+    issue = response.get_json()["issue"][0]
+    assert issue["expression"] == ["Bundle.entry[0].resource.communication[0].language"]
+    assert "English" in issue["diagnostics"]
+    assert read_session().execute(select(Prescription)).first() is None
+    by_text = patient(communication=[{"language": {"text": "English"}}])
+    assert fhir.post(bundle(fhir.npi("drA"), patient_resource=by_text)).status_code == 200
