@@ -91,7 +91,8 @@ def error_response(
     for prefix, render in current_app.extensions.get(ERROR_RENDERERS, {}).items():
         if request.path.startswith(prefix):
             # An edge with an error format of its own (FHIR: an OperationOutcome).
-            return render(status, message, errors)
+            rendered: Response = render(status, message, errors)
+            return rendered
     if wants_json():
         response = jsonify({"code": status, "message": message, "errors": errors or {}})
         response.status_code = status
