@@ -181,12 +181,11 @@ def patient_form_values(session: Session, actor: Actor, patient_id: int) -> dict
 
 @query
 def patients_seen(session: Session, actor: Actor, limit: int = 200) -> list[Patient]:
-    """The patients a prescriber has prescribed for, most recent first (the form's picker)."""
+    """The patients a prescriber has prescribed for, by name (the form's picker)."""
     newest = (
         select(Prescription.patient_id)
         .where(Prescription.prescriber_id == actor.prescriber_id)
         .group_by(Prescription.patient_id)
-        .order_by(Prescription.patient_id)
     ).subquery()
     stmt = (
         select(Patient).join(newest, newest.c.patient_id == Patient.id)

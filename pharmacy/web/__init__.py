@@ -32,6 +32,7 @@ def register_web(app: Flask) -> None:
         preview,
         printing_views,
         recall,
+        search_views,
         stock,
         technician,
     )
@@ -76,6 +77,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.filters["count"] = count
     app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.filters["plain_message"] = plain_message
+    search_views.register_globals(app)
 
 
 ROLE_NAMES = {"api": "Naltrexone (API)", "capsule_shell": "Capsule shells"}
@@ -162,9 +164,12 @@ NAV = {
     "prescriber": [
         ("web.prescriber_home", "My prescriptions"),
         ("web.new_prescription", "New prescription"),
+        ("web.search_page", "Search"),
     ],
     "pharmacist": [
         ("web.pharmacist_home", "Workbench"),
+        ("web.search_page", "Search"),
+        ("web.refills_page", "Refills"),
         ("web.phone_order", "Phone/fax order"),
         ("web.lots", "Ingredient lots"),
         ("web.recall", "Recall"),
@@ -173,8 +178,10 @@ NAV = {
     ],
     "technician": [
         ("web.bench", "Bench"),
+        ("web.search_page", "Search"),
         ("web.lots", "Ingredient lots"),
         ("web.print_queue", "Print queue"),
+        ("web.refills_page", "Refills"),
     ],
     "admin": [
         ("web.admin_users", "Users"),

@@ -10,7 +10,8 @@ from flask import flash, g, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from pharmacy.auth import allow
-from pharmacy.services import prescriptions
+from pharmacy.db import parse_id
+from pharmacy.services import patient_profile, prescriptions
 from pharmacy.services.rules import rules_in_force
 from pharmacy.web.blueprint import bp
 from pharmacy.web.forms import FormErrors, attempt, load, render_form
@@ -37,9 +38,23 @@ def _form_context(pharmacist: bool) -> dict[str, Any]:
 
 def _render(pharmacist: bool, errors: FormErrors | None = None) -> tuple[str, int]:
     context = _form_context(pharmacist)
-    values = dict(request.form) if request.method == "POST" else {}
+    values = dict(request.form) if request.method == "POST" else _known_patient()
     context["step_count"] = step_rows(values)
+    seen = [] if pharmacist else patient_profile.patients_seen(g.actor)
+    if seen:
+        context["patient_options"] = [("", "Choose…")] + [
+            (str(p.id), f"{p.last_name}, {p.first_name} (born {p.date_of_birth.isoformat()})")
+            for p in seen
+        ]
     return render_form(FORM_TEMPLATE, errors, values=values, **context)
+
+
+def _known_patient() -> dict[str, str]:
+    """Started from a patient's profile (or the picker): their details filled in."""
+    patient_id = parse_id(request.args.get("patient_id", ""))
+    if patient_id is None:
+        return {}
+    return patient_profile.patient_form_values(g.actor, patient_id)
 
 
 def submit_prescription(*, pharmacist: bool) -> Response | tuple[str, int]:
