@@ -17,6 +17,7 @@ from pharmacy.compounding.rules.records import (
     BudCategory,
     Filler,
     OpioidTerm,
+    PriceListEntry,
     Rule,
     VehicleComponent,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "Filler",
     "JsonValue",
     "OpioidTerm",
+    "PriceListEntry",
     "Rule",
     "Rules",
     "VehicleComponent",

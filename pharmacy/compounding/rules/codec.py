@@ -10,7 +10,13 @@ from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from pharmacy.compounding.rules.records import BudCategory, Filler, OpioidTerm, VehicleComponent
+from pharmacy.compounding.rules.records import (
+    BudCategory,
+    Filler,
+    OpioidTerm,
+    PriceListEntry,
+    VehicleComponent,
+)
 
 JsonValue = Any  # str | int | bool | None | list[JsonValue] | dict[str, JsonValue]
 
@@ -98,6 +104,21 @@ def opioid_term_from_json(data: Mapping[str, Any]) -> OpioidTerm:
     )
 
 
+def price_entry_to_json(entry: PriceListEntry) -> dict[str, JsonValue]:
+    return {
+        "dosage_form": entry.dosage_form,
+        "strength": str(entry.strength),
+        "quantity": str(entry.quantity),
+        "price": str(entry.price),
+    }
+
+
+def price_entry_from_json(data: Mapping[str, Any]) -> PriceListEntry:
+    return PriceListEntry(
+        str(data["dosage_form"]), dec(data["strength"]), dec(data["quantity"]), dec(data["price"])
+    )
+
+
 # --------------------------------------------------------------------------- per-kind codecs
 
 
@@ -118,6 +139,7 @@ _ENCODERS: dict[str, Callable[[Any], JsonValue]] = {
     "bud_categories": _each(bud_category_to_json),
     "vehicle": _each(vehicle_component_to_json),
     "opioids": _each(opioid_term_to_json),
+    "price_list": _each(price_entry_to_json),
     "templates": lambda m: {
         code: [{"dose_mg": str(dose), "days": days} for dose, days in steps]
         for code, steps in m.items()
@@ -137,6 +159,7 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "bud_categories": lambda xs: tuple(bud_category_from_json(x) for x in xs),
     "vehicle": lambda xs: tuple(vehicle_component_from_json(x) for x in xs),
     "opioids": lambda xs: tuple(opioid_term_from_json(x) for x in xs),
+    "price_list": lambda xs: tuple(price_entry_from_json(x) for x in xs),
     "templates": lambda m: {
         str(code): tuple((dec(s["dose_mg"]), int(s["days"])) for s in steps)
         for code, steps in dict(m).items()

@@ -16,10 +16,12 @@ from typing import Any
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.rules.codec import decode, encode
 from pharmacy.compounding.rules.defaults import SEEDS
+from pharmacy.compounding.rules.money import MONEY_SEEDS, money_problems
 from pharmacy.compounding.rules.records import (
     BudCategory,
     Filler,
     OpioidTerm,
+    PriceListEntry,
     Rule,
     VehicleComponent,
 )
@@ -31,7 +33,7 @@ MAX_OVERAGE_PERCENT = Decimal(100)
 
 def _seeded(name: str) -> Any:
     """The dataclass field of rule ``name``: its seeded default, unit, source and kind."""
-    seed = SEEDS[name]
+    seed = SEEDS[name] if name in SEEDS else MONEY_SEEDS[name]
     metadata = {"unit": seed.unit, "source": seed.source, "kind": seed.kind}
     value = seed.value
     if isinstance(value, dict):
@@ -104,6 +106,19 @@ class Rules:
     )
     directions_route_timing: str = _seeded("directions_route_timing")
 
+    # DOMAIN.md §12 (money.py): costs beyond the ingredients, and how a price is made.
+    labour_minutes: Mapping[str, Decimal] = _seeded("labour_minutes")
+    labour_hourly_rate: Decimal = _seeded("labour_hourly_rate")
+    overhead_percent: Decimal = _seeded("overhead_percent")
+    batch_packaging_costs: Mapping[str, Decimal] = _seeded("batch_packaging_costs")
+    fill_packaging_costs: Mapping[str, Decimal] = _seeded("fill_packaging_costs")
+    price_markup_percent: Decimal = _seeded("price_markup_percent")
+    price_dispensing_fee: Decimal = _seeded("price_dispensing_fee")
+    price_minimum: Decimal = _seeded("price_minimum")
+    price_rounding_increment: Decimal = _seeded("price_rounding_increment")
+    price_list: tuple[PriceListEntry, ...] = _seeded("price_list")
+    price_days_per_month: int = _seeded("price_days_per_month")
+
     def __post_init__(self) -> None:
         # A rule table an admin saved must still make sense as a whole: a negative overage
         # or a dose window turned inside out would break every calculation after it.
@@ -112,6 +127,7 @@ class Rules:
 
     def _problems(self) -> list[tuple[str, str]]:
         checks = self._amount_checks() + self._dose_window_checks() + self._table_checks()
+        checks += money_problems(self)
         return [(name, text) for name, ok, text in checks if not ok]
 
     def _amount_checks(self) -> list[tuple[str, bool, str]]:

@@ -68,3 +68,15 @@ class OpioidTerm:
     drug_class: str = "short_acting"
     severity: str = "stop"
     note: str = ""
+
+
+@dataclass(frozen=True)
+class PriceListEntry:
+    """A price the pharmacy fixed for one preparation: a dosage form (``capsule`` or
+    ``liquid``), a strength (mg per capsule or mg/mL) and a quantity (capsules or mL). It
+    overrides the price the formula would give."""
+
+    dosage_form: str
+    strength: Decimal
+    quantity: Decimal
+    price: Decimal
