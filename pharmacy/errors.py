@@ -40,3 +40,8 @@ class Unauthorized(DomainError):
 
 class TooManyAttempts(DomainError):
     """Too many failed attempts for now."""
+
+
+class PrinterFailed(Conflict):
+    """The printer refused the job or could not be reached: nothing was printed, and the
+    job may be sent again."""

@@ -1,6 +1,7 @@
 """SQLAlchemy models: persistence only, no business rules. Importing this package
 registers every table on `Base.metadata`."""
 
+from pharmacy.models.dispensing import PrintJob, PrintStation, ProductCheck
 from pharmacy.models.accounts import ROLES, ApiToken, LoginFailure, User, WebSession
 from pharmacy.models.people import Patient, Prescriber
 from pharmacy.models.prescriptions import Prescription, PrescriptionStep
@@ -28,7 +29,10 @@ from pharmacy.models import search  # noqa: E402,F401,I001
 
 __all__ = [
     "DOCUMENTS",
+    "PrintJob",
     "PrintLog",
+    "PrintStation",
+    "ProductCheck",
     "ROLES",
     "ApiToken",
     "AuditChainHead",

@@ -36,6 +36,15 @@ ITEM_KINDS = (
 )
 BASE_UNITS = ("mg", "mL", "each")
 LOT_STATUSES = ("quarantine", "released", "rejected", "recalled", "expired")
+FILL_STATUSES = (
+    "filled",
+    "labeled",
+    "product_verified",
+    "ready",
+    "dispensed",
+    "returned",
+)
+
 BATCH_STATUSES = ("in_progress", "recorded", "released", "rejected", "quarantined", "recalled")
 
 
@@ -256,7 +265,19 @@ class Fill(Base):
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("fill_number >= 0", name="fill_number_not_negative"),
+        CheckConstraint(_in("status", FILL_STATUSES), name="status_known"),
+        CheckConstraint(
+            "handover IS NULL OR handover IN ('pickup', 'shipping')", name="handover_known"
+        ),
+        CheckConstraint(
+            "collected_by_relation IS NULL OR collected_by_relation IN ('patient', 'agent')",
+            name="collected_by_known",
+        ),
+        CheckConstraint(
+            "status <> 'dispensed' OR dispensed_at IS NOT NULL", name="dispensed_has_time"
+        ),
         UniqueConstraint("prescription_id", "fill_number", name="uq_fills_rx_number"),
+        Index("ix_fills_status", "status"),
         # Covering index for the trace: batch → every column the trace reads, so the walk
         # from batches to fills never touches the table (an index-only scan).
         Index(
@@ -281,6 +302,31 @@ class Fill(Base):
     )
     course_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     step_positions: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # Dispensing (DOMAIN.md §9): filled → labeled → product_verified → ready → dispensed,
+    # who and when at each step; or returned to stock when not collected in time.
+    status: Mapped[str] = mapped_column(String(20), default="filled", server_default="filled")
+    labeled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    labeled_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    product_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    product_verified_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True
+    )
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    ready_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    handover: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    dispensed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    dispensed_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id"), nullable=True
+    )
+    collected_by_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    collected_by_relation: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    counselling_offered: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    carrier: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    tracking_number: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    returned_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    return_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    returned_to_batch: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     # The day this fill's supply runs out (pharmacy.models.search keeps it): refills due.
     supply_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
 

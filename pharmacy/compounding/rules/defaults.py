@@ -298,6 +298,13 @@ SEEDS: dict[str, Seed] = {
         "decimal_list",
     ),
     "weight_check_sample_max": Seed(10, "capsules", f"{DOMAIN} §3", "int"),
+    "will_call_return_days": Seed(
+        14,
+        "days waiting for pick-up",
+        "project convention: a fill not collected within 14 days of being ready may be "
+        "returned to stock (DOMAIN.md §9 hand-over)",
+        "int",
+    ),
     "refills_due_within_days": Seed(
         7,
         "days before a fill's supply runs out",

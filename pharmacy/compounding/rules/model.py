@@ -76,6 +76,7 @@ class Rules:
     max_days_supply: int = _seeded("max_days_supply")
     liquid_aliquot_volumes_ml: tuple[Decimal, ...] = _seeded("liquid_aliquot_volumes_ml")
     weight_check_sample_max: int = _seeded("weight_check_sample_max")
+    will_call_return_days: int = _seeded("will_call_return_days")
     refills_due_within_days: int = _seeded("refills_due_within_days")
     pickup_waiting_days: int = _seeded("pickup_waiting_days")
     batch_bud_soon_days: int = _seeded("batch_bud_soon_days")
@@ -163,6 +164,7 @@ class Rules:
             for name in (
                 "weight_check_sample_max",
                 "max_days_supply",
+                "will_call_return_days",
                 "fawcett_stable_days_refrigerated",
                 "fawcett_stable_days_room",
                 "opioid_misspelling_min_letters",
