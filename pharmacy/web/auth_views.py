@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import unquote, urlsplit
+
 from flask import current_app, g, redirect, request, session, url_for
 from flask_login import login_user, logout_user  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response
@@ -23,11 +26,27 @@ HOME = {
 ALL_ROLES = ("admin", "pharmacist", "technician", "prescriber")
 
 
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x1f\x7f\\]")
+
+
 def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never `//evil.example` or `https://…`."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a relative path on this site. Refused, as typed and after each round of URL
+    decoding: a scheme or host, `//`, a backslash and any control character (browsers drop
+    a tab or newline, so `/\t/evil.example` would become `//evil.example`)."""
+    if not target or len(target) > 2000:
         return None
-    return target
+    seen = target
+    for _ in range(5):  # `%252F` decodes twice; five rounds is far beyond any real path
+        if _UNSAFE_IN_NEXT.search(seen) or not seen.startswith("/") or seen.startswith("//"):
+            return None
+        parts = urlsplit(seen)
+        if parts.scheme or parts.netloc:
+            return None
+        decoded = unquote(seen)
+        if decoded == seen:
+            return target
+        seen = decoded
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
