@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
+from babel.numbers import is_currency
+
 DEVELOPMENT = "development"
 TESTING = "testing"
 PRODUCTION = "production"
@@ -33,6 +36,9 @@ class Settings:
     max_content_length: int = 256 * 1024
     login_failure_limit: int = 5
     login_failure_window_minutes: int = 15
+    # DOMAIN.md §12: prices are in this ISO 4217 currency, formatted by Babel in this locale.
+    currency: str = "USD"
+    money_locale: str = "en_US"
     extra: dict[str, Any] = field(default_factory=dict)
 
     def flask_config(self) -> dict[str, Any]:
@@ -46,6 +52,8 @@ class Settings:
             "MAX_CONTENT_LENGTH": self.max_content_length,
             "LOGIN_FAILURE_LIMIT": self.login_failure_limit,
             "LOGIN_FAILURE_WINDOW_MINUTES": self.login_failure_window_minutes,
+            "PHARMACY_CURRENCY": self.currency,
+            "PHARMACY_LOCALE": self.money_locale,
             "SESSION_COOKIE_HTTPONLY": True,
             "SESSION_COOKIE_SAMESITE": "Lax",
             "SESSION_COOKIE_SECURE": secure_cookies,
@@ -74,6 +82,24 @@ def _development_secret(instance_path: Path) -> str:
     return key
 
 
+def _money_settings(settings: Settings, overrides: dict[str, Any]) -> None:
+    """The currency (ISO 4217, `PHARMACY_CURRENCY`, USD by default) and the locale money is
+    formatted in (`PHARMACY_LOCALE`, en_US by default)."""
+    code = str(
+        overrides.pop("PHARMACY_CURRENCY", None) or os.environ.get("PHARMACY_CURRENCY") or "USD"
+    ).upper()
+    if not is_currency(code):
+        raise ConfigurationError(f"PHARMACY_CURRENCY {code!r} is not an ISO 4217 currency code")
+    locale = str(
+        overrides.pop("PHARMACY_LOCALE", None) or os.environ.get("PHARMACY_LOCALE") or "en_US"
+    )
+    try:
+        Locale.parse(locale)
+    except (ValueError, UnknownLocaleError) as error:
+        raise ConfigurationError(f"PHARMACY_LOCALE {locale!r} is not a known locale") from error
+    settings.currency, settings.money_locale = code, locale
+
+
 def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) -> Settings:
     overrides = dict(overrides or {})
     env = overrides.pop("PHARMACY_ENV", None) or os.environ.get("PHARMACY_ENV", DEVELOPMENT)
@@ -94,5 +120,6 @@ def load_settings(instance_path: Path, overrides: dict[str, Any] | None = None) 
         upper = name.upper()
         if upper in overrides:
             setattr(settings, name, int(overrides.pop(upper)))
+    _money_settings(settings, overrides)
     settings.extra = overrides
     return settings

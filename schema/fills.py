@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schema.common import DecimalNumber, StrictSchema, WholeNumber
+from schema.money import MoneyOut
 from schema.validators import positive
 
 
@@ -49,3 +50,9 @@ class FillOut(Schema):
     directions = fields.String()
     patient = fields.Nested(PersonRef)
     prescriber = fields.Nested(PersonRef)
+    # DOMAIN.md §12: what the patient pays, fixed when filled (None: a batch recorded
+    # before costs were kept). Cost and breakdown are left out of a technician's answer.
+    price = MoneyOut(allow_none=True)
+    currency = fields.String(allow_none=True)
+    cost = MoneyOut(allow_none=True)
+    price_breakdown = fields.Dict(allow_none=True)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from marshmallow import Schema, fields, validate
 
 from schema.common import DecimalNumber, StrictSchema, Text
+from schema.money import MoneyOut
 from schema.validators import not_negative, positive
 
 ASSAY_BASES = ("anhydrous", "as_is")
@@ -38,6 +39,10 @@ class LotIn(StrictSchema):
         validate=validate.Length(max=8),
     )
     tablet_powder_mg = DecimalNumber(validate=positive, allow_none=True)
+    # DOMAIN.md §12: the amount paid for the whole quantity received, in the pharmacy's
+    # currency, and the supplier's invoice it was paid on.
+    purchase_cost = DecimalNumber(places=2, validate=not_negative, allow_none=True)
+    invoice_reference = Text(80, load_default="")
 
 
 class CoaOut(Schema):
@@ -71,6 +76,10 @@ class LotOut(Schema):
     signature_name = fields.String(allow_none=True)
     status_reason = fields.String(allow_none=True)
     recalled_at = fields.DateTime(allow_none=True)
+    purchase_cost = MoneyOut(allow_none=True)
+    invoice_reference = fields.String()
+    # Per base unit (mg, mL or each), exact text: a milligram may cost a fraction of a cent.
+    unit_cost = fields.String(allow_none=True)
 
 
 class LotQuery(StrictSchema):

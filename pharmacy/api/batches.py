@@ -7,7 +7,7 @@ from typing import Any
 
 from pharmacy.api.blueprint import Blueprint
 from pharmacy.auth import allow, require_actor
-from pharmacy.services import batches, fills, recall, trace
+from pharmacy.services import batches, fills, pricing, recall, trace
 from schema.stock import (
     BatchIn,
     BatchOut,
@@ -158,16 +158,21 @@ def trace_batch(batch_ref: str) -> dict[str, Any]:
 @fills_blp.arguments(FillIn)
 @fills_blp.response(201, FillOut)
 def create_fill(data: dict[str, Any], prescription_id: int) -> dict[str, Any]:
-    """Fill from a released batch; the quantity leaves the batch atomically."""
-    return fills.create_fill(
-        require_actor(),
-        prescription_id,
-        batch_id=data["batch_id"],
-        quantity=data["quantity"],
-        acknowledge_bud_warning=data["acknowledge_bud_warning"],
-        acknowledge_opioid_update=data["acknowledge_opioid_update"],
-        steps=data.get("steps"),
-        today=date.today(),
+    """Fill from a released batch; the quantity leaves the batch atomically. The price is
+    fixed now, from the batch used (a technician's answer carries no cost)."""
+    actor = require_actor()
+    return pricing.without_costs(
+        actor,
+        fills.create_fill(
+            actor,
+            prescription_id,
+            batch_id=data["batch_id"],
+            quantity=data["quantity"],
+            acknowledge_bud_warning=data["acknowledge_bud_warning"],
+            acknowledge_opioid_update=data["acknowledge_opioid_update"],
+            steps=data.get("steps"),
+            today=date.today(),
+        ),
     )
 
 
@@ -175,4 +180,8 @@ def create_fill(data: dict[str, Any], prescription_id: int) -> dict[str, Any]:
 @allow("technician", "pharmacist")
 @fills_blp.response(200, FillOut(many=True))
 def list_fills(prescription_id: int) -> list[dict[str, Any]]:
-    return fills.list_fills(require_actor(), prescription_id, today=date.today())
+    actor = require_actor()
+    return [
+        pricing.without_costs(actor, f)
+        for f in fills.list_fills(actor, prescription_id, today=date.today())
+    ]

@@ -8,7 +8,7 @@ from typing import Any
 from pharmacy.api.blueprint import Blueprint
 from pharmacy.auth import allow, require_actor
 from pharmacy.models import Formula, Item
-from pharmacy.services import catalog, lots, recall, trace
+from pharmacy.services import catalog, lots, pricing, recall, trace
 from schema.stock import (
     FormulaOut,
     FormulaRevisionIn,
@@ -112,8 +112,10 @@ def revise_formula(data: dict[str, Any], code: str) -> Formula:
 @lots_blp.response(201, LotOut)
 def receive(data: dict[str, Any]) -> dict[str, Any]:
     """Receive a lot: it starts in quarantine."""
-    today = date.today()
-    return lots.lot_view(lots.receive_lot(require_actor(), data, today=today), today)
+    today, actor = date.today(), require_actor()
+    return pricing.without_costs(
+        actor, lots.lot_view(lots.receive_lot(actor, data, today=today), today)
+    )
 
 
 @lots_blp.route("", methods=["GET"])
@@ -122,15 +124,17 @@ def receive(data: dict[str, Any]) -> dict[str, Any]:
 @lots_blp.response(200, LotOut(many=True))
 def index(args: dict[str, Any]) -> list[dict[str, Any]]:
     """Lots, first-expiring first; `manufacturer_lot` finds a typed or scanned lot."""
-    today = date.today()
-    return [lots.lot_view(lot, today) for lot in lots.list_lots(**args)]
+    today, actor = date.today(), require_actor()
+    return [
+        pricing.without_costs(actor, lots.lot_view(lot, today)) for lot in lots.list_lots(**args)
+    ]
 
 
 @lots_blp.route("/<int:lot_id>", methods=["GET"])
 @allow(*STAFF)
 @lots_blp.response(200, LotOut)
 def show(lot_id: int) -> dict[str, Any]:
-    return lots.lot_view(lots.get_lot(lot_id), date.today())
+    return pricing.without_costs(require_actor(), lots.lot_view(lots.get_lot(lot_id), date.today()))
 
 
 @lots_blp.route("/<int:lot_id>/release", methods=["POST"])

@@ -35,5 +35,15 @@ def Mass() -> Numeric[Decimal]:  # noqa: N802 - reads as a type in column declar
     return Numeric(14, 4, asdecimal=True)
 
 
+def Money() -> Numeric[Decimal]:  # noqa: N802 - reads as a type in column declarations
+    """An amount of money in whole cents: exact, never float."""
+    return Numeric(12, 2, asdecimal=True)
+
+
+def UnitCost() -> Numeric[Decimal]:  # noqa: N802
+    """A cost per capsule, mL or mg: six decimals (a capsule may cost a fraction of a cent)."""
+    return Numeric(14, 6, asdecimal=True)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pharmacy.db import Base
-from pharmacy.models._types import Mass, UTCDateTime, utcnow
+from pharmacy.models._types import Mass, Money, UnitCost, UTCDateTime, utcnow
 
 ITEM_KINDS = (
     "api_powder",
@@ -90,6 +90,7 @@ class IngredientLot(Base):
             name="form_known",
         ),
         UniqueConstraint("item_id", "manufacturer", "manufacturer_lot", name="uq_lot_identity"),
+        CheckConstraint("purchase_cost IS NULL OR purchase_cost >= 0", name="cost_not_negative"),
         Index("ix_ingredient_lots_fefo", "item_id", "status", "expiry"),
     )
 
@@ -119,6 +120,10 @@ class IngredientLot(Base):
     status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     recalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     recalled_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # What was paid for the whole quantity received (DOMAIN.md §12), in the pharmacy's
+    # currency; None for a lot received before costs were kept.
+    purchase_cost: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    invoice_reference: Mapped[str] = mapped_column(String(80), default="", server_default="")
 
     item = relationship("Item", lazy="joined")
 
@@ -206,6 +211,10 @@ class Batch(Base):
     checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     checked_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     signature_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Its cost from what was really weighed (DOMAIN.md §12), set when it is recorded.
+    cost_total: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    unit_cost: Mapped[Decimal | None] = mapped_column(UnitCost(), nullable=True)
+    cost_breakdown: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     formula = relationship("Formula", lazy="joined")
     components = relationship(
@@ -302,6 +311,11 @@ class Fill(Base):
     )
     course_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     step_positions: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # What the patient pays, fixed when it is filled (DOMAIN.md §12), and what it cost.
+    price: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
+    cost: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
+    price_breakdown: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # Dispensing (DOMAIN.md §9): filled → labeled → product_verified → ready → dispensed,
     # who and when at each step; or returned to stock when not collected in time.
     status: Mapped[str] = mapped_column(String(20), default="filled", server_default="filled")

@@ -39,6 +39,7 @@ from pharmacy.services.batches import batch_has_lactose, batch_state, try_take_f
 from pharmacy.services.fill_courses import course_of_fill, days_supplied, fill_open, fills_of
 from pharmacy.services.fill_directions import fill_directions
 from pharmacy.services.prescriptions import locked_prescription
+from pharmacy.services.pricing import price_fill
 from pharmacy.services.rules import current_rules
 from pharmacy.services.uow import query, use_case
 
@@ -204,6 +205,10 @@ def _record_fill_events(
             "bud_warning": fill.bud_warning,
             "opioids_reviewed": opioids_reviewed,
             "batch_on_hand": batch.quantity_on_hand,
+            "price": fill.price,
+            "currency": fill.currency,
+            "cost": fill.cost,
+            "pricing_rules": (fill.price_breakdown or {}).get("rules_version"),
         },
     )
     audit.record(
@@ -259,6 +264,8 @@ def create_fill(
         bud_warning=warning,
         bud_acknowledged_by_user_id=actor.user_id if warning else None,
     )
+    first_of_course = not any(f.course_number == course_number for f in earlier)
+    price_fill(session, fill, rx, batch, current_rules(session), first_of_course=first_of_course)
     session.add(fill)
     session.flush()
     _record_fill_events(
@@ -326,6 +333,11 @@ def fill_data(
         "pharmacy": None
         if pharmacy is None
         else {"name": pharmacy.name, "address": pharmacy.address, "phone": pharmacy.phone},
+        # Fixed when it was filled (DOMAIN.md §12); a technician's view drops the cost.
+        "price": fill.price,
+        "currency": fill.currency,
+        "cost": fill.cost,
+        "price_breakdown": fill.price_breakdown,
     }
 
 

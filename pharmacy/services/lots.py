@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.compounding.errors import FormulationError
+from pharmacy.compounding.pricing import lot_unit_cost
 from pharmacy.compounding.units import parse_expiry, plain
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import IngredientLot, Item
@@ -113,7 +114,33 @@ def lot_view(lot: IngredientLot, today: date) -> dict[str, Any]:
         "signature_name": lot.signature_name,
         "status_reason": lot.status_reason,
         "recalled_at": lot.recalled_at,
+        "purchase_cost": lot.purchase_cost,
+        "invoice_reference": lot.invoice_reference,
+        "unit_cost": _shown(lot_unit_cost_of(lot)),
     }
+
+
+def lot_unit_cost_of(lot: IngredientLot) -> Decimal | None:
+    """What one base unit (mg, mL or each) of this lot cost, when its purchase cost is known."""
+    if lot.purchase_cost is None:
+        return None
+    return lot_unit_cost(lot.purchase_cost, lot.quantity_received)
+
+
+def _shown(unit_cost: Decimal | None) -> str | None:
+    """A unit cost as text to eight places (the cost itself keeps every place)."""
+    return None if unit_cost is None else str(unit_cost.quantize(Decimal("1e-8")))
+
+
+def _purchase_cost(data: dict[str, Any]) -> Decimal | None:
+    cost = data.get("purchase_cost")
+    if cost is None:
+        return None
+    if cost < 0:
+        raise Invalid("purchase_cost", "cannot be negative")
+    if cost != cost.quantize(Decimal("0.01")):
+        raise Invalid("purchase_cost", "give the amount paid in whole cents (e.g. 125.40)")
+    return Decimal(cost)
 
 
 def _coa(item: Item, data: dict[str, Any]) -> dict[str, Any]:
@@ -222,12 +249,25 @@ def receive_lot(
         status="quarantine",
         tablet_powder_mg=tablet_powder,
         pack_stats_mg=_pack_stats(item, data),
+        purchase_cost=_purchase_cost(data),
+        invoice_reference=data.get("invoice_reference") or "",
         received_by_user_id=actor.user_id,
         **_coa(item, data),
     )
     session.add(lot)
     session.flush()
-    audit.record(session, actor, "lot.received", "ingredient_lot", lot.id, after=lot_snapshot(lot))
+    audit.record(
+        session,
+        actor,
+        "lot.received",
+        "ingredient_lot",
+        lot.id,
+        after={
+            **lot_snapshot(lot),
+            "purchase_cost": lot.purchase_cost,
+            "invoice_reference": lot.invoice_reference,
+        },
+    )
     return lot
 
 

@@ -24,6 +24,7 @@ from pharmacy.services.batches.prescription_fit import _prescription_check
 from pharmacy.services.batches.queries import batch_data, locked_batch
 from pharmacy.services.batches.stock_moves import _give_back, _take
 from pharmacy.services.counters import next_value
+from pharmacy.services.pricing import cost_batch
 from pharmacy.services.rules import current_rules
 from pharmacy.services.signatures import check_signature
 from pharmacy.services.uow import use_case
@@ -243,6 +244,7 @@ def record_batch(
     weights, weight_deviations = _weight_check_result(batch, capsule_weights_mg)
     deviations += weight_deviations
     _set_yield(batch, yield_units)
+    cost = cost_batch(session, batch, current_rules(session))
     before = {"status": batch.status}
     batch.capsule_weights_mg = [str(w) for w in weights] if weights else None
     batch.deviations = deviations
@@ -262,6 +264,9 @@ def record_batch(
             "capsule_weights_mg": weights,
             "deviations": deviations,
             "quantity_on_hand": batch.quantity_on_hand,
+            "cost_total": cost.total,
+            "unit_cost": cost.unit_cost,
+            "pricing_rules": cost.rules_version,
         },
     )
     return batch_data(session, batch, today)
