@@ -41,6 +41,7 @@ from labels.render import (
     render_worksheet,
 )
 from labels.stocks import DEFAULT_STOCK, STOCKS, LabelStock, get_stock
+from labels.zpl import render_batch_labels_zpl, render_patient_label_zpl
 
 __all__ = [
     "unprintable",
@@ -76,8 +77,10 @@ __all__ = [
     "WorksheetContent",
     "get_stock",
     "render_batch_labels",
+    "render_batch_labels_zpl",
     "render_leaflet",
     "render_patient_label",
+    "render_patient_label_zpl",
     "render_patient_labels",
     "render_recall_report",
     "render_worksheet",

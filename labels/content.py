@@ -113,6 +113,9 @@ class PatientLabelContent:
     warnings: tuple[str, ...] = DEFAULT_LDN_WARNINGS
     auxiliary: tuple[str, ...] = ()
     titration_schedule_on_leaflet_text: str = TITRATION_ON_LEAFLET_TEXT
+    #: What the barcode holds: it begins with the Rx number and identifies the fill
+    #: (``RX100003-1``); the Rx number alone when not given.
+    barcode_data: str | None = None
 
 
 # --- batch (stock) label --------------------------------------------------------------------

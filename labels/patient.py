@@ -154,7 +154,7 @@ def _bottom_zone(
     it, the pharmacy (left); otherwise the pharmacy ends the top flow. Returns the top of
     the zone, or ``None`` when it does not fit."""
     x, w = f.x, f.w
-    code = barcodes.code128(c.rx_number)
+    code = barcodes.code128(c.barcode_data or c.rx_number)
     if pharmacy_beside:
         if code.modules * barcodes.MIN_MODULE_PT > w * 0.5:
             return None
