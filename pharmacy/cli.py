@@ -31,6 +31,9 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(audit_group)
+    from pharmacy.printers_cli import printers_group
+
+    app.cli.add_command(printers_group)
 
 
 @click.group("db", help="Database schema and reference data.")

@@ -50,6 +50,21 @@ class FillOut(Schema):
     directions = fields.String()
     patient = fields.Nested(PersonRef)
     prescriber = fields.Nested(PersonRef)
+    # Dispensing (issue 21): the step the fill is at, and the hand-over.
+    status = fields.String()
+    label_barcode = fields.String()
+    labeled_at = fields.DateTime(allow_none=True)
+    product_verified_at = fields.DateTime(allow_none=True)
+    ready_at = fields.DateTime(allow_none=True)
+    handover = fields.String(allow_none=True)
+    dispensed_at = fields.DateTime(allow_none=True)
+    collected_by = fields.String(allow_none=True)
+    counselling_offered = fields.Boolean(allow_none=True)
+    carrier = fields.String(allow_none=True)
+    tracking_number = fields.String(allow_none=True)
+    returned_at = fields.DateTime(allow_none=True)
+    return_reason = fields.String(allow_none=True)
+    returned_to_batch = fields.Boolean(allow_none=True)
     # DOMAIN.md §12: what the patient pays, fixed when filled (None: a batch recorded
     # before costs were kept). Cost and breakdown are left out of a technician's answer.
     price = MoneyOut(allow_none=True)

@@ -7,6 +7,7 @@ from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from pharmacy.api import auth, batches, formulations, prescriptions, printing, stock, trace
+from pharmacy.api import dispensing
 from pharmacy.api import money
 from pharmacy.api import search as search_api
 from pharmacy.http_errors import http_error_response
@@ -23,6 +24,7 @@ BLUEPRINTS = [
     batches.fills_blp,
     trace.blp,
     printing.blp,
+    dispensing.blp,
     search_api.search_blp,
     money.blp,
     search_api.patients_blp,

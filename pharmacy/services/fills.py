@@ -38,6 +38,7 @@ from pharmacy.models import Batch, Fill, PharmacyDetails, Prescription
 from pharmacy.services.batches import batch_has_lactose, batch_state, try_take_from_batch
 from pharmacy.services.fill_courses import course_of_fill, days_supplied, fill_open, fills_of
 from pharmacy.services.fill_directions import fill_directions
+from pharmacy.services.fill_status import dispensing_fields
 from pharmacy.services.prescriptions import locked_prescription
 from pharmacy.services.pricing import price_fill
 from pharmacy.services.rules import current_rules
@@ -333,6 +334,7 @@ def fill_data(
         "pharmacy": None
         if pharmacy is None
         else {"name": pharmacy.name, "address": pharmacy.address, "phone": pharmacy.phone},
+        **dispensing_fields(fill),
         # Fixed when it was filled (DOMAIN.md §12); a technician's view drops the cost.
         "price": fill.price,
         "currency": fill.currency,

@@ -31,18 +31,15 @@ def _released_batch(session: Session, batch_id: int, today: date) -> Batch:
     return batch
 
 
-@use_case
-def batch_labels(
+def batch_label_content(
     session: Session,
-    actor: Actor,
     batch_id: int,
     *,
-    stock_code: str | None,
     containers: int,
     quantity_per_container: Decimal | None,
-    reason: str | None,
     today: date,
-) -> bytes:
+) -> tuple[Batch, BatchLabelContent]:
+    """The released batch and its container labels' words (the PDF and ZPL alike)."""
     batch = _released_batch(session, batch_id, today)
     data = batch_worksheet_data.in_session(session, batch.id, today=today)  # type: ignore[attr-defined]
     # The containers hold what is on hand now: all of it right after release, less after
@@ -64,7 +61,6 @@ def batch_labels(
     if batch.unit == "capsule" and per != per.to_integral_value():
         raise Invalid("quantity_per_container", "capsules are counted in whole numbers")
     unit = batch.unit + ("s" if batch.unit == "capsule" and per != 1 else "")
-    stock = rendering.stock(stock_code)
     content = BatchLabelContent(
         preparation=data["preparation"],
         strength=data["strength"],
@@ -77,6 +73,29 @@ def batch_labels(
         pharmacy=rendering.pharmacy(session),
         containers=containers,
     )
+    return batch, content
+
+
+@use_case
+def batch_labels(
+    session: Session,
+    actor: Actor,
+    batch_id: int,
+    *,
+    stock_code: str | None,
+    containers: int,
+    quantity_per_container: Decimal | None,
+    reason: str | None,
+    today: date,
+) -> bytes:
+    batch, content = batch_label_content(
+        session,
+        batch_id,
+        containers=containers,
+        quantity_per_container=quantity_per_container,
+        today=today,
+    )
+    stock = rendering.stock(stock_code)
     pdf = rendering.render(render_batch_labels, content, stock)
     print_log.record(
         session, actor, "batch_labels", batch.id, stock=stock.code, copies=containers, reason=reason

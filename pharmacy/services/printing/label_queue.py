@@ -14,6 +14,7 @@ from labels import render_patient_labels
 from pharmacy.audit import Actor
 from pharmacy.errors import Conflict
 from pharmacy.models import Batch, Fill, Prescription, PrintLog
+from pharmacy.services.dispensing.states import mark_labeled
 from pharmacy.services.fills import drug_line
 from pharmacy.services.printing import print_log, rendering
 from pharmacy.services.printing.patient_labels import (
@@ -79,4 +80,5 @@ def print_queued_labels(
     pdf = rendering.render(render_patient_labels, contents, stock)
     for fill in fills:
         print_log.record(session, actor, "patient_label", fill.id, stock=stock.code, reason=None)
+        mark_labeled(session, actor, fill)
     return pdf

@@ -12,7 +12,7 @@ from labels import LeafletContent, ScheduleRow, render_leaflet
 from pharmacy.audit import Actor
 from pharmacy.compounding.titration import TitrationStep, dated_schedule, units_per_dose
 from pharmacy.compounding.units import format_ml, plain
-from pharmacy.models import Prescription
+from pharmacy.models import Fill, Prescription
 from pharmacy.services.fill_directions import (
     per_unit,
     plan_steps,
@@ -32,11 +32,8 @@ def _amount(rx: Prescription, dose: Decimal, strength: Decimal | None = None) ->
     return f"{format_ml(dose / unit)} mL"
 
 
-@use_case
-def leaflet(
-    session: Session, actor: Actor, fill_id: int, *, reason: str | None, today: date
-) -> bytes:
-    fill = labellable_fill(session, fill_id, today)
+def leaflet_content(session: Session, fill: Fill, today: date) -> LeafletContent:
+    """The leaflet's words: the label's, and the dated dose schedule."""
     rx = fill.prescription
     label = patient_label_content(session, fill, today)
     if rx.steps:
@@ -59,7 +56,7 @@ def leaflet(
             ScheduleRow(e.start, e.end, f"{plain(e.dose_mg)} mg", _amount(rx, e.dose_mg))
             for e in entries
         ]
-    content = LeafletContent(
+    return LeafletContent(
         patient_name=label.patient_name,
         drug_line=label.drug_line,
         directions=label.directions,
@@ -71,6 +68,14 @@ def leaflet(
         storage=label.storage,
         auxiliary=label.auxiliary,
     )
+
+
+@use_case
+def leaflet(
+    session: Session, actor: Actor, fill_id: int, *, reason: str | None, today: date
+) -> bytes:
+    fill = labellable_fill(session, fill_id, today)
+    content = leaflet_content(session, fill, today)
     pdf = rendering.render(render_leaflet, content)
     print_log.record(session, actor, "leaflet", fill.id, stock="letter", reason=reason)
     return pdf

@@ -13,6 +13,7 @@ from pharmacy.compounding.liquids import liquid_auxiliary
 from pharmacy.compounding.rules import Rules
 from pharmacy.errors import Conflict, NotFound
 from pharmacy.models import Batch, Fill, Prescription
+from pharmacy.services.dispensing.states import mark_labeled
 from pharmacy.services.fills import fill_data
 from pharmacy.services.printing import print_log, rendering
 from pharmacy.services.rules import current_rules
@@ -65,6 +66,7 @@ def patient_label_content(session: Session, fill: Fill, today: date) -> PatientL
         pharmacy=rendering.pharmacy_of(data["pharmacy"]),  # fill_data has read it already
         warnings=tuple(rules.label_warnings),
         auxiliary=_auxiliary(rx, data["storage"], rules),
+        barcode_data=data["label_barcode"],  # begins with the Rx number, names the fill
     )
 
 
@@ -82,4 +84,5 @@ def patient_label(
     stock = rendering.stock(stock_code)
     pdf = rendering.render(render_patient_label, patient_label_content(session, fill, today), stock)
     print_log.record(session, actor, "patient_label", fill.id, stock=stock.code, reason=reason)
+    mark_labeled(session, actor, fill)
     return pdf

@@ -15,6 +15,20 @@ from pharmacy.models import PrintLog, User
 from pharmacy.services.uow import query
 
 
+def check_reprint_reason(
+    session: Session, document: str, entity_id: int, reason: str | None
+) -> bool:
+    """Whether the document was printed before; a reprint without a reason is refused."""
+    printed_before = bool(
+        session.execute(
+            select(exists().where(PrintLog.document == document, PrintLog.entity_id == entity_id))
+        ).scalar_one()
+    )
+    if printed_before and not (reason and reason.strip()):
+        raise Invalid("reason", "this was printed before: a reprint needs a reason")
+    return printed_before
+
+
 def record(
     session: Session,
     actor: Actor,
@@ -26,11 +40,7 @@ def record(
     reason: str | None,
 ) -> PrintLog:
     """Log a print (and its audit event) in the caller's transaction."""
-    printed_before = session.execute(
-        select(exists().where(PrintLog.document == document, PrintLog.entity_id == entity_id))
-    ).scalar_one()
-    if printed_before and not (reason and reason.strip()):
-        raise Invalid("reason", "this was printed before: a reprint needs a reason")
+    printed_before = check_reprint_reason(session, document, entity_id, reason)
     entry = PrintLog(
         document=document,
         entity_id=entity_id,
