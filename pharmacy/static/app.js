@@ -17,12 +17,15 @@
     $all(".only-custom", form).forEach(function (el) { el.classList.toggle("is-hidden", planValue !== "custom"); });
   }
 
-  /* ---- Live preview of directions and the dated schedule (GET, changes nothing). ---- */
+  /* ---- Live preview of directions and the dated schedule (changes nothing). ---- */
   /* Only the dose plan goes into the preview's URL: patient details, notes and the
      prescriber never leave the form except in the POST that submits it (URLs end up in
      access logs and browser history). */
   var PREVIEW_FIELDS = ["dosage_form", "dose_basis", "strength_mg", "concentration_mg_per_ml",
-    "syringe_ml", "plan", "dose_mg", "quantity", "days_supply", "refills", "filler", "start_on"];
+    "syringe_ml", "plan", "dose_mg", "quantity", "days_supply", "refills", "filler", "start_on",
+    /* the medications, for the opioid screen: POSTed, never in the URL; never the name or
+       the date of birth */
+    "patient.current_medications"];
   function isPlanField(key) {
     return PREVIEW_FIELDS.indexOf(key) !== -1 || key.indexOf("titration.") === 0;
   }
@@ -60,6 +63,15 @@
       body.appendChild(tr);
     });
     if (data.ok) { qty.textContent = "The plan needs " + data.quantity_needed + " over " + data.total_days + " days."; }
+    var flag = $("#preview-opioids");
+    if (flag) {
+      var found = (data.opioids || []).map(function (o) {
+        return o.medication + " (" + o.ingredient + (o.severity === "stop" ? "" : ", a caution") + ")";
+      });
+      flag.textContent = found.length ? "Opioid found in the medications: " + found.join("; ") +
+        ". Naltrexone can cause sudden withdrawal; the pharmacist will hold this prescription." : "";
+      flag.hidden = !found.length;
+    }
     if (data.acknowledgements && data.acknowledgements.length) {
       acks.textContent = data.acknowledgements.join(" "); acks.hidden = false;
     }
@@ -71,8 +83,10 @@
     var timer = null, seq = 0;
     function run() {
       var mine = ++seq;
-      fetch(url + "?" + previewParams(form).toString(), {
-        credentials: "same-origin", headers: { "Accept": "application/json" }
+      var token = form.querySelector("input[name=csrf_token]");
+      fetch(url, {
+        method: "POST", credentials: "same-origin", body: previewParams(form),
+        headers: { "Accept": "application/json", "X-CSRFToken": token ? token.value : "" }
       }).then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) { if (data && mine === seq) { renderPreview(data); } })
         .catch(function () { /* the preview is a convenience; the server checks on submit */ });

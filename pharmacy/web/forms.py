@@ -52,11 +52,39 @@ def compact(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
 
 
+# marshmallow's own wording, as a person filling in the form would put it ({label}: the
+# field's name on the page).
+PLAIN_WORDS = {
+    "Missing data for required field.": "Please fill in {label}.",
+    "Field may not be null.": "Please fill in {label}.",
+    "Not a valid number.": "{label}: type a number, like 4.5.",
+    "Not a valid integer.": "{label}: type a whole number, like 30.",
+    "Not a valid decimal.": "{label}: type a number, like 4.5.",
+    "Not a valid date.": "{label}: type the date as MM/DD/YYYY or choose it in the calendar.",
+    "Not a valid boolean.": "{label}: tick the box or leave it empty.",
+    "Not a valid string.": "{label}: type it as text.",
+    "Not a valid list.": "{label}: one entry per line.",
+    "Unknown field.": "This form sent a field the pharmacy does not use ({label}).",
+}
+
+
+def plain_words(field: str, messages: list[str]) -> list[str]:
+    """A marshmallow message in words a prescriber understands, naming the field."""
+    from pharmacy.web import field_label
+
+    head, _, rest = field.partition(".")
+    label = f"the patient's {field_label(rest).lower()}" if head == "patient" and rest else (
+        field_label(field))
+    return [PLAIN_WORDS[m].format(label=label.lower() if PLAIN_WORDS[m].startswith("Please")
+                                  else label) if m in PLAIN_WORDS else m for m in messages]
+
+
 def load(schema: Schema, data: dict[str, Any]) -> dict[str, Any]:
     try:
         result: dict[str, Any] = schema.load(data)
     except ValidationError as error:
-        raise FormErrors(flatten_messages(error.messages)) from error
+        flat = flatten_messages(error.messages)
+        raise FormErrors({k: plain_words(k, v) for k, v in flat.items()}) from error
     return result
 
 

@@ -12,7 +12,7 @@ from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
 from pharmacy.auth import allow
-from pharmacy.compounding import directions, titration
+from pharmacy.compounding import directions, opioids, titration
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.prescription import assess_prescription
 from pharmacy.compounding.units import format_ml, plain
@@ -20,6 +20,7 @@ from pharmacy.http_errors import flatten_messages
 from pharmacy.services.prescriptions import prescription_request
 from pharmacy.services.rules import rules_in_force
 from pharmacy.web.blueprint import bp
+from pharmacy.web.forms import lines
 from pharmacy.web.rx_form import prescription_data, preview_start
 from schema.prescriptions import PrescriptionIn
 
@@ -39,11 +40,24 @@ def _plan_errors(messages: Any, data: dict[str, Any]) -> dict[str, list[str]]:
     }
 
 
-@bp.route("/preview/directions")
+def _opioid_flags(matches: Any) -> list[dict[str, str]]:
+    """The opioids found in the medications typed so far, to flag beside the field."""
+    return [
+        {"medication": m.medication, "ingredient": m.ingredient, "severity": m.severity,
+         "washout": m.washout_text}
+        for m in matches
+    ]
+
+
+# POST too, so the medications typed (the only patient detail the preview reads) stay out
+# of URLs and access logs; the page sends its CSRF token with it.
+@bp.route("/preview/directions", methods=["GET", "POST"])
 @allow("prescriber", "pharmacist")
 def preview_directions() -> Response:
     rules = rules_in_force()
     data = prescription_data(rules, source="prescriber_portal", pharmacist=False)
+    # Until the plan can be assessed, the same opioid screen assess_prescription runs.
+    flags = _opioid_flags(opioids.screen_medications(lines("patient.current_medications"), rules))
     try:
         loaded = PrescriptionIn(partial=True).load(data)
         errors: dict[str, list[str]] = {}
@@ -53,18 +67,19 @@ def preview_directions() -> Response:
     form = loaded.get("dosage_form")
     per_unit = loaded.get("strength_mg" if form == "capsule" else "concentration_mg_per_ml")
     if errors:
-        return jsonify({**NOTHING_YET, "errors": errors})
+        return jsonify({**NOTHING_YET, "errors": errors, "opioids": flags})
     if form is None or per_unit is None:
-        return jsonify(NOTHING_YET)
+        return jsonify({**NOTHING_YET, "opioids": flags})
     if not loaded.get("titration") and loaded.get("dose_mg") is None and form != "capsule":
-        return jsonify(NOTHING_YET)
+        return jsonify({**NOTHING_YET, "opioids": flags})
     if not loaded.get("titration") and loaded.get("quantity") is None:
         loaded.setdefault("days_supply", PREVIEW_DAYS)
     start = preview_start()
     try:
         assessment = assess_prescription(prescription_request(loaded), rules, start=start)
     except FormulationError as error:
-        return jsonify({**NOTHING_YET, "errors": {error.field: [error.message]}})
+        return jsonify({**NOTHING_YET, "errors": {error.field: [error.message]},
+                        "opioids": flags})
     steps = list(assessment.plan.steps)
     needed = assessment.quantity_needed
     return jsonify({
@@ -86,4 +101,5 @@ def preview_directions() -> Response:
         ),
         "acknowledgements": list(assessment.acknowledgements),
         "warnings": list(assessment.warnings),
+        "opioids": _opioid_flags(assessment.opioid_matches),
     })
