@@ -235,16 +235,22 @@ class ChainCheck:
     events: int
     first_broken_id: int | None = None
     problem: str | None = None
+    last_event_id: int | None = None
+    head_hash: str = GENESIS_HASH
 
 
 def verify_chain(session: Session, batch_size: int = 5000) -> ChainCheck:
-    """Recompute every hash in order; name the first row that does not follow."""
+    """Recompute every hash in order; name the first row that does not follow. The chain
+    head must be there once there are events, and name the last event and its hash."""
     prev = GENESIS_HASH
     count = 0
-    last_id = 0
+    last_id: int | None = None
     while True:
         rows = session.execute(
-            select(_EVENTS).where(_EVENTS.c.id > last_id).order_by(_EVENTS.c.id).limit(batch_size)
+            select(_EVENTS)
+            .where(_EVENTS.c.id > (last_id or 0))
+            .order_by(_EVENTS.c.id)
+            .limit(batch_size)
         ).mappings().all()
         if not rows:
             break
@@ -256,7 +262,19 @@ def verify_chain(session: Session, batch_size: int = 5000) -> ChainCheck:
                 return ChainCheck(False, count, row["id"], "contents do not match their hash")
             prev = row["row_hash"]
             last_id = row["id"]
-    head = session.execute(select(_HEAD.c.last_hash).where(_HEAD.c.id == 1)).scalar_one_or_none()
-    if head is not None and head != prev:
-        return ChainCheck(False, count, None, "chain head does not match the last event")
-    return ChainCheck(True, count)
+    return _check_head(session, ChainCheck(True, count, last_event_id=last_id, head_hash=prev))
+
+
+def _check_head(session: Session, chain: ChainCheck) -> ChainCheck:
+    head = session.execute(
+        select(_HEAD.c.last_event_id, _HEAD.c.last_hash).where(_HEAD.c.id == 1)
+    ).one_or_none()
+    if head is None:
+        if chain.events == 0:
+            return chain
+        return ChainCheck(False, chain.events, None, "the chain head is missing")
+    if head.last_hash != chain.head_hash:
+        return ChainCheck(False, chain.events, None, "chain head does not match the last event")
+    if chain.events and head.last_event_id != chain.last_event_id:
+        return ChainCheck(False, chain.events, None, "chain head names another last event")
+    return chain

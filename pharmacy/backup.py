@@ -16,6 +16,7 @@ PostgreSQL (production): use the server's own tools, which this module describes
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
@@ -95,6 +96,7 @@ def backup_sqlite(database_path: Path, target: Path) -> BackupInfo:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    create_private(partial)  # it holds patient data: owner only, from the first byte
     with (
         closing(sqlite3.connect(database_path, timeout=30)) as source,
         closing(sqlite3.connect(partial)) as destination,
@@ -108,28 +110,60 @@ def backup_sqlite(database_path: Path, target: Path) -> BackupInfo:
 
 
 def restore_sqlite(backup: Path, database_path: Path) -> BackupInfo:
-    """Replace the live database's contents with a checked backup, with the online backup
-    API (connections open elsewhere see the restored data on their next transaction)."""
+    """Replace the live database's contents with a backup, checked first (integrity,
+    schema revision, triggers, audit chain): a backup that fails leaves the live database
+    untouched. Afterwards the migration-defined triggers are re-created."""
+    from pharmacy.backup_checks import BackupRefused, check_backup, recreate_triggers
+
     info = _inspect(backup)
+    try:
+        check_backup(backup, info.revision)
+    except BackupRefused as error:
+        raise BackupError(f"{error}; the live database was not touched") from error
     database_path.parent.mkdir(parents=True, exist_ok=True)
+    create_private(database_path)
     with (
         closing(sqlite3.connect(f"file:{backup}?mode=ro", uri=True)) as source,
         closing(sqlite3.connect(database_path, timeout=30)) as destination,
     ):
         source.backup(destination)
+    recreate_triggers(database_path)
     return info
+
+
+def create_private(path: Path) -> None:
+    """Create `path` empty with mode 0600 if it does not exist, else make it 0600."""
+    if path.exists():
+        path.chmod(0o600)
+    else:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
 # The commands (registered by pharmacy.cli.register_commands).
 
 
-@click.command("backup", help="Back up the database to PATH (SQLite: online backup API).")
+def _checkpoint_dir(option: Path | None, fallback: Path) -> Path:
+    if option is not None:
+        return option
+    configured = os.environ.get(CHECKPOINT_DIR_ENV)
+    return Path(configured) if configured else fallback
+
+
+CHECKPOINT_DIR_ENV = "PHARMACY_CHECKPOINT_DIR"
+_CHECKPOINTS_HELP = f"Checkpoint folder (default: ${CHECKPOINT_DIR_ENV}, else beside the backup)."
+
+
+@click.command("backup", help="Back up the database to PATH and write a signed audit checkpoint.")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def backup_command(path: Path) -> None:
+@click.option(
+    "--checkpoints", type=click.Path(file_okay=False, path_type=Path), help=_CHECKPOINTS_HELP
+)
+def backup_command(path: Path, checkpoints: Path | None) -> None:
     url = current_app.config["DATABASE_URL"]
     try:
         database = sqlite_path(url)
         if database is None:
+            _write_checkpoint(_checkpoint_dir(checkpoints, path.parent), url)
             click.echo("PostgreSQL: back up with the server's tools:")
             click.echo("  " + postgres_commands(url, str(path))[0])
             raise SystemExit(2)
@@ -137,9 +171,30 @@ def backup_command(path: Path) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Backed up {info.tables} tables (revision {info.revision}) to {info.path}.")
+    # The checkpoint signs the backup's own chain: the snapshot it was taken from.
+    _write_checkpoint(_checkpoint_dir(checkpoints, path.parent), f"sqlite:///{info.path}")
 
 
-@click.command("restore", help="Replace the database's contents with the backup at PATH.")
+def _write_checkpoint(directory: Path, url: str) -> Path:
+    from sqlalchemy.orm import Session
+
+    from pharmacy.checkpoints import CheckpointError, load_key, write_checkpoint
+    from pharmacy.db import make_engine
+    from pharmacy.models._types import utcnow
+
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            written = write_checkpoint(session, directory, load_key(), utcnow())
+    except CheckpointError as error:
+        raise click.ClickException(f"audit checkpoint not written: {error}") from error
+    finally:
+        engine.dispose()
+    click.echo(f"Audit checkpoint: {written}")
+    return written
+
+
+@click.command("restore", help="Check the backup at PATH, then replace the database with it.")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def restore_command(path: Path, yes: bool) -> None:
@@ -159,7 +214,8 @@ def restore_command(path: Path, yes: bool) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored {info.tables} tables (revision {info.revision}) from {info.path}.")
-    _report_chain()
+    if not _report_chain(None):
+        raise SystemExit(1)
 
 
 @click.group("audit", help="The audit trail.")
@@ -167,25 +223,51 @@ def audit_group() -> None:
     pass
 
 
-@audit_group.command("verify", help="Recompute the hash chain; exit 1 naming the first broken row.")
-def audit_verify_command() -> None:
-    if not _report_chain():
+@audit_group.command(
+    "verify", help="Recompute the hash chain (and check it against signed checkpoints)."
+)
+@click.option(
+    "--checkpoints",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Also check the chain against every signed checkpoint in this folder.",
+)
+def audit_verify_command(checkpoints: Path | None) -> None:
+    if not _report_chain(checkpoints):
         raise SystemExit(1)
 
 
-def _report_chain() -> bool:
+@audit_group.command("checkpoint", help="Sign the chain's head into a new file in DIR.")
+@click.option("--dir", "directory", required=True, type=click.Path(file_okay=False, path_type=Path))
+def audit_checkpoint_command(directory: Path) -> None:
+    click.echo(str(_write_checkpoint(directory, current_app.config["DATABASE_URL"])))
+
+
+def _report_chain(checkpoints: Path | None) -> bool:
     from pharmacy.audit import verify_chain
+    from pharmacy.checkpoints import CheckpointError, load_key, verify_checkpoints
     from pharmacy.services.uow import current_db
 
-    db = current_db()
-    session = db.session_factory()
+    session = current_db().session_factory()
     try:
         check = verify_chain(session)
+        report = None
+        if checkpoints is not None and check.ok:
+            try:
+                report = verify_checkpoints(session, checkpoints, load_key())
+            except CheckpointError as error:
+                click.echo(f"Audit checkpoints not checked: {error}")
+                return False
     finally:
         session.close()
-    if check.ok:
-        click.echo(f"Audit chain intact: {check.events} events.")
+    if not check.ok:
+        where = f"event id {check.first_broken_id}" if check.first_broken_id else "the chain head"
+        click.echo(f"Audit chain BROKEN at {where}: {check.problem} ({check.events} events read).")
+        return False
+    click.echo(f"Audit chain intact: {check.events} events.")
+    if report is None:
         return True
-    where = f"event id {check.first_broken_id}" if check.first_broken_id else "the chain head"
-    click.echo(f"Audit chain BROKEN at {where}: {check.problem} ({check.events} events read).")
-    return False
+    for problem in report.problems:
+        click.echo(f"Audit checkpoint MISMATCH: {problem}")
+    if report.ok:
+        click.echo(f"Agrees with all {report.checked} signed checkpoints.")
+    return report.ok

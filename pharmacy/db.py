@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
 NAMING_CONVENTION = {
@@ -69,10 +71,27 @@ def _configure_sqlite(engine: Engine) -> None:
 POOL_PRE_PING = True
 
 
+def private_sqlite_file(url: str) -> None:
+    """A SQLite database file holds patient data: create it 0600 before SQLite does (its
+    -wal and -shm files take the database file's mode), or make an existing one 0600."""
+    database = make_url(url).database
+    if not url.startswith("sqlite") or not database or database == ":memory:":
+        return
+    if database.startswith("file:"):
+        return  # a URI (read-only opens in the backup checks): SQLite creates nothing
+    path = Path(database)
+    if path.exists():
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+    elif path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     # Bound parameters are patient data: never in SQL logs or error messages.
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
+        private_sqlite_file(url)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)

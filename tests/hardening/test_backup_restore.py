@@ -35,6 +35,12 @@ def _snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
         engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`pharmacy backup` signs a checkpoint; the key lives outside the database."""
+    monkeypatch.setenv("PHARMACY_AUDIT_KEY", "k" * 40)
+
+
 def test_sqlite_backup_destroy_restore(api: Any, tmp_path: Path) -> None:
     if dialect(api.app) != "sqlite":
         pytest.skip("the PostgreSQL round trip is the next test")

@@ -1,0 +1,86 @@
+"""What a SQLite backup must be before it may replace the live database: sound, at the
+schema revision this code migrates to, with an intact audit chain, and with every trigger
+the migrations define present and unaltered (compared with a database freshly migrated to
+that revision). After a restore the triggers are re-created from the same reference."""
+
+from __future__ import annotations
+
+import sqlite3
+import tempfile
+from contextlib import closing
+from functools import lru_cache
+from pathlib import Path
+
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
+
+from pharmacy import migrate
+from pharmacy.audit import verify_chain
+
+
+class BackupRefused(RuntimeError):
+    """The backup is not safe to restore; the live database was not touched."""
+
+
+def head_revision() -> str:
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+@lru_cache(maxsize=1)
+def reference_triggers() -> dict[str, str]:
+    """Trigger name → its SQL, as the migrations create them on SQLite."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "reference.db"
+        migrate.upgrade(f"sqlite:///{path}")
+        return _triggers(path)
+
+
+def _triggers(path: Path) -> dict[str, str]:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+        rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        return {name: " ".join(sql.split()) for name, sql in rows}
+
+
+def check_backup(path: Path, revision: str | None) -> int:
+    """Refuse the backup unless it is safe to restore; the number of audit events."""
+    if revision != head_revision():
+        raise BackupRefused(
+            f"{path} is at schema revision {revision}, this version needs {head_revision()}: "
+            "restore it with the version of the software that wrote it, then upgrade"
+        )
+    found = _triggers(path)
+    for name, sql in sorted(reference_triggers().items()):
+        if name not in found:
+            raise BackupRefused(f"{path} lacks the trigger {name} (its protection was dropped)")
+        if found[name] != sql:
+            raise BackupRefused(f"{path} has an altered trigger {name}")
+    engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
+    try:
+        with Session(engine) as session:
+            chain = verify_chain(session)
+    finally:
+        engine.dispose()
+    if not chain.ok:
+        where = f"event id {chain.first_broken_id}" if chain.first_broken_id else "the head"
+        raise BackupRefused(f"{path}: audit chain broken at {where}: {chain.problem}")
+    return chain.events
+
+
+def recreate_triggers(database: Path) -> None:
+    """Drop and create every migration-defined trigger from the reference, in one
+    transaction, so the restored database holds exactly the protections of its schema."""
+    with closing(sqlite3.connect(database, timeout=30)) as conn:
+        conn.isolation_level = None
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for name, sql in sorted(reference_triggers().items()):
+                conn.execute(f'DROP TRIGGER IF EXISTS "{name}"')
+                conn.execute(sql)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
