@@ -27,6 +27,7 @@ def register_web(app: Flask) -> None:
         admin,
         auth_views,
         batches,
+        dispensing,
         pharmacist,
         prescriber,
         preview,
@@ -175,12 +176,14 @@ NAV = {
         ("web.recall", "Recall"),
         ("web.admin_catalog", "Formulas"),
         ("web.bench", "Bench"),
+        ("web.dispensing_desk", "Dispensing"),
     ],
     "technician": [
         ("web.bench", "Bench"),
         ("web.search_page", "Search"),
         ("web.lots", "Ingredient lots"),
         ("web.print_queue", "Print queue"),
+        ("web.dispensing_desk", "Dispensing"),
         ("web.refills_page", "Refills"),
     ],
     "admin": [
@@ -188,6 +191,7 @@ NAV = {
         ("web.admin_pharmacy", "Pharmacy details"),
         ("web.admin_rules", "Rules"),
         ("web.admin_catalog", "Ingredient catalog"),
+        ("web.admin_printers", "Print stations"),
     ],
 }
 

@@ -6,6 +6,7 @@ check and its e-signature), `queues` (will-call, shipping, the prescription's hi
 """
 
 from pharmacy.services.dispensing.queues import (
+    awaiting_verification,
     dispensing_history,
     shipping_queue,
     will_call_queue,
@@ -20,6 +21,7 @@ from pharmacy.services.dispensing.states import (
 from pharmacy.services.dispensing.verification import verify_product
 
 __all__ = [
+    "awaiting_verification",
     "dispensing_history",
     "mark_labeled",
     "mark_ready",

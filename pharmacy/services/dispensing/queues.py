@@ -78,6 +78,24 @@ def will_call_queue(
 
 
 @query
+def awaiting_verification(session: Session, actor: Actor) -> list[dict[str, Any]]:
+    """Labelled fills waiting for the pharmacist's product verification, oldest first."""
+    fills = session.execute(
+        select(Fill).where(Fill.status == "labeled").order_by(Fill.labeled_at, Fill.id)
+    ).scalars()
+    return [
+        {
+            "fill_id": f.id,
+            "rx_number": f.prescription.rx_number,
+            "label_barcode": label_barcode(f),
+            "patient_name": f.prescription.patient.full_name,
+            "lot_number": f.batch.lot_number,
+        }
+        for f in fills
+    ]
+
+
+@query
 def shipping_queue(session: Session, actor: Actor, *, today: date) -> list[dict[str, Any]]:
     limit = current_rules(session).will_call_return_days
     return [_row(fill, limit, today) for fill in session.execute(_ready("shipping")).scalars()]
