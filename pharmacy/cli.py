@@ -103,16 +103,26 @@ def users_add(
 
 
 @click.command("demo", help="Seed demo users, prescribers and patients (once).")
-def demo_command() -> None:
-    from pharmacy.demo import seed_demo
+@click.option("--show-passwords", is_flag=True,
+              help="Print the demo passwords again (from instance/demo-credentials.txt).")
+def demo_command(show_passwords: bool) -> None:
+    from pharmacy.demo import credentials_path, saved_credentials, seed_demo
 
+    if show_passwords:
+        saved = saved_credentials()
+        if saved is None:
+            raise click.ClickException("No demo passwords saved: run `pharmacy demo` first.")
+        click.echo(saved, nl=False)
+        return
     created = seed_demo()
     if not created:
-        click.echo("Demo data is already present.")
+        click.echo("Demo data is already present (`pharmacy demo --show-passwords` prints "
+                   "the passwords again).")
         return
-    click.echo("Demo accounts (shown once; change these passwords before real use):")
+    click.echo("Demo accounts (change these passwords before real use):")
     for username, role, password in created:
         click.echo(f"  {role:<11} {username:<12} {password}")
+    click.echo(f"Saved for `pharmacy demo --show-passwords` in {credentials_path()} (mode 0600).")
 
 
 @click.command("serve", help="Serve with gunicorn on http://127.0.0.1:8000.")

@@ -3,15 +3,19 @@ ingredient lots to compound from, and prescriptions waiting in the pharmacist's 
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pharmacy.audit import SYSTEM, Actor
+from pharmacy.demo_patients import seed_patients
 from pharmacy.models import Patient, User
 from pharmacy.services import accounts, lots, prescriptions
 from pharmacy.services.uow import current_db
@@ -39,9 +43,8 @@ DEMO_USERS = [
     },
 ]
 
-DEMO_PATIENTS = [
-    ("Grace", "Hopper", date(1956, 12, 9), [], []),
-]
+DEMO_PATIENTS: list[tuple[str, str, date, list[str], list[str]]] = []  # see demo_patients
+CREDENTIALS_FILE = "demo-credentials.txt"
 
 # (item code, manufacturer, manufacturer lot, expiry, quantity, unit, extra)
 DEMO_LOTS: list[tuple[str, str, str, str, str, str, dict[str, Any]]] = [
@@ -184,4 +187,27 @@ def seed_demo() -> list[tuple[str, str, str]]:
             prescriptions.create_prescription.in_session(  # type: ignore[attr-defined]
                 session, actors[prescriber], data, today=date.today()
             )
-        return created
+        seed_patients(session, actors, passwords["pharmacist"], date.today())
+    write_credentials(created)
+    return created
+
+
+def credentials_path() -> Path:
+    return Path(current_app.instance_path) / CREDENTIALS_FILE
+
+
+def write_credentials(created: list[tuple[str, str, str]]) -> Path:
+    """The demo passwords, readable by this user only (0600), for `--show-passwords`."""
+    path = credentials_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = "".join(f"{role:<11} {name:<12} {password}\n" for name, role, password in created)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)  # also when the file was there before with wider permissions
+    return path
+
+
+def saved_credentials() -> str | None:
+    path = credentials_path()
+    return path.read_text() if path.exists() else None

@@ -6,22 +6,46 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from pharmacy.models import IngredientLot, Prescription, User
+from pharmacy.models import IngredientLot, Patient, Prescription, User
 from pharmacy.services.uow import current_db
 
 
-def test_demo_seeds_once(app: Any) -> None:
+def test_demo_seeds_once(app: Any, tmp_path: Any) -> None:
+    app.instance_path = str(tmp_path)  # the saved passwords go here, not the real instance
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
     assert "pharmacist" in first.output and "drgrey" in first.output
     session = current_db().session()
     assert session.execute(select(func.count(User.id))).scalar_one() == 5
-    statuses = sorted(session.execute(select(Prescription.status)).scalars())
-    assert statuses == ["on_hold", "submitted"]
+    statuses = set(session.execute(select(Prescription.status)).scalars())
+    assert statuses == {"on_hold", "submitted", "verified"}
+    patients = session.execute(select(func.count(Patient.id))).scalar_one()
+    assert patients >= 30  # a few dozen, some with more than one prescription
+    assert session.execute(select(func.count(Prescription.id))).scalar_one() > patients
     lot_states = set(session.execute(select(IngredientLot.status)).scalars())
     assert lot_states == {"released"}
     session.rollback()
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
     assert "already present" in second.output
+
+
+def test_demo_passwords_are_saved_0600_and_shown_again(app: Any, tmp_path: Any) -> None:
+    import os
+    import stat
+
+    from pharmacy.demo import credentials_path
+
+    app.instance_path = str(tmp_path)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"])
+    assert first.exit_code == 0, first.output
+    path = credentials_path()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    again = runner.invoke(args=["demo", "--show-passwords"])
+    assert again.exit_code == 0
+    for line in again.output.splitlines():
+        role, username, password = line.split()
+        assert f"{username:<12} {password}" in first.output
+    assert "pharmacist" in again.output
