@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -121,3 +121,92 @@ def directions_text(
     return " ".join(
         titration_directions(dosage_form, steps, strength_or_concentration, start, rules)
     )
+
+
+# --- the container label's wording, in the patient's language (DOMAIN.md §7, §9) -----------
+
+
+def _texts(rules: Rules, language: str) -> dict[str, str]:
+    """The direction templates of ``language`` (English's route and timing from its rule)."""
+    if language not in rules.direction_texts:
+        known = ", ".join(sorted(rules.direction_texts))
+        raise FormulationError("patient.language", f"no directions in {language!r}; known: {known}")
+    texts = dict(rules.direction_texts[language])
+    if language == "en" or "route_timing" not in texts:
+        texts["route_timing"] = rules.directions_route_timing
+    return texts
+
+
+def _amounts(
+    dosage_form: str, dose_mg: Decimal, per_unit: Decimal, t: dict[str, str]
+) -> dict[str, str]:
+    """The placeholders of one dose: capsules counted, or the volume; and the mg."""
+    _take(dosage_form, dose_mg, per_unit, "titration")  # the same checks as the long form
+    values = {"mg": plain(dose_mg), "route_timing": t["route_timing"], "timing": t["timing"]}
+    if dosage_form == "capsule":
+        n = units_per_dose(dose_mg, per_unit, field="titration")
+        values["amount"] = t["capsule_one" if n == 1 else "capsule_many"].format(count=n)
+    else:
+        values["ml"] = format_ml(dose_mg / per_unit)
+        values["amount"] = f"{values['ml']} mL"
+    return values
+
+
+def concise_directions(
+    dosage_form: str,
+    steps: Sequence[TitrationStep],
+    per_unit: Decimal,
+    rules: Rules = DEFAULT_RULES,
+    language: str = "en",
+    syringe_ml: int | None = None,
+) -> str:
+    """The whole directions in one sentence, as the container label prints them (USP <17>):
+    ``"Take 1 capsule by mouth at bedtime for 14 days, then 2 capsules at bedtime for 14
+    days, then 3 capsules at bedtime."``; a liquid names its oral syringe."""
+    if not steps:
+        raise FormulationError("titration", "a plan needs at least one step")
+    t = _texts(rules, language)
+    kind = "capsule" if dosage_form == "capsule" else "liquid"
+    if len(steps) == 1:
+        text = t[f"take_{kind}"].format(**_amounts(dosage_form, steps[0].dose_mg, per_unit, t))
+    else:
+        parts = []
+        for i, step in enumerate(steps):
+            if step.days < 1:
+                raise FormulationError("titration", f"step {i + 1}: days must be at least 1")
+            role = "first" if i == 0 else "last" if i == len(steps) - 1 else "next"
+            days = t["days_one" if step.days == 1 else "days_many"].format(days=step.days)
+            values = _amounts(dosage_form, step.dose_mg, per_unit, t)
+            parts.append(t[f"{role}_{kind}"].format(days=days, **values))
+        text = t["joiner"].join(parts)
+    if dosage_form == "liquid" and syringe_ml is not None:
+        text += " " + t["syringe"].format(syringe=syringe_ml)
+    return text
+
+
+def dated_directions(
+    dosage_form: str,
+    steps: Sequence[TitrationStep],
+    per_unit: Decimal,
+    start: date,
+    format_date: Callable[[date], str],
+    rules: Rules = DEFAULT_RULES,
+    language: str = "en",
+) -> list[str]:
+    """A line per dated step (``"Jan 5 to Jan 18: take 1 capsule (1.5 mg)."``), the last
+    one open-ended; dates as ``format_date`` writes them in the patient's language."""
+    t = _texts(rules, language)
+    schedule = dated_schedule(steps, start)
+    lines = []
+    for i, (step, entry) in enumerate(zip(steps, schedule, strict=True)):
+        values = _amounts(dosage_form, step.dose_mg, per_unit, t)
+        amount = f"{values['amount']} ({values['mg']} mg)"
+        if i == len(steps) - 1:
+            lines.append(t["dated_last"].format(start=format_date(entry.start), amount=amount))
+        else:
+            lines.append(
+                t["dated_step"].format(
+                    start=format_date(entry.start), end=format_date(entry.end), amount=amount
+                )
+            )
+    return lines

@@ -135,6 +135,10 @@ _ENCODERS: dict[str, Callable[[Any], JsonValue]] = {
     "str_map": lambda m: {str(k): str(v) for k, v in m.items()},
     "decimal_list": lambda xs: [str(x) for x in xs],
     "str_list": lambda xs: [str(x) for x in xs],
+    "str_list_map": lambda m: {str(k): [str(x) for x in xs] for k, xs in m.items()},
+    "text_by_language": lambda m: {
+        str(lang): {str(k): str(v) for k, v in texts.items()} for lang, texts in m.items()
+    },
     "fillers": _each(filler_to_json),
     "bud_categories": _each(bud_category_to_json),
     "vehicle": _each(vehicle_component_to_json),
@@ -155,6 +159,11 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "str_map": lambda m: {str(k): str(v) for k, v in dict(m).items()},
     "decimal_list": lambda xs: tuple(dec(x) for x in xs),
     "str_list": lambda xs: tuple(str(x) for x in xs),
+    "str_list_map": lambda m: {str(k): tuple(str(x) for x in xs) for k, xs in dict(m).items()},
+    "text_by_language": lambda m: {
+        str(lang): {str(k): str(v) for k, v in dict(texts).items()}
+        for lang, texts in dict(m).items()
+    },
     "fillers": lambda xs: tuple(filler_from_json(x) for x in xs),
     "bud_categories": lambda xs: tuple(bud_category_from_json(x) for x in xs),
     "vehicle": lambda xs: tuple(vehicle_component_from_json(x) for x in xs),

@@ -185,13 +185,82 @@ TITRATION_TEMPLATES: dict[str, tuple[tuple[Decimal, int], ...]] = {
     "sensitive-1": tuple((D(k) / 2, 7) for k in range(2, 9)) + ((D("4.5"), 30),),
 }
 
-# DOMAIN.md §9: printed on every LDN label (or as auxiliary labels beside it).
+# DOMAIN.md §9: printed on every LDN label. The first is the short opioid warning the
+# container label carries in its emphasised box; the others are longer warnings that print
+# on the label where it has room and on an auxiliary sticker beside it otherwise (never
+# instead). US spelling.
 LABEL_WARNINGS: tuple[str, ...] = (
-    "Do not use opioid medicines (for pain, cough or diarrhoea) while taking this "
-    "medicine: it may cause sudden opioid withdrawal.",
-    "Tell every doctor, dentist and emergency staff that you take naltrexone, and stop "
-    "it before surgery as instructed.",
+    "Do not take opioid pain, cough or diarrhea medicines, because they may cause sudden "
+    "withdrawal. Stop 3 days (72 hours) before surgery unless your doctor says otherwise.",
+    "Tell every doctor, dentist and emergency staff that you take naltrexone.",
     "Vivid dreams or trouble sleeping may occur in the first weeks.",
+)
+
+# The same warnings in the other languages a label prints in (BCP 47 tag -> texts, in the
+# order of LABEL_WARNINGS). Reviewed texts: never machine-translated at run time.
+LABEL_WARNINGS_TRANSLATED: dict[str, tuple[str, ...]] = {
+    "es": (
+        "No tome medicamentos opioides para el dolor, la tos o la diarrea, porque pueden "
+        "causar una abstinencia repentina. Deje de tomarlo 3 días (72 horas) antes de una "
+        "cirugía, a menos que su médico le indique otra cosa.",
+        "Informe a todos sus médicos, dentistas y al personal de emergencias que toma "
+        "naltrexona.",
+        "Puede tener sueños vívidos o dificultad para dormir en las primeras semanas.",
+    ),
+}
+
+# USP <17> directions, one template set per language (DOMAIN.md §7). Placeholders:
+# {count} capsules, {amount} the capsules counted, {mg} the dose, {ml} the volume, {days},
+# {syringe} the syringe (mL), {route_timing} (first step) and {timing} (later steps).
+# "_one"/"_many": singular/plural.
+DIRECTION_TEXTS: dict[str, dict[str, str]] = {
+    # English takes its route and timing from the rule directions_route_timing.
+    "en": {
+        "timing": "at bedtime",
+        "capsule_one": "{count} capsule",
+        "capsule_many": "{count} capsules",
+        "take_capsule": "Take {amount} ({mg} mg) {route_timing}.",
+        "take_liquid": "Take {ml} mL ({mg} mg) {route_timing}.",
+        "first_capsule": "Take {amount} {route_timing} for {days}",
+        "next_capsule": "then {amount} {timing} for {days}",
+        "last_capsule": "then {amount} {timing}.",
+        "first_liquid": "Take {ml} mL ({mg} mg) {route_timing} for {days}",
+        "next_liquid": "then {ml} mL ({mg} mg) {timing} for {days}",
+        "last_liquid": "then {ml} mL ({mg} mg) {timing}.",
+        "days_one": "{days} day",
+        "days_many": "{days} days",
+        "joiner": ", ",
+        "syringe": "Use the {syringe} mL oral syringe provided.",
+        "dated_step": "{start} to {end}: take {amount}.",
+        "dated_last": "From {start}: take {amount}.",
+    },
+    "es": {
+        "route_timing": "por vía oral a la hora de acostarse",
+        "timing": "a la hora de acostarse",
+        "capsule_one": "{count} cápsula",
+        "capsule_many": "{count} cápsulas",
+        "take_capsule": "Tome {amount} ({mg} mg) {route_timing}.",
+        "take_liquid": "Tome {ml} mL ({mg} mg) {route_timing}.",
+        "first_capsule": "Tome {amount} {route_timing} durante {days}",
+        "next_capsule": "luego {amount} {timing} durante {days}",
+        "last_capsule": "luego {amount} {timing}.",
+        "first_liquid": "Tome {ml} mL ({mg} mg) {route_timing} durante {days}",
+        "next_liquid": "luego {ml} mL ({mg} mg) {timing} durante {days}",
+        "last_liquid": "luego {ml} mL ({mg} mg) {timing}.",
+        "days_one": "{days} día",
+        "days_many": "{days} días",
+        "joiner": ", ",
+        "syringe": "Use la jeringa oral de {syringe} mL que se le entrega.",
+        "dated_step": "Del {start} al {end}: tome {amount}.",
+        "dated_last": "Desde el {start}: tome {amount}.",
+    },
+}
+
+# Where the Spanish texts come from, and who may change them: named in the rules' sources.
+SPANISH_SOURCE = (
+    "Spanish: phrasing after the California State Board of Pharmacy's translated "
+    "directions for use (16 CCR 1707.5) and USP <17>; the pharmacy's bilingual pharmacist "
+    "reviews every change"
 )
 
 LIQUID_TEXTS: dict[str, str] = {
@@ -388,5 +457,20 @@ SEEDS: dict[str, Seed] = {
     ),
     "directions_route_timing": Seed(
         "by mouth at bedtime", "text", f"{DOMAIN} §7 [USP <17>]", "str"
+    ),
+    "label_warnings_translated": Seed(
+        LABEL_WARNINGS_TRANSLATED,
+        "text by language (BCP 47)",
+        f"{DOMAIN} §9 [USP <17>]; {SPANISH_SOURCE}",
+        "str_list_map",
+    ),
+    "direction_texts": Seed(
+        DIRECTION_TEXTS,
+        "text templates by language (BCP 47)",
+        f"{DOMAIN} §7 [USP <17>]; {SPANISH_SOURCE}",
+        "text_by_language",
+    ),
+    "label_languages": Seed(
+        ("en", "es"), "BCP 47 language tags", f"{DOMAIN} §9 [USP <17>]", "str_list"
     ),
 }

@@ -106,6 +106,11 @@ class Rules:
         "titration_templates"
     )
     directions_route_timing: str = _seeded("directions_route_timing")
+    label_warnings_translated: Mapping[str, tuple[str, ...]] = _seeded(
+        "label_warnings_translated"
+    )
+    direction_texts: Mapping[str, Mapping[str, str]] = _seeded("direction_texts")
+    label_languages: tuple[str, ...] = _seeded("label_languages")
 
     # DOMAIN.md §12 (money.py): costs beyond the ingredients, and how a price is made.
     labour_minutes: Mapping[str, Decimal] = _seeded("labour_minutes")
@@ -193,9 +198,26 @@ class Rules:
             ),
         ]
 
+    def _language_checks(self) -> list[tuple[str, bool, str]]:
+        """Every label language has its direction templates and its translated warnings."""
+        missing = [
+            lang
+            for lang in self.label_languages
+            if lang not in self.direction_texts
+            or (lang != "en" and not self.label_warnings_translated.get(lang))
+        ]
+        return [
+            ("label_languages", "en" in self.label_languages, "must include en"),
+            (
+                "label_languages",
+                not missing,
+                f"no direction texts or translated warnings for {', '.join(missing)}",
+            ),
+        ]
+
     def _table_checks(self) -> list[tuple[str, bool, str]]:
         """Capsule volumes, syringes, aliquot volumes and concentrations are all positive."""
-        return [
+        return self._language_checks() + [
             (
                 "capsule_volumes_ml",
                 all(v > 0 for v in self.capsule_volumes_ml.values()),
