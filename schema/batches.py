@@ -97,6 +97,7 @@ class BatchOut(Schema):
     weight_check = fields.Nested(WeightCheckOut, allow_none=True)
     capsule_weights_mg = fields.List(DecimalNumber(), allow_none=True)
     deviations = fields.List(fields.String())
+    weight_corrections = fields.List(fields.Dict())  # the first value, the corrected, why
     calculation = fields.Raw()
     status_reason = fields.String(allow_none=True)
     created_at = fields.DateTime()

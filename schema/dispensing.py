@@ -111,3 +111,13 @@ class StationOut(Schema):
     stock = fields.String()
     dpi = fields.Integer()
     active = fields.Boolean()
+
+
+class WeightCorrectionIn(StrictSchema):
+    """A mistyped weight corrected at the bench: a component (its position) or a capsule
+    of the weight check (1-based)."""
+
+    component = WholeNumber(validate=validate.Range(min=0))
+    capsule = WholeNumber(validate=validate.Range(min=1))
+    corrected_mg = DecimalNumber(required=True)
+    reason = Text(500, required=True, min_length=3)

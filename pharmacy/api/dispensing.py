@@ -9,6 +9,8 @@ from typing import Any
 from pharmacy.api.blueprint import Blueprint
 from pharmacy.auth import allow, require_actor
 from pharmacy.services import dispensing, printing
+from pharmacy.services.batches.reweigh import correct_weight
+from schema.batches import BatchOut
 from schema.dispensing import (
     BatchPrintIn,
     FillHistoryOut,
@@ -22,6 +24,7 @@ from schema.dispensing import (
     ShipmentIn,
     StationIn,
     StationOut,
+    WeightCorrectionIn,
     WillCallArgs,
 )
 from schema.fills import FillOut
@@ -173,3 +176,21 @@ def printers() -> list[dict[str, Any]]:
 @blp.response(201, StationOut)
 def add_printer(data: dict[str, Any]) -> dict[str, Any]:
     return printing.add_station(require_actor(), **data)
+
+
+@blp.route("/batches/<string:batch_ref>/weight-corrections", methods=["POST"])
+@allow("technician", "pharmacist")
+@blp.arguments(WeightCorrectionIn)
+@blp.response(200, BatchOut)
+def weight_correction(data: dict[str, Any], batch_ref: str) -> dict[str, Any]:
+    """Correct a mistyped weight before the final check; both values stay on the record
+    and only the corrected one counts toward a deviation."""
+    return correct_weight(
+        require_actor(),
+        batch_ref,
+        component=data.get("component"),
+        capsule=data.get("capsule"),
+        corrected_mg=data["corrected_mg"],
+        reason=data["reason"],
+        today=date.today(),
+    )

@@ -203,6 +203,9 @@ class Batch(Base):
     weight_check: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     capsule_weights_mg: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     deviations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Mistyped weights corrected at the bench before the final check: each keeps the
+    # value first recorded, the corrected one, the reason, who and when.
+    weight_corrections: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)

@@ -89,6 +89,7 @@ def batch_data(session: Session, batch: Batch, today: date) -> dict[str, Any]:
         "weight_check": batch.weight_check,
         "capsule_weights_mg": batch.capsule_weights_mg,
         "deviations": list(batch.deviations or []),
+        "weight_corrections": list(batch.weight_corrections or []),
         "calculation": batch.calculation,
         "status_reason": batch.status_reason,
         "created_at": batch.created_at,
