@@ -29,6 +29,7 @@ from pharmacy.services.uow import query
 
 MIN_TRIGRAM = 3
 MIN_PHONE_DIGITS = 4
+MAX_PRESCRIBERS = 5
 NPI_DIGITS = 10
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y", "%Y/%m/%d")
 PHONE_TEXT = re.compile(r"^[\d\s()+.\-]+$")
@@ -222,7 +223,12 @@ def prescriber_hits(
         return []
     else:
         match = and_(*[Prescriber.search_name.like(f"%{word}%") for word in terms.words])
-    ids = select(Prescriber.id).where(match).scalar_subquery()
+    # The closest few prescribers by name: a fragment that matches many names is a search
+    # for a patient, not for every prescription of half the prescribers.
+    ids = (
+        select(Prescriber.id).where(match).order_by(Prescriber.full_name, Prescriber.id)
+        .limit(MAX_PRESCRIBERS).scalar_subquery()
+    )
     stmt = (
         select(Prescription)
         .where(Prescription.prescriber_id.in_(ids))
@@ -240,8 +246,10 @@ def search(
     terms = read_terms(q)
     wanted = page * per_page + 1  # each source gives at most what this page could show
     results = exact_hits(session, actor, terms, wanted)
-    results += patient_hits(session, actor, terms, wanted)
-    results += prescriber_hits(session, actor, terms, wanted)
+    if not results or " " in terms.raw:
+        # A scanned or typed number that is an Rx, batch or lot number is that record.
+        results += patient_hits(session, actor, terms, wanted)
+        results += prescriber_hits(session, actor, terms, wanted)
     seen: set[tuple[str, int]] = set()
     unique = []
     for hit in sorted(results, key=lambda h: h["rank"]):  # stable: each source's order kept
