@@ -252,3 +252,41 @@ def prescription_estimate(session: Session, rx: Prescription) -> dict[str, Any]:
         days=rx_days(rx),
         refills=rx.refills,
     )
+
+
+def with_money_text(estimate: dict[str, Any]) -> dict[str, Any]:
+    """The estimate with its amounts formatted in the pharmacy's currency, for pages."""
+    if not estimate.get("available"):
+        return estimate
+    code = estimate["currency"]
+    return {
+        **estimate,
+        "per_month_text": format_money(estimate["estimate_per_month"], code),
+        "total_text": format_money(estimate["estimate_total"], code),
+        "per_course_text": format_money(estimate["per_course"], code),
+    }
+
+
+@query
+def estimate_for_plan(
+    session: Session,
+    *,
+    dosage_form: str,
+    dose_basis: str,
+    strength: Decimal,
+    quantity: Decimal,
+    days: int,
+    refills: int,
+) -> dict[str, Any]:
+    """The estimate for a plan not yet saved (the prescriber's live preview), formatted."""
+    return with_money_text(
+        plan_estimate(
+            session,
+            dosage_form=dosage_form,
+            dose_basis=dose_basis,
+            strength=strength,
+            quantity=quantity,
+            days=days,
+            refills=refills,
+        )
+    )

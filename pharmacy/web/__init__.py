@@ -33,6 +33,7 @@ def register_web(app: Flask) -> None:
         preview,
         printing_views,
         recall,
+        reports,
         search_views,
         stock,
         technician,
@@ -177,6 +178,7 @@ NAV = {
         ("web.admin_catalog", "Formulas"),
         ("web.bench", "Bench"),
         ("web.dispensing_desk", "Dispensing"),
+        ("web.monthly_report", "Report"),
     ],
     "technician": [
         ("web.bench", "Bench"),
@@ -192,6 +194,7 @@ NAV = {
         ("web.admin_rules", "Rules"),
         ("web.admin_catalog", "Ingredient catalog"),
         ("web.admin_printers", "Print stations"),
+        ("web.monthly_report", "Report"),
     ],
 }
 

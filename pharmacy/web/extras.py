@@ -10,7 +10,7 @@ from typing import Any
 from pharmacy.audit import Actor
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.errors import DomainError
-from pharmacy.services import batches, fills, formulations, lots, printing
+from pharmacy.services import batches, fills, formulations, lots, pricing, printing
 from pharmacy.services.fill_choices import fillable_batches
 
 
@@ -51,6 +51,8 @@ def prescription_extras(actor: Actor, rx: Any) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if actor.role == "pharmacist" and rx.status in ("submitted", "on_hold", "verified"):
         extra["quote"] = quote_for(actor, rx)
+        # DOMAIN.md §12: the same estimate the prescriber saw, from the standard cost.
+        extra["estimate"] = pricing.with_money_text(pricing.prescription_price(actor, rx.id))
     if rx.status in ("verified", "filled"):
         extra["fills"] = fills.list_fills(actor, rx.id, today=today)
         extra["fill_open"] = fills.can_fill(actor, rx.id)

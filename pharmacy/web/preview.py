@@ -17,6 +17,7 @@ from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.prescription import assess_prescription
 from pharmacy.compounding.units import format_ml, plain
 from pharmacy.http_errors import flatten_messages
+from pharmacy.services import pricing
 from pharmacy.services.prescriptions import prescription_request
 from pharmacy.services.rules import rules_in_force
 from pharmacy.web.blueprint import bp
@@ -102,4 +103,13 @@ def preview_directions() -> Response:
         "acknowledgements": list(assessment.acknowledgements),
         "warnings": list(assessment.warnings),
         "opioids": _opioid_flags(assessment.opioid_matches),
+        # DOMAIN.md §12: labelled an estimate (the fill's price comes from its batch).
+        "estimate": pricing.estimate_for_plan(
+            dosage_form=form,
+            dose_basis=loaded.get("dose_basis") or "hcl",
+            strength=per_unit,
+            quantity=assessment.quantity,
+            days=assessment.days_supply,
+            refills=int(loaded.get("refills") or 0),
+        ),
     })

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from pharmacy.auth import allow
 from pharmacy.models.stock import BASE_UNITS, ITEM_KINDS
-from pharmacy.services import catalog, lots
+from pharmacy.services import catalog, lots, pricing
 from pharmacy.web.blueprint import bp
 from pharmacy.web.forms import (
     FormErrors,
@@ -49,6 +49,8 @@ def _lot_data() -> dict[str, Any]:
         "quantity": text("quantity"),
         "unit": text("unit"),
         "tablet_powder_mg": text("tablet_powder_mg"),
+        "purchase_cost": text("purchase_cost"),
+        "invoice_reference": text("invoice_reference"),
     }
     coa = compact({
         "assay_percent": text("coa.assay_percent"),
@@ -75,7 +77,7 @@ def _lots_page(errors: FormErrors | None = None) -> tuple[str, int]:
     return render_form(
         "web/lots.html", errors,
         lots=rows, items=catalog.list_items(), query=query, statuses=LOT_STATUSES,
-        pack_sizes=PACK_STAT_SIZES,
+        pack_sizes=PACK_STAT_SIZES, currency=pricing.currency(),
     )
 
 

@@ -114,6 +114,13 @@ ACCESS: dict[str, frozenset[str]] = {
     "web.admin_catalog_add": frozenset({ADMIN}),
     "web.admin_catalog_active": frozenset({ADMIN}),
     "web.bench": STAFF,
+    # money (issue 24): no costs for a technician; a prescriber their own prescriptions
+    "money.prescription_price": frozenset({ADMIN, PHARM, PRESC}),
+    "money.fill_receipt": STAFF,
+    "money.batch_cost": frozenset({ADMIN, PHARM}),
+    "money.monthly": frozenset({ADMIN, PHARM}),
+    "money.monthly_csv": frozenset({ADMIN, PHARM}),
+    "web.monthly_report": frozenset({ADMIN, PHARM}),
     # labels and documents
     "printing.fill_label": STAFF,
     "printing.fill_leaflet": STAFF,
