@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from pharmacy.auth import allow
 from pharmacy.db import parse_id
-from pharmacy.services import batches, catalog, fills, prescriptions
+from pharmacy.services import batches, catalog, fills, prescriptions, pricing
 from pharmacy.services.printing import print_history
 from pharmacy.services.rules import rules_in_force
 from pharmacy.web.blueprint import bp
@@ -331,5 +331,7 @@ def fill(fill_id: int) -> tuple[str, int]:
     data = fills.get_fill(g.actor, fill_id, today=date.today())
     return render_form(
         "web/fill.html", None, fill=data,
+        price_text=None if data["price"] is None
+        else pricing.format_money(data["price"], data["currency"]),
         history={doc: print_history(doc, fill_id) for doc in ("patient_label", "leaflet")},
     )

@@ -1,12 +1,12 @@
 """The monthly money report (DOMAIN.md §12): fills, revenue, cost and margin per formula
-and strength, for the pharmacist and the admin, with its CSV."""
+and strength, for the pharmacist and the admin, with its CSV; and the patient's receipt."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Any
 
-from flask import render_template, request
+from flask import Response, g, render_template, request
 
 from pharmacy.auth import allow
 from pharmacy.services import pricing, revenue
@@ -50,3 +50,13 @@ def monthly_report() -> tuple[str, int]:
         errors = failed
     html = render_template("web/report.html", month=month, report=report, errors=errors)
     return html, errors.status if errors else 200
+
+
+@bp.route("/fills/<int:fill_id>/receipt.pdf", endpoint="fill_receipt")
+@allow("pharmacist", "technician")
+def fill_receipt(fill_id: int) -> Response:
+    """The patient's receipt at hand-over (the price fixed when it was filled)."""
+    response = Response(revenue.fill_receipt(g.actor, fill_id), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="fill-{fill_id}-receipt.pdf"'
+    return response
+

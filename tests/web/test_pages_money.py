@@ -64,3 +64,9 @@ def test_monthly_report_page(browser_for: Any, api: Any) -> None:
     assert browser_for("admin").get("/reports/monthly").status_code == 200
     bad = pharm.get("/reports/monthly", query_string={"month": "2026-13"})
     assert bad.status_code == 422
+    # The fill page shows the price fixed at fill time, and the receipt at hand-over.
+    tech = browser_for("tech")
+    page = tech.text(tech.get(f"/fills/{made['id']}"))
+    assert f"${Decimal(made['price']):.2f}" in page and 'id="fill-receipt"' in page
+    receipt = tech.get(f"/fills/{made['id']}/receipt.pdf")
+    assert receipt.status_code == 200 and receipt.data.startswith(b"%PDF")
