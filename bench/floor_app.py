@@ -74,7 +74,8 @@ class PrescriptionOut(Schema):
 
 def create_app(url: str) -> Flask:
     app = Flask(__name__)
-    # No pre-ping: SQLAlchemy's default, and the app pings only connections left idle.
+    # No pre-ping (SQLAlchemy's default): the floor stays bare. The app pings every
+    # connection it checks out (pharmacy/db.py), one round trip the floor does not make.
     engine = create_engine(url, pool_size=10, max_overflow=10)
     schema_in = PrescriptionIn()
     schema_out = PrescriptionOut()

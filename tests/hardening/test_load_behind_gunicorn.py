@@ -4,40 +4,31 @@ under gunicorn (2 sync workers) on PostgreSQL over loopback. No 5xx and no conne
 afterwards every accepted write is present, every batch's stock adds up, each prescription
 has one creation event and the audit chain verifies.
 
-`bench/bench_load.py` runs the same mixed phase for longer and measures throughput; this test
-only checks correctness, never speed.
+This test only checks correctness, never speed. `bench/bench_load.py` drives the same mixed
+phase (from `load_driver`) for longer and measures it.
 """
 
 from __future__ import annotations
 
 import secrets
-import sys
-from pathlib import Path
 
-import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-
-import bench_load as load  # noqa: E402
+from tests.hardening import load_driver as load
 
 SECONDS = 6.0  # bounded: the load stops by itself
 
 
-def test_mixed_load_behind_gunicorn_loses_nothing(
-    postgres_database: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_mixed_load_behind_gunicorn_loses_nothing(postgres_database: str) -> None:
     # A scratch database of its own on the test server, dropped at the end.
-    monkeypatch.setattr(load, "PG", postgres_database)
-    url, drop = load.scratch_database()
+    url, drop = load.scratch_database(postgres_database)
     server = None
     try:
         users = load.prepare(url, prescribers=4)
-        server = load.Server(
-            "wsgi:app",
-            {"DATABASE_URL": url, "PHARMACY_ENV": "production",
-             "SECRET_KEY": secrets.token_urlsafe(32)},
-            "ci_mixed",
-        )
+        env = {
+            "DATABASE_URL": url,
+            "PHARMACY_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+        }
+        server = load.Server("wsgi:app", env, "ci_mixed")
         tokens = {
             "prescribers": [load.token(server.port, name) for name, _ in users["prescribers"]],
             "pharmacists": [load.token(server.port, name) for name in users["pharmacists"]],
