@@ -137,3 +137,27 @@ def test_purchase_cost_is_checked(api: Any) -> None:
                             json={**body, "purchase_cost": bad})
         assert response.status_code == 422, bad
         assert "purchase_cost" in response.get_json()["errors"]
+
+
+def test_titration_filled_in_three_strengths_pays_one_fee(api: Any) -> None:
+    from tests.api.test_printing import titration_rx
+
+    costed_stock(api)
+    batches = {s: released_batch(api, strength=s, quantity=100) for s in ("1.5", "3", "4.5")}
+    rx = titration_rx(api)  # 1.5 mg × 14 d, 3 mg × 14 d, 4.5 mg × 30 d: one course
+    expected = []
+    for position, (strength, quantity) in enumerate((("1.5", 14), ("3", 14), ("4.5", 30))):
+        made = fill(api, rx["id"], batches[strength]["id"], quantity, steps=[position])
+        assert made.status_code == 201, made.get_json()
+        unit = D(api.get(f"/api/v1/batches/{batches[strength]['id']}/cost",
+                         as_="pharm").get_json()["unit_cost"])
+        fcost, lines = fill_cost(unit, D(quantity), dosage_form="capsule", rules=DEFAULT_RULES)
+        expected.append(quote_price(
+            fcost, DEFAULT_RULES, dosage_form="capsule", strength=D(strength),
+            quantity=D(quantity), first_of_course=position == 0, rules_version="",
+            cost_lines=lines).amount)
+        assert D(made.get_json()["price"]) == expected[-1]
+    listed = api.get(f"/api/v1/prescriptions/{rx['id']}/fills", as_="pharm").get_json()
+    kinds = [[line["kind"] for line in f["price_breakdown"]["lines"]] for f in listed]
+    assert ["fee" in k for k in kinds] == [True, False, False]  # the fee once a course
+    assert sum(D(f["price"]) for f in listed) == sum(expected)
