@@ -57,6 +57,15 @@ class Ops:
     texts: list[tuple[str, float, float, float, str]] = field(default_factory=list)
     rules: list[tuple[float, float, float, float]] = field(default_factory=list)
     codes: list[tuple[barcodes.Code128, float, float, float, float]] = field(default_factory=list)
+    # Boxes and pictograms, drawn before the text: ("box", x, y, w, h, line width) and
+    # ("warning", x, y, side) for a black triangle holding a white "!" of the given side.
+    shapes: list[tuple[str, float, float, float, float, float]] = field(default_factory=list)
+
+    def box(self, x: float, y: float, w: float, h: float, line_width: float) -> None:
+        self.shapes.append(("box", x, y, w, h, line_width))
+
+    def warning_sign(self, x: float, y: float, side: float) -> None:
+        self.shapes.append(("warning", x, y, side, side, 0.0))
 
     def text(self, font: str, size: float, x: float, y: float, s: str) -> None:
         self.texts.append((font, size, x, y, s))
@@ -73,8 +82,11 @@ class Ops:
         self.texts.extend(other.texts)
         self.rules.extend(other.rules)
         self.codes.extend(other.codes)
+        self.shapes.extend(other.shapes)
 
     def draw(self, canvas: Any) -> None:
+        for shape in self.shapes:
+            _draw_shape(canvas, *shape)
         current: tuple[str, float] | None = None
         for font, size, x, y, s in self.texts:
             if (font, size) != current:
@@ -86,3 +98,23 @@ class Ops:
             canvas.line(x1, y, x2, y)
         for code, x, y, module, height in self.codes:
             barcodes.draw(canvas, code, x, y, module, height)
+
+
+def _draw_shape(canvas: Any, kind: str, x: float, y: float, w: float, h: float, lw: float) -> None:
+    """A box (stroked) or the warning pictogram: a black triangle, a white "!" inside."""
+    if kind == "box":
+        canvas.setLineWidth(lw)
+        canvas.rect(x, y, w, h, stroke=1, fill=0)
+        return
+    path = canvas.beginPath()
+    path.moveTo(x, y)
+    path.lineTo(x + w, y)
+    path.lineTo(x + w / 2, y + w * 0.9)
+    path.close()
+    canvas.setFillGray(0)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.setFillGray(1)
+    bar = w * 0.11
+    canvas.rect(x + w / 2 - bar / 2, y + w * 0.3, bar, w * 0.36, stroke=0, fill=1)
+    canvas.rect(x + w / 2 - bar / 2, y + w * 0.1, bar, bar, stroke=0, fill=1)
+    canvas.setFillGray(0)

@@ -15,11 +15,12 @@ from typing import NamedTuple
 
 # --- default texts (data, not rules: callers may pass their own) -------------------------
 
+#: The first is the short opioid warning the container label prints in its emphasised box
+#: (DOMAIN.md §9); the others may move to an auxiliary sticker beside it where room is short.
 DEFAULT_LDN_WARNINGS: tuple[str, ...] = (
-    "Do not use opioid medicines (for pain, cough or diarrhoea) while taking this "
-    "medicine: it may cause sudden opioid withdrawal.",
-    "Tell every doctor, dentist and emergency staff that you take naltrexone, and stop "
-    "it before surgery as instructed.",
+    "Do not take opioid pain, cough or diarrhea medicines, because they may cause sudden "
+    "withdrawal. Stop 3 days (72 hours) before surgery unless your doctor says otherwise.",
+    "Tell every doctor, dentist and emergency staff that you take naltrexone.",
     "Vivid dreams or trouble sleeping may occur in the first weeks.",
 )
 
@@ -31,8 +32,6 @@ REFRIGERATE = "Refrigerate"
 LIQUID_AUXILIARY: tuple[str, ...] = (SHAKE_WELL, PROTECT_FROM_LIGHT)
 #: Auxiliary texts for a refrigerated oral liquid.
 LIQUID_AUXILIARY_REFRIGERATED: tuple[str, ...] = (SHAKE_WELL, PROTECT_FROM_LIGHT, REFRIGERATE)
-
-TITRATION_ON_LEAFLET_TEXT = "See dosing schedule on your leaflet."
 
 DEFAULT_LEAFLET_ABOUT: tuple[str, ...] = (
     "Low-dose naltrexone (LDN) is naltrexone hydrochloride taken in small doses, "
@@ -69,7 +68,7 @@ DEFAULT_SIDE_EFFECTS: tuple[str, ...] = (
 )
 
 DEFAULT_CALL_US_WHEN: tuple[str, ...] = (
-    "You are prescribed or need an opioid medicine (for pain, cough or diarrhoea).",
+    "You are prescribed or need an opioid medicine (for pain, cough or diarrhea).",
     "You have surgery or a procedure planned.",
     "Side effects are bothering you or do not settle after the first weeks.",
     "You have yellowing of the skin or eyes, dark urine or pain in the upper right of "
@@ -92,10 +91,39 @@ class Pharmacy:
 
 
 @dataclass(frozen=True)
+class LabelCaptions:
+    """The fixed words of a patient label, in the label's language (the caller translates)."""
+
+    compounded: str = "Compounded preparation"
+    rx: str = "Rx"
+    lot: str = "Lot"
+    filled: str = "Filled"
+    use_by: str = "Use by (BUD)"
+    quantity: str = "Qty"
+    refills: str = "Refills"
+    storage: str = "Storage:"
+    prescriber: str = "Prescriber:"
+    tel: str = "Tel"
+    continued: str = "(continued)"
+    english: str = "English:"
+    dates: str = "Dates:"
+
+
+ENGLISH_CAPTIONS = LabelCaptions()
+
+
+@dataclass(frozen=True)
 class PatientLabelContent:
     """Everything on a patient (dispensing) label.
 
-    ``directions``: one line for a fixed dose, dated step lines for a titration.
+    ``directions``: the complete directions (a titration in the concise USP <17> sentence),
+    always printed whole in the critical cluster. ``warnings[0]`` is the opioid warning,
+    printed in a box with a pictogram on the label itself; the other warnings and the
+    auxiliary texts print on the label where it has room, else on a sticker beside it.
+    Printed where the stock has room, never instead: ``dated_directions`` (the steps with
+    their dates) and, on a label in another language, ``english_directions`` and
+    ``english_warning``. ``large_print``: the critical cluster at 14 pt or more.
+    ``fill_date_text``/``bud_text``: the dates as the caller formats them for the language.
     """
 
     patient_name: str
@@ -112,7 +140,13 @@ class PatientLabelContent:
     pharmacy: Pharmacy
     warnings: tuple[str, ...] = DEFAULT_LDN_WARNINGS
     auxiliary: tuple[str, ...] = ()
-    titration_schedule_on_leaflet_text: str = TITRATION_ON_LEAFLET_TEXT
+    dated_directions: Sequence[str] = ()
+    english_directions: Sequence[str] = ()
+    english_warning: str = ""
+    large_print: bool = False
+    captions: LabelCaptions = ENGLISH_CAPTIONS
+    fill_date_text: str = ""
+    bud_text: str = ""
     #: What the barcode holds: it begins with the Rx number and identifies the fill
     #: (``RX100003-1``); the Rx number alone when not given.
     barcode_data: str | None = None

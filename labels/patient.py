@@ -14,11 +14,16 @@ from labels.fonts import COND, COND_BOLD, SANS, SANS_BOLD
 from labels.layout import LEADING, baseline, para
 from labels.stocks import LabelStock
 from labels.text import TooNarrow
+from labels.warning_box import warning_box
 
 #: Smallest size of the critical cluster (patient name, drug line, directions).
 MIN_CRITICAL_PT = 11.0
+#: Smallest size of the critical cluster on a large-print label (USP <17>).
+MIN_LARGE_PRINT_PT = 14.0
 #: Smallest size of any other text on a label.
 MIN_SMALL_PT = 6.0
+#: Smallest size of the opioid warning in its box.
+MIN_WARNING_PT = 7.0
 
 
 @dataclass(frozen=True)
@@ -29,22 +34,52 @@ class _Scale:
     small: float
     bar_h: float  # bar height in points
     condensed: bool = False  # critical cluster in the condensed face (still sans-serif)
+    warn: float = MIN_WARNING_PT
 
 
 # From preferred down to minimum sizes; the first that fits is used.
 _SCALES: tuple[_Scale, ...] = (
-    _Scale(14, 13, 12.5, 8, 0.32 * 72),
-    _Scale(13.5, 12.5, 12, 7.5, 0.30 * 72),
-    _Scale(13, 12, 12, 7, 0.28 * 72),
-    _Scale(12.5, 12, 11.5, 6.5, 0.26 * 72),
-    _Scale(12, 11.5, 11, 6.5, 0.25 * 72),
-    _Scale(11.5, 11, 11, 6, 0.24 * 72),
-    _Scale(11, 11, 11, 6, 0.22 * 72),
-    _Scale(12, 11.5, 11.5, 6, 0.22 * 72, condensed=True),
-    _Scale(11, 11, 11, 6, 0.20 * 72, condensed=True),
+    _Scale(14, 13, 12.5, 8, 0.32 * 72, warn=9),
+    _Scale(13.5, 12.5, 12, 7.5, 0.30 * 72, warn=8.5),
+    _Scale(13, 12, 12, 7, 0.28 * 72, warn=8),
+    _Scale(12.5, 12, 11.5, 6.5, 0.26 * 72, warn=8),
+    _Scale(12, 11.5, 11, 6.5, 0.25 * 72, warn=7.5),
+    _Scale(11.5, 11, 11, 6, 0.24 * 72, warn=7.5),
+    _Scale(11, 11, 11, 6, 0.22 * 72, warn=7),
+    _Scale(12, 11.5, 11.5, 6, 0.22 * 72, condensed=True, warn=7),
+    _Scale(11, 11, 11, 6, 0.20 * 72, condensed=True, warn=7),
+)
+_LARGE_SCALES: tuple[_Scale, ...] = (
+    _Scale(16, 15, 15, 8, 0.32 * 72, warn=10),
+    _Scale(15, 14.5, 14.5, 7.5, 0.28 * 72, warn=9),
+    _Scale(14, 14, 14, 7, 0.25 * 72, warn=8.5),
+    _Scale(14, 14, 14, 6.5, 0.22 * 72, condensed=True, warn=8),
 )
 assert all(s.name >= MIN_CRITICAL_PT and s.dirs >= MIN_CRITICAL_PT for s in _SCALES)
-assert all(s.small >= MIN_SMALL_PT for s in _SCALES)
+assert all(s.dirs >= MIN_LARGE_PRINT_PT and s.drug >= MIN_LARGE_PRINT_PT for s in _LARGE_SCALES)
+assert all(s.small >= MIN_SMALL_PT and s.warn >= MIN_WARNING_PT for s in _SCALES + _LARGE_SCALES)
+
+
+@dataclass(frozen=True)
+class _Extras:
+    """What the label prints where it has room: the English line (bilingual), the dated
+    steps, the longer warnings with the auxiliary texts (else on a sticker)."""
+
+    english: bool
+    dates: bool
+    warnings: bool
+
+
+def _variants(c: PatientLabelContent) -> list[_Extras]:
+    english = (True, False) if (c.english_directions or c.english_warning) else (False,)
+    dates = (True, False) if c.dated_directions else (False,)
+    more = (True, False) if (c.warnings[1:] or c.auxiliary) else (False,)
+    return [
+        _Extras(e, d, w)
+        for e in english
+        for w, d in ((w, d) for w in more for d in dates)
+    ]
+
 
 _SEP = " · "
 _FITS = Ops()  # returned by a measure-only layout that fits
@@ -53,20 +88,30 @@ _FITS = Ops()  # returned by a measure-only layout that fits
 def _critical(
     ops: Ops | None,
     c: PatientLabelContent,
-    directions: Sequence[str],
     s: _Scale,
+    e: _Extras,
     x: float,
     top: float,
     w: float,
 ) -> float:
+    """Patient, drug, the complete directions, then (where they fit) the English line and
+    the dated steps, and the opioid warning in its box: the height used."""
     y = top
     bold, regular = (COND_BOLD, COND) if s.condensed else (SANS_BOLD, SANS)
     y -= para(ops, c.patient_name, bold, s.name, x, y, w)
     y -= para(ops, c.drug_line, bold, s.drug, x, y, w)
-    for line in directions:
-        y -= para(
-            ops, line, regular, s.dirs, x, y, w, hang=s.dirs * 0.8 if len(directions) > 1 else 0.0
-        )
+    for line in c.directions:
+        y -= para(ops, line, regular, s.dirs, x, y, w)
+    small = s.warn
+    if e.english:
+        for line in c.english_directions:
+            y -= para(ops, line, COND, small, x, y, w, hang=-1, prefix=c.captions.english,
+                      prefix_font=COND_BOLD)
+    if e.dates:
+        for line in c.dated_directions:
+            y -= para(ops, line, COND, small, x, y, w)
+    english = c.english_warning if e.english else ""
+    y -= warning_box(ops, c.warnings[0], english, s.warn, x, y, w)
     return top - y
 
 
@@ -120,8 +165,7 @@ def _layout(
     c: PatientLabelContent,
     stock: LabelStock,
     s: _Scale,
-    directions: Sequence[str],
-    warnings_on_label: bool,
+    e: _Extras,
     pharmacy_beside: bool = True,
     draw: bool = True,
 ) -> Ops | None:
@@ -133,7 +177,7 @@ def _layout(
     zone_top = _bottom_zone(foot, c, stock, s, f, pharmacy_beside)
     if zone_top is None:
         return None
-    y = _top_flow(ops, c, s, directions, f, warnings_on_label, pharmacy_beside)
+    y = _top_flow(ops, c, s, e, f, pharmacy_beside)
     if y < zone_top + f.gap:
         return None
     if ops is None or foot is None:
@@ -180,7 +224,7 @@ def _bottom_zone(
             f.small,
             bx + barcodes.QUIET_MODULES * module,
             baseline(zone_top - s.bar_h, f.small, f.lead),
-            f"Rx {c.rx_number}",
+            c.rx_number,
         )
     return zone_top
 
@@ -192,7 +236,8 @@ def _pharmacy_beside(
     y = top
     y -= para(ops, c.pharmacy.name, COND_BOLD, f.small, f.x, y, pw)
     y -= para(ops, c.pharmacy.address, COND, f.small, f.x, y, pw)
-    y -= para(ops, c.pharmacy.phone, COND, f.small, f.x, y, pw, hang=-1, prefix="Tel")
+    tel = c.captions.tel
+    y -= para(ops, c.pharmacy.phone, COND, f.small, f.x, y, pw, hang=-1, prefix=tel)
     return top - y
 
 
@@ -200,31 +245,31 @@ def _top_flow(
     ops: Ops | None,
     c: PatientLabelContent,
     s: _Scale,
-    directions: Sequence[str],
+    e: _Extras,
     f: _Frame,
-    warnings_on_label: bool,
     pharmacy_beside: bool,
 ) -> float:
-    """The critical cluster, a rule, the details, the pharmacy (when not beside the
-    barcode) and the warnings (when on the label), from the top; returns where it ends."""
+    """The critical cluster with the boxed warning, a rule, the details, the pharmacy
+    (when not beside the barcode) and the longer warnings (when on the label), from the
+    top; returns where it ends."""
     x, w, small, gap = f.x, f.w, f.small, f.gap
     y = f.top
-    y -= _critical(ops, c, directions, s, x, y, w)
+    y -= _critical(ops, c, s, e, x, y, w)
     y -= gap
     if ops is not None:
         ops.rule(x, y, x + w, 0.6)
     y -= gap
-    y -= para(ops, "Compounded preparation", COND_BOLD, small, x, y, w)
+    y -= para(ops, c.captions.compounded, COND_BOLD, small, x, y, w)
     y = _details(ops, c, f, y)
     if not pharmacy_beside:
         # The name on a line of its own: as a run-in prefix a long name would leave the
         # address no room at all.
-        where = f"{c.pharmacy.address} \u00b7 Tel {c.pharmacy.phone}"
+        where = f"{c.pharmacy.address} \u00b7 {c.captions.tel} {c.pharmacy.phone}"
         y -= para(ops, c.pharmacy.name, COND_BOLD, small, x, y, w)
         y -= para(ops, where, COND, small, x, y, w)
-    if warnings_on_label and (c.warnings or c.auxiliary):
+    if e.warnings and (c.warnings[1:] or c.auxiliary):
         y -= gap
-        y -= _warnings(ops, c.auxiliary, c.warnings, small, x, y, w)
+        y -= _warnings(ops, c.auxiliary, c.warnings[1:], small, x, y, w)
     return y
 
 
@@ -234,36 +279,45 @@ def _details(ops: Ops | None, c: PatientLabelContent, f: _Frame, y: float) -> fl
     x, w, small = f.x, f.w, f.small
     col = (w - f.gap) / 2
     x2 = x + col + f.gap
+    t = c.captions
+    filled = c.fill_date_text or fmt_date(c.fill_date)
+    bud = c.bud_text or fmt_date(c.bud)
     rows = (
-        (("Rx", c.rx_number), ("Lot", c.lot_number)),
-        (("Filled", fmt_date(c.fill_date)), ("Use by (BUD)", fmt_date(c.bud))),
-        (("Qty", c.quantity), ("Refills", str(c.refills_remaining))),
+        ((t.rx, c.rx_number), (t.lot, c.lot_number)),
+        ((t.filled, filled), (t.use_by, bud)),
+        ((t.quantity, c.quantity), (t.refills, str(c.refills_remaining))),
     )
     for (l1, v1), (l2, v2) in rows:
         h1 = para(ops, v1, COND, small, x, y, col, hang=-1, prefix=l1 + ":", prefix_font=COND_BOLD)
         h2 = para(ops, v2, COND, small, x2, y, col, hang=-1, prefix=l2 + ":", prefix_font=COND_BOLD)
         y -= max(h1, h2)
-    for label, value in (("Storage:", c.storage), ("Prescriber:", c.prescriber)):
-        y -= para(ops, value, COND, small, x, y, w, hang=-1, prefix=label, prefix_font=COND_BOLD)
-    return y
+    # Storage beside the prescriber: once, and a line shorter than one under the other.
+    h1 = para(ops, c.storage, COND, small, x, y, col, hang=-1, prefix=t.storage,
+              prefix_font=COND_BOLD)
+    h2 = para(ops, c.prescriber, COND, small, x2, y, col, hang=-1, prefix=t.prescriber,
+              prefix_font=COND_BOLD)
+    return y - max(h1, h2)
 
 
 def _warning_pages(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
-    """Auxiliary warning label(s) for the same stock, when the warnings are not on the label."""
+    """Auxiliary sticker(s) for the same stock with the longer warnings and auxiliary texts,
+    when they are not on the label (the opioid warning never leaves the label)."""
+    warnings = c.warnings[1:]
     m = stock.margin_pt
     x, w = m, stock.width_pt - 2 * m
     top, bottom = stock.height_pt - m, m
-    header = f"Rx {c.rx_number} \u2014 {c.patient_name}"
+    header = f"{c.rx_number} \u2014 {c.patient_name}"
+    continued = f"{header} {c.captions.continued}"
     for size in (11.0, 10.5, 10.0, 9.5, 9.0, 8.5, 8.0, 7.5, 7.0, 6.5, 6.0):
         head = para(None, header, COND_BOLD, size, x, top, w) + size * 0.5
-        body = _warnings(None, c.auxiliary, c.warnings, size, x, top, w)
+        body = _warnings(None, c.auxiliary, warnings, size, x, top, w)
         if head + body <= top - bottom:
             one = Ops()
             y = top - para(one, header, COND_BOLD, size, x, top, w)
             y -= size * 0.25
             one.rule(x, y, x + w, 0.6)
             y -= size * 0.25
-            _warnings(one, c.auxiliary, c.warnings, size, x, y, w)
+            _warnings(one, c.auxiliary, warnings, size, x, y, w)
             return [one]
     # Too much for one label even at the minimum size: continue on further labels,
     # one warning at a time, each page repeating the header.
@@ -272,8 +326,8 @@ def _warning_pages(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
     items: list[tuple[Sequence[str], Sequence[str]]] = []
     if c.auxiliary:
         items.append((c.auxiliary, ()))
-    items.extend(((), (wn,)) for wn in c.warnings)
-    head_h = para(None, header + " (continued)", COND_BOLD, size, x, top, w) + size * 0.5
+    items.extend(((), (wn,)) for wn in warnings)
+    head_h = para(None, continued, COND_BOLD, size, x, top, w) + size * 0.5
     ops: Ops | None = None
     y = bottom
     for aux, warns in items:
@@ -285,7 +339,7 @@ def _warning_pages(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
         if ops is None or y - h < bottom:
             ops = Ops()
             pages.append(ops)
-            title = header if len(pages) == 1 else header + " (continued)"
+            title = header if len(pages) == 1 else continued
             y = top - para(ops, title, COND_BOLD, size, x, top, w) - size * 0.25
             ops.rule(x, y, x + w, 0.6)
             y -= size * 0.25
@@ -293,52 +347,61 @@ def _warning_pages(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
     return pages
 
 
-def _fits(
-    c: PatientLabelContent, stock: LabelStock, s: _Scale, dirs: Sequence[str], on_label: bool
-) -> bool:
+def _scales(c: PatientLabelContent) -> tuple[_Scale, ...]:
+    return _LARGE_SCALES if c.large_print else _SCALES
+
+
+def _fits(c: PatientLabelContent, stock: LabelStock, s: _Scale, e: _Extras) -> bool:
     return any(
-        _layout(c, stock, s, dirs, on_label, beside, draw=False) is not None
-        for beside in (True, False)
+        _layout(c, stock, s, e, beside, draw=False) is not None for beside in (True, False)
     )
 
 
-def layout_patient_label(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
-    """Pages (label first, then any auxiliary warning labels) for one patient label."""
-    directions = tuple(c.directions)
-    if not directions or not any(d.strip() for d in directions):
+def _check(c: PatientLabelContent) -> None:
+    if not c.directions or not any(d.strip() for d in c.directions):
         raise ValueError("a patient label needs directions")
-    variants: list[tuple[str, ...]] = [directions]
-    if len(directions) > 1:
-        leaflet = c.titration_schedule_on_leaflet_text
-        variants.append((directions[0], leaflet))
-        variants.append((leaflet,))
+    if not c.warnings or not c.warnings[0].strip():
+        raise ValueError("a patient label needs the opioid warning (warnings[0])")
+
+
+def fits(c: PatientLabelContent, stock: LabelStock) -> bool:
+    """Whether the whole label (complete directions, the boxed warning, every detail) fits
+    ``stock`` with the critical cluster at its floor or above (measuring only)."""
+    _check(c)
+    bare = _Extras(english=False, dates=False, warnings=False)
     try:
-        for dirs in variants:
-            for on_label in (True, False):
-                # Text height only grows with the scale: if the smallest scale does not fit,
-                # no other will, so try it first (measuring only).
-                if not _fits(c, stock, _SCALES[-1], dirs, on_label):
-                    continue
-                for s in _SCALES:
-                    for beside in (True, False):
-                        if _layout(c, stock, s, dirs, on_label, beside, draw=False) is None:
-                            continue
-                        ops = _layout(c, stock, s, dirs, on_label, beside)
-                        assert ops is not None
-                        if on_label or not (c.warnings or c.auxiliary):
-                            return [ops]
-                        return [ops, *_warning_pages(c, stock)]
+        return _fits(c, stock, _scales(c)[-1], bare)
+    except TooNarrow:
+        return False
+
+
+def layout_patient_label(c: PatientLabelContent, stock: LabelStock) -> list[Ops]:
+    """Pages (the label first, then any auxiliary sticker) for one patient label."""
+    _check(c)
+    scales = _scales(c)
+    try:
+        for e in _variants(c):
+            # Text height only grows with the scale: if the smallest scale does not fit,
+            # no other will, so try it first (measuring only).
+            if not _fits(c, stock, scales[-1], e):
+                continue
+            for s in scales:
+                for beside in (True, False):
+                    if _layout(c, stock, s, e, beside, draw=False) is None:
+                        continue
+                    ops = _layout(c, stock, s, e, beside)
+                    assert ops is not None
+                    if e.warnings or not (c.warnings[1:] or c.auxiliary):
+                        return [ops]
+                    return [ops, *_warning_pages(c, stock)]
     except TooNarrow as exc:
         raise LabelDoesNotFit(stock.code, f"text cannot be wrapped: {exc}") from None
-    s = _SCALES[-1]
-    m = stock.margin_pt
-    need = _critical(None, c, variants[-1], s, m, 0, stock.width_pt - 2 * m)
+    floor = scales[-1].dirs
     raise LabelDoesNotFit(
         stock.code,
-        f"patient label for Rx {c.rx_number}: the patient name, drug line, directions and "
-        f"required details do not fit {stock.name} even at {MIN_CRITICAL_PT:g} pt / "
-        f"{MIN_SMALL_PT:g} pt (the critical cluster alone needs {need / 72:.2f} in of "
-        f"{(stock.height_pt - 2 * m) / 72:.2f} in); use a larger stock or shorter text",
+        f"patient label for Rx {c.rx_number}: the patient name, drug line, complete "
+        f"directions, opioid warning and required details do not fit {stock.name} with the "
+        f"directions at {floor:g} pt or more",
     )
 
 

@@ -46,9 +46,13 @@ TITRATION = PatientLabelContent(
     patient_name="Ольга Петрова",
     drug_line="Naltrexone HCl 1 mg/mL oral liquid",
     directions=[
-        "Jan 5–Jan 18: Take 1.5 mL (1.5 mg) by mouth at bedtime.",
-        "Jan 19–Feb 1: Take 3 mL (3 mg) by mouth at bedtime.",
-        "From Feb 2: Take 4.5 mL (4.5 mg) by mouth at bedtime.",
+        "Take 1.5 mL (1.5 mg) by mouth at bedtime for 14 days, then 3 mL (3 mg) at bedtime "
+        "for 14 days, then 4.5 mL (4.5 mg) at bedtime. Use the 5 mL oral syringe provided."
+    ],
+    dated_directions=[
+        "Jan 5 to Jan 18: take 1.5 mL (1.5 mg).",
+        "Jan 19 to Feb 1: take 3 mL (3 mg).",
+        "From Feb 2: take 4.5 mL (4.5 mg).",
     ],
     bud=date(2026, 2, 4),
     storage="Refrigerate (2–8 °C). Protect from light.",
@@ -60,6 +64,23 @@ TITRATION = PatientLabelContent(
     prescriber="Dr. Rahul Mehta",
     pharmacy=PHARMACY,
     auxiliary=LIQUID_AUXILIARY_REFRIGERATED,
+)
+
+# The most common LDN prescription (issue 19): 1.5 mg capsules, 1 then 2 then 3 at bedtime.
+CAPSULE_TITRATION = dataclasses.replace(
+    FIXED,
+    drug_line="Naltrexone HCl 1.5 mg capsule",
+    directions=[
+        "Take 1 capsule by mouth at bedtime for 14 days, then 2 capsules at bedtime for 14 "
+        "days, then 3 capsules at bedtime."
+    ],
+    dated_directions=[
+        "Jan 5 to Jan 18: take 1 capsule (1.5 mg).",
+        "Jan 19 to Feb 1: take 2 capsules (3 mg).",
+        "From Feb 2: take 3 capsules (4.5 mg).",
+    ],
+    quantity="132 capsules",
+    rx_number="RX100003",
 )
 
 LONG_NAME = PatientLabelContent(
@@ -93,6 +114,7 @@ LONG_PHARMACY = dataclasses.replace(
 PATIENT_SAMPLES = {
     "fixed": FIXED,
     "titration": TITRATION,
+    "capsule-titration": CAPSULE_TITRATION,
     "long-name": LONG_NAME,
     "long-pharmacy": LONG_PHARMACY,
 }

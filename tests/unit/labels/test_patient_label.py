@@ -22,20 +22,23 @@ from labels import (
 )
 from labels.common import fmt_date
 from labels.fonts import width
-from labels.patient import MIN_CRITICAL_PT
+from labels.patient import MIN_CRITICAL_PT, fits
 
-from .label_samples import FIXED, LONG_NAME, PATIENT_SAMPLES, TITRATION, titration_steps
+from .label_samples import (
+    CAPSULE_TITRATION,
+    FIXED,
+    LONG_NAME,
+    PATIENT_SAMPLES,
+    TITRATION,
+    titration_steps,
+)
 from .pdfcheck import all_text, decode_barcodes, page_count, page_size, pages, runs, squash
 
 THERMAL = [code for code, s in STOCKS.items() if s.kind == "thermal"]
-# The 100-character name needs more height than a 3 x 2 label has at 11 pt: see
-# test_long_name_on_the_smallest_stock_is_refused.
-CASES = [
-    (name, code)
-    for name in PATIENT_SAMPLES
-    for code in [*THERMAL, "letter"]
-    if (name, code) != ("long-name", "3x2")
-]
+ALL = [(name, code) for name in PATIENT_SAMPLES for code in [*THERMAL, "letter"]]
+# Each sample on every stock that holds the whole label (the others are refused: see
+# test_a_stock_that_cannot_hold_the_whole_label_is_refused).
+CASES = [(name, code) for name, code in ALL if fits(PATIENT_SAMPLES[name], get_stock(code))]
 
 
 def required(c: PatientLabelContent) -> list[str]:
@@ -68,11 +71,22 @@ def test_every_required_element_is_printed(sample: str, stock: str) -> None:
     for item in required(c):
         assert squash(item) in text, f"{item!r} missing on {stock}"
     first = squash(pages(pdf)[0])
-    # directions: every step, or the first step / the pointer to the leaflet
-    if all(squash(d) in first for d in c.directions):
+    # The complete directions and the opioid warning, on the label itself (page 1).
+    for item in (*c.directions, c.warnings[0]):
+        assert squash(item) in first, f"{item!r} not on the label on {stock}"
+    assert "leaflet" not in first.lower()
+
+
+@pytest.mark.parametrize(("sample", "stock"), ALL)
+def test_a_stock_that_cannot_hold_the_whole_label_is_refused(sample: str, stock: str) -> None:
+    c, st = PATIENT_SAMPLES[sample], get_stock(stock)
+    if fits(c, st):
+        render_patient_label(c, st)
         return
-    assert len(c.directions) > 1, "fixed-dose directions must always be printed"
-    assert squash(c.titration_schedule_on_leaflet_text) in first
+    with pytest.raises(LabelDoesNotFit) as info:
+        render_patient_label(c, st)
+    assert info.value.stock_code == stock
+    assert any(fits(c, get_stock(code)) for code in THERMAL), "no label stock holds it"
 
 
 @pytest.mark.parametrize(("sample", "stock"), CASES)
@@ -110,7 +124,7 @@ def test_critical_cluster_on_top_at_11_pt_or_more(sample: str, stock: str) -> No
     assert min(r.y for r in big) > max(r.y for r in small)
     cluster = squash("".join(r.text for r in sorted(big, key=lambda r: (-r.y, r.x))))
     assert cluster.startswith(squash(c.patient_name + c.drug_line))
-    assert "bedtime" in cluster or squash(c.titration_schedule_on_leaflet_text) in cluster
+    assert squash("".join(c.directions)) in cluster
     top = max(rs, key=lambda r: r.y)
     assert squash(c.patient_name).startswith(squash(top.text))
 
@@ -121,10 +135,11 @@ def test_rx_barcode_decodes(sample: str, stock: str) -> None:
     assert decode_barcodes(render_patient_label(c, get_stock(stock))) == [c.rx_number]
 
 
-@pytest.mark.parametrize("stock", THERMAL)
-def test_same_input_same_bytes(stock: str) -> None:
-    a = render_patient_label(TITRATION, get_stock(stock))
-    b = render_patient_label(dataclasses.replace(TITRATION), get_stock(stock))
+@pytest.mark.parametrize(("sample", "stock"), CASES)
+def test_same_input_same_bytes(sample: str, stock: str) -> None:
+    c = PATIENT_SAMPLES[sample]
+    a = render_patient_label(c, get_stock(stock))
+    b = render_patient_label(dataclasses.replace(c), get_stock(stock))
     assert a == b
 
 
@@ -141,30 +156,35 @@ def test_same_bytes_in_a_fresh_process() -> None:
     assert out.stdout.strip() == here
 
 
-def test_titration_prints_every_step_when_it_fits() -> None:
+def test_titration_prints_every_step_with_its_dates_when_they_fit() -> None:
     first = squash(pages(render_patient_label(TITRATION, get_stock("4x3.5")))[0])
-    for step in TITRATION.directions:
+    for step in (*TITRATION.directions, *TITRATION.dated_directions):
         assert squash(step) in first
 
 
-def test_titration_too_long_points_to_the_leaflet() -> None:
-    c = dataclasses.replace(TITRATION, directions=titration_steps(9))
-    pdf = render_patient_label(c, get_stock("3x2"))
-    first = pages(pdf)[0]
-    assert squash(c.titration_schedule_on_leaflet_text) in squash(first)
-    leaflet_runs = [r for r in runs(pdf, 0) if "leaflet" in r.text]
-    assert leaflet_runs and all(r.size >= MIN_CRITICAL_PT for r in leaflet_runs)
+def test_nine_steps_are_printed_whole_or_refused_never_pointed_to_the_leaflet() -> None:
+    c = dataclasses.replace(TITRATION, directions=[" ".join(titration_steps(9))])
+    for code in THERMAL:
+        st = get_stock(code)
+        if not fits(c, st):
+            with pytest.raises(LabelDoesNotFit):
+                render_patient_label(c, st)
+            continue
+        first = squash(pages(render_patient_label(c, st))[0])
+        assert squash(c.directions[0]) in first
 
 
-def test_warnings_move_to_an_auxiliary_label_on_the_same_stock() -> None:
-    st = get_stock("3x2")
-    pdf = render_patient_label(FIXED, st)
+def test_longer_warnings_move_to_a_sticker_the_opioid_warning_never_does() -> None:
+    c = dataclasses.replace(
+        CAPSULE_TITRATION, warnings=(DEFAULT_LDN_WARNINGS[0], "Carry your alert card. " * 6)
+    )
+    st = get_stock("4x2.5")
+    pdf = render_patient_label(c, st)
     assert page_count(pdf) == 2
     assert page_size(pdf, 1) == pytest.approx(st.pagesize)
-    aux = squash(pages(pdf)[1])
-    for w in DEFAULT_LDN_WARNINGS:
-        assert squash(w) in aux
-    assert squash(FIXED.rx_number) in aux and squash(FIXED.patient_name) in aux
+    assert squash(DEFAULT_LDN_WARNINGS[0]) in squash(pages(pdf)[0])
+    assert squash(DEFAULT_LDN_WARNINGS[0]) not in squash(pages(pdf)[1])
+    assert squash("Carry your alert card.") in squash(pages(pdf)[1])
 
 
 def test_warnings_stay_on_a_roomy_label() -> None:
@@ -174,8 +194,8 @@ def test_warnings_stay_on_a_roomy_label() -> None:
 
 def test_very_long_warnings_continue_on_further_labels() -> None:
     long = tuple(f"Warning {i}: " + "do not do this dangerous thing " * 12 for i in range(6))
-    c = dataclasses.replace(FIXED, warnings=long)
-    pdf = render_patient_label(c, get_stock("3x2"))
+    c = dataclasses.replace(FIXED, warnings=(DEFAULT_LDN_WARNINGS[0], *long))
+    pdf = render_patient_label(c, get_stock("4x2.5"))
     assert page_count(pdf) > 2
     text = squash(all_text(pdf))
     for w in long:
@@ -218,11 +238,14 @@ def test_many_labels_one_pdf_in_order() -> None:
 
 
 def test_many_labels_with_auxiliary_pages() -> None:
-    pdf = render_patient_labels([FIXED, TITRATION], get_stock("3x2"))
-    assert page_count(pdf) == 4
+    sticker = (DEFAULT_LDN_WARNINGS[0], "Carry your alert card. " * 6)
+    one = dataclasses.replace(CAPSULE_TITRATION, warnings=sticker)
+    pdf = render_patient_labels([one, FIXED, one], get_stock("4x2.5"))
     texts = [squash(t) for t in pages(pdf)]
-    assert squash(FIXED.drug_line) in texts[0] and squash(DEFAULT_LDN_WARNINGS[0]) in texts[1]
-    assert squash(TITRATION.drug_line) in texts[2] and squash(DEFAULT_LDN_WARNINGS[0]) in texts[3]
+    assert len(texts) == 5
+    assert squash(one.drug_line) in texts[0] and squash("Carry your alert") in texts[1]
+    assert squash(FIXED.drug_line) in texts[2]
+    assert squash(one.drug_line) in texts[3] and squash("Carry your alert") in texts[4]
 
 
 def test_no_labels_is_an_error() -> None:
@@ -241,5 +264,5 @@ def test_no_raster_images() -> None:
 
 
 def test_long_name_on_the_smallest_stock_is_refused() -> None:
-    with pytest.raises(LabelDoesNotFit, match="'3x2'.*larger stock"):
+    with pytest.raises(LabelDoesNotFit, match="'3x2'.*11 pt or more"):
         render_patient_label(LONG_NAME, get_stock("3x2"))
