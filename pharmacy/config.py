@@ -36,6 +36,9 @@ class Settings:
     max_content_length: int = 256 * 1024
     login_failure_limit: int = 5
     login_failure_window_minutes: int = 15
+    login_delay_seconds: int = 2
+    login_alert_ceiling: int = 50
+    signature_failure_limit: int = 5
     # DOMAIN.md §12: prices are in this ISO 4217 currency, formatted by Babel in this locale.
     currency: str = "USD"
     money_locale: str = "en_US"
@@ -52,6 +55,9 @@ class Settings:
             "MAX_CONTENT_LENGTH": self.max_content_length,
             "LOGIN_FAILURE_LIMIT": self.login_failure_limit,
             "LOGIN_FAILURE_WINDOW_MINUTES": self.login_failure_window_minutes,
+            "LOGIN_DELAY_SECONDS": self.login_delay_seconds,
+            "LOGIN_ALERT_CEILING": self.login_alert_ceiling,
+            "SIGNATURE_FAILURE_LIMIT": self.signature_failure_limit,
             "PHARMACY_CURRENCY": self.currency,
             "PHARMACY_LOCALE": self.money_locale,
             "SESSION_COOKIE_HTTPONLY": True,

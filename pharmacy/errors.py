@@ -22,6 +22,14 @@ class Invalid(DomainError):
         self.field = field
 
 
+class SignatureRefused(Invalid):
+    """The password re-entered as an electronic signature is not the signer's."""
+
+    def __init__(self, user_id: int | None) -> None:
+        super().__init__("password", "does not match your password; the signature was not applied")
+        self.user_id = user_id
+
+
 class Conflict(DomainError):
     """The request makes no sense in the current state."""
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
+from flask import current_app, request
 
 from pharmacy.api.blueprint import Blueprint
 from pharmacy.auth import allow, bearer_token, public, require_actor
@@ -23,9 +23,8 @@ def token(credentials: dict[str, Any]) -> dict[str, Any]:
     actor, secret = accounts.sign_in(
         credentials["username"],
         credentials["password"],
-        failure_limit=config["LOGIN_FAILURE_LIMIT"],
-        window_minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"],
         purpose="token",
+        client=request.remote_addr,
         token_lifetime_hours=config["TOKEN_LIFETIME_HOURS"],
     )
     return {

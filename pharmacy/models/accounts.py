@@ -74,3 +74,6 @@ class LoginFailure(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username_hash: Mapped[str] = mapped_column(String(64), index=True)
     failed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # A digest of the client address ("" for an e-signature), and what failed.
+    client_hash: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    kind: Mapped[str] = mapped_column(String(12), default="sign_in", server_default="sign_in")

@@ -7,16 +7,18 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.auth import digest, hash_password, new_secret, verify_password
-from pharmacy.errors import Invalid, TooManyAttempts, Unauthorized
-from pharmacy.models import ROLES, ApiToken, LoginFailure, Prescriber, User, WebSession
+from pharmacy.errors import Invalid, Unauthorized
+from pharmacy.models import ROLES, ApiToken, Prescriber, User, WebSession
 from pharmacy.models._types import utcnow
+from pharmacy.services import sign_in_throttle
 from pharmacy.services.printable import require_printable
+from pharmacy.services.sign_in_throttle import Throttle
 from pharmacy.services.uow import current_db, query, use_case
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
@@ -115,65 +117,37 @@ def create_user(
     return user
 
 
-def _recent_failures(session: Session, username: str, window_minutes: int) -> int:
-    since = utcnow() - timedelta(minutes=window_minutes)
-    return int(
-        session.execute(
-            select(func.count(LoginFailure.id)).where(
-                LoginFailure.username_hash == digest(username.lower()),
-                LoginFailure.failed_at >= since,
-            )
-        ).scalar_one()
-    )
-
-
 def check_credentials(
-    session: Session,
-    username: str,
-    password: str,
-    *,
-    failure_limit: int,
-    window_minutes: int,
+    session: Session, username: str, password: str, *, client: str | None, throttle: Throttle
 ) -> User:
     """The user for a username and password, or Unauthorized with one message for an
-    unknown user and a wrong password alike. Repeated failures lock the name for a while."""
-    if _recent_failures(session, username, window_minutes) >= failure_limit:
-        raise TooManyAttempts(f"Too many failed sign-ins. Try again in {window_minutes} minutes.")
+    unknown user and a wrong password alike. Repeated failures from one address make that
+    address wait, longer each time; other addresses are not held up."""
+    sign_in_throttle.check(session, username, client, throttle)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
         raise Unauthorized(SIGN_IN_FAILED)
-    session.execute(
-        delete(LoginFailure).where(LoginFailure.username_hash == digest(username.lower()))
-    )
+    sign_in_throttle.clear(session, username, client)
     return user
-
-
-def _record_failure(username: str) -> None:
-    with current_db().transaction() as session:
-        session.add(LoginFailure(username_hash=digest(username.lower())))
 
 
 def sign_in(
     username: str,
     password: str,
     *,
-    failure_limit: int,
-    window_minutes: int,
     purpose: str,
+    client: str | None = None,
     token_lifetime_hours: int = 12,
 ) -> tuple[Actor, str]:
     """Check a username and password and open a bearer token (`purpose="token"`) or a
     browser session (`purpose="web"`). A failure is remembered in its own transaction so
     the throttle counts it although the sign-in itself rolled back."""
+    throttle = sign_in_throttle.configured()
     try:
         with current_db().transaction() as session:
             user = check_credentials(
-                session,
-                username,
-                password,
-                failure_limit=failure_limit,
-                window_minutes=window_minutes,
+                session, username, password, client=client, throttle=throttle
             )
             if purpose == "token":
                 secret = issue_token(session, user, token_lifetime_hours)
@@ -181,7 +155,7 @@ def sign_in(
                 secret = start_web_session(session, user)
             return actor_of(user), secret
     except Unauthorized:
-        _record_failure(username)
+        sign_in_throttle.record_sign_in_failure(username, client, throttle)
         raise
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from pharmacy.db import Database
+from pharmacy.errors import SignatureRefused
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,8 +31,18 @@ def read_session() -> Session:
 def use_case(fn: Callable[Concatenate[Session, P], R]) -> Callable[P, R]:
     @functools.wraps(fn)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        with current_db().transaction() as session:
-            return fn(session, *args, **kwargs)
+        try:
+            with current_db().transaction() as session:
+                return fn(session, *args, **kwargs)
+        except SignatureRefused as refused:
+            # Counted in a transaction of its own, after this one rolled back.
+            if refused.user_id is not None:
+                from pharmacy.services import sign_in_throttle
+
+                sign_in_throttle.record_signature_failure(
+                    refused.user_id, sign_in_throttle.configured()
+                )
+            raise
 
     run.in_session = fn  # type: ignore[attr-defined]
     return run

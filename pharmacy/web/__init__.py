@@ -70,6 +70,7 @@ def register_web(app: Flask) -> None:
 
     app.register_blueprint(bp)
     app.jinja_env.globals["nav_for"] = _nav_for
+    app.jinja_env.globals["sign_in_alerts"] = sign_in_alerts
     app.jinja_env.filters["num"] = _num
     app.jinja_env.globals["label_stocks"] = label_stocks
     app.jinja_env.globals["web_endpoints"] = lambda: set(app.view_functions)
@@ -177,8 +178,8 @@ NAV = {
         ("web.recall", "Recall"),
         ("web.admin_catalog", "Formulas"),
         ("web.bench", "Bench"),
-        ("web.dispensing_desk", "Dispensing"),
         ("web.monthly_report", "Report"),
+        ("web.dispensing_desk", "Dispensing"),
     ],
     "technician": [
         ("web.bench", "Bench"),
@@ -206,3 +207,10 @@ def _nav_for(role: str) -> list[tuple[str, str]]:
 
 
 __all__ = ["register_web", "WebUser"]
+
+
+def sign_in_alerts() -> list[dict[str, object]]:
+    """The admin banner: accounts whose failed sign-ins reached the alert ceiling."""
+    from pharmacy.services.sign_in_throttle import alerts_for_banner
+
+    return alerts_for_banner()

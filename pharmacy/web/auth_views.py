@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import current_app, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 from flask_login import login_user, logout_user  # type: ignore[import-untyped]
 from werkzeug.wrappers import Response
 
@@ -58,7 +58,6 @@ def login() -> Response | tuple[str, int]:
         return render_form("web/login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
-    config = current_app.config
     if not username or not password:
         return render_form(
             "web/login.html", FormErrors({}, "Enter your username and password."), status=401,
@@ -68,9 +67,8 @@ def login() -> Response | tuple[str, int]:
         actor, secret = accounts.sign_in(
             username,
             password,
-            failure_limit=config["LOGIN_FAILURE_LIMIT"],
-            window_minutes=config["LOGIN_FAILURE_WINDOW_MINUTES"],
             purpose="web",
+            client=request.remote_addr,
         )
     except (Unauthorized, TooManyAttempts) as error:
         return render_form(
