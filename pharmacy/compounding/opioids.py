@@ -1,15 +1,47 @@
-"""The opioid gate: screen current medications before naltrexone (DOMAIN §8)."""
+"""The opioid gate: screen current medications before naltrexone (DOMAIN §8).
+
+The vocabulary is rule data (``rules.opioid_terms``, ``opioid_ingredients``,
+``opioid_lookalikes``: the reviewed file ``rules/data/opioids.json``); the reading is
+:mod:`.namematch`'s, which errs toward holding. A medication sent with an RxNorm code is
+matched by its code first, then by its text.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pharmacy.compounding import namematch
+from pharmacy.compounding.namematch import CONTAINS, EXACT, NEAR, NameIndex, tokens
 from pharmacy.compounding.rules import DEFAULT_RULES, OpioidTerm, Rules
 
-_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+__all__ = [
+    "CodedMedication",
+    "OpioidMatch",
+    "allergy_notes",
+    "hold_reasons",
+    "is_hard_stop",
+    "one_edit_apart",
+    "screen_medications",
+    "tokens",
+]
+
+CODE = "code"
+
+
+@dataclass(frozen=True)
+class CodedMedication:
+    """A medication as an integration sends it: its text and an RxNorm code."""
+
+    text: str
+    code: str
+    system: str = "rxnorm"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+Medication = str | CodedMedication
 
 
 @dataclass(frozen=True)
@@ -19,130 +51,129 @@ class OpioidMatch:
     ingredient: str
     severity: str  # stop | warning
     washout_text: str
-    drug_class: str = "short_acting"
+    drug_class: str = "short_acting"  # the washout that applies
     note: str = ""
-    spelt_as: str | None = None  # the word that is one slip from the term, if not exact
+    spelt_as: str | None = None  # the written words, when not an exact name
+    how: str = EXACT  # exact | near | contains | code
+    kind: str = "generic"  # generic | brand | former brand | shorthand
+    form: str = ""
+    pharm_class: str = ""  # agonist | partial agonist | antidiarrheal | other
+    rxcui: str | None = None
+    edits: int = 0
+    source: str = ""
 
-
-def tokens(text: str) -> list[str]:
-    """Lower-case words and numbers: ``"Tylenol#3"`` → ``["tylenol", "3"]``."""
-    lowered = _LETTER_DIGIT.sub(" ", text.lower())
-    return [t for t in _NON_ALNUM.split(lowered) if t]
-
-
-def _compact(text: str) -> str:
-    return "".join(tokens(text))
+    def explained(self, texts: dict[str, str] | None = None) -> str:
+        """How the name was found, in words: "brand name 'Percocet'", "'oxycodon' is a near
+        spelling of 'oxycodone', one letter apart", "RxNorm code 7804"."""
+        if self.how == CODE:
+            return f"RxNorm code {self.rxcui}"
+        if self.how == NEAR:
+            apart = "one letter apart" if self.edits == 1 else f"{self.edits} letters apart"
+            return f"'{self.spelt_as}' is a near spelling of '{self.matched_term}', {apart}"
+        if self.how == CONTAINS:
+            return f"'{self.spelt_as}' contains the name '{self.matched_term}'"
+        named = {"generic": "the name", "brand": "brand name"}.get(self.kind, self.kind)
+        form = f", {self.form}" if self.form else ""
+        shorthand = ""
+        if self.kind == "shorthand" and texts:
+            shorthand = f"; {texts.get('shorthand', '')}"
+        return f"{named} '{self.matched_term}'{form}{shorthand}"
 
 
 @dataclass(frozen=True)
-class _Index:
-    """The opioid terms by the letters they spell, built once per rules object."""
-
-    terms: dict[str, list[OpioidTerm]]
-    longest: int  # most words a term's run may span
-    # Each term long enough to be read through a misspelling, under itself and under every
-    # one-letter deletion of it: a word one edit from a term shares one of these keys with
-    # it (symmetric deletion), so a look-up costs a few dict probes, not a scan of every term.
-    near: dict[str, set[str]]
+class _Gate:
+    names: NameIndex[OpioidTerm]
+    by_rxcui: dict[str, OpioidTerm]
 
 
 # The index of the last rules seen. The service hands the same Rules object to every
 # request until a rule changes, so one slot is enough; a new Rules object rebuilds it.
-_LAST_INDEX: list[tuple[Rules, _Index]] = []
+_LAST: list[tuple[Rules, _Gate]] = []
 
 
-def _index(rules: Rules) -> _Index:
-    if _LAST_INDEX and _LAST_INDEX[0][0] is rules:
-        return _LAST_INDEX[0][1]
-    built = _build_index(rules)
-    _LAST_INDEX[:] = [(rules, built)]
+def _gate(rules: Rules) -> _Gate:
+    if _LAST and _LAST[0][0] is rules:
+        return _LAST[0][1]
+    ingredients = {i.name: i for i in rules.opioid_ingredients}
+    roots = []
+    by_rxcui = {}
+    for item in rules.opioid_ingredients:
+        term = OpioidTerm(
+            item.name, item.name, item.washout, item.severity, item.note, source=item.source
+        )
+        if item.name.isalpha() and len(item.name) >= rules.opioid_misspelling_min_letters:
+            roots.append((item.name, term))
+        if item.rxcui:
+            by_rxcui[item.rxcui] = term
+    names = NameIndex(
+        [(t.term, t) for t in rules.opioid_terms if t.ingredient in ingredients],
+        lookalikes=rules.opioid_lookalikes,
+        roots=roots,
+        one_edit_min=rules.opioid_misspelling_min_letters,
+        two_edit_min=rules.opioid_two_edit_min_letters,
+    )
+    built = _Gate(names, by_rxcui)
+    _LAST[:] = [(rules, built)]
     return built
 
 
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-def _build_index(rules: Rules) -> _Index:
-    terms: dict[str, list[OpioidTerm]] = {}
-    near: dict[str, set[str]] = {}
-    longest = 1
-    for term in rules.opioid_terms:
-        key = _compact(term.term)
-        if not key:
-            continue
-        terms.setdefault(key, []).append(term)
-        longest = max(longest, len(tokens(term.term)) + 2)
-        if len(key) >= rules.opioid_misspelling_min_letters and key.isalpha():
-            for variant in {key} | _deletions(key):
-                near.setdefault(variant, set()).add(key)
-    return _Index(terms, longest, near)
+def forget_words(*, words: bool = True) -> None:
+    """Forget the texts (and words) the gate has read: a benchmark's cold read."""
+    for _, gate in _LAST:
+        gate.names.forget(words=words)
 
 
 def one_edit_apart(a: str, b: str) -> bool:
     """Whether ``b`` is ``a`` with one letter added, dropped or changed, or two neighbours
     swapped (Damerau-Levenshtein distance 1)."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-        if len(diff) == 1:
-            return True
-        i = diff[0]
-        return len(diff) == 2 and diff[1] == i + 1 and a[i] == b[i + 1] and a[i + 1] == b[i]
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+    return namematch.edit_distance(a, b, 1) == 1
 
 
-def _misspelt(
-    words: list[str], index: _Index, min_letters: int
-) -> dict[str, tuple[OpioidTerm, str]]:
-    """Terms a word (or two joined: "oxy cotin") spells with one slip, by ingredient,
-    with the text that matched. Only letters, and only as long as ``min_letters``:
-    "Tylenol 8" must not read as "Tylenol 3"."""
-    found: dict[str, tuple[OpioidTerm, str]] = {}
-    runs = words + [a + b for a, b in zip(words, words[1:], strict=False)]
-    for run in runs:
-        if len(run) < min_letters or not run.isalpha() or run in index.terms:
-            continue
-        candidates: set[str] = set()
-        for variant in {run} | _deletions(run):
-            candidates |= index.near.get(variant, set())
-        for key in sorted(candidates):
-            if one_edit_apart(run, key):
-                for term in index.terms[key]:
-                    found.setdefault(term.ingredient, (term, run))
-    return found
+_RANK = {CODE: 0, EXACT: 1, NEAR: 2, CONTAINS: 3}
 
 
-def _screen_one(medication: str, rules: Rules, index: _Index) -> list[OpioidMatch]:
-    words = tokens(medication)
-    # A term matches a run of whole words that spells it, spaces and punctuation ignored:
-    # "oxy contin" and "OxyContin" both spell "oxycontin"; "trazodone" spells no term.
-    found: dict[str, OpioidTerm] = {}
-    for i in range(len(words)):
-        run = ""
-        for j in range(i, min(len(words), i + index.longest)):
-            run += words[j]
-            for term in index.terms.get(run, []):
-                best = found.get(term.ingredient)
-                if best is None or len(_compact(best.term)) < len(run):
-                    found[term.ingredient] = term
-    misspelt = {
-        ingredient: hit
-        for ingredient, hit in _misspelt(words, index, rules.opioid_misspelling_min_letters).items()
-        if ingredient not in found
-    }
-    extended = bool(set(words) & set(rules.extended_release_words))
+def _rank(hit: _Found) -> tuple[int, int, int, int]:
+    """A code first; then the hit that reads more of what was written ("oxy cotin" is
+    OxyContin, not "oxy"), an exact name before a near one, fewer slips."""
+    term, how, spelt, edits = hit
+    covered = len(namematch.compact(spelt if spelt is not None else term.term))
+    return (how != CODE, -covered, _RANK[how], edits)
+
+
+_Found = tuple[OpioidTerm, str, str | None, int]  # the term, how, the written words, slips
+
+
+def _best(hits: list[_Found]) -> dict[str, _Found]:
+    """One hit per ingredient: by code, then exact, near, contains; the longest name."""
+    best: dict[str, _Found] = {}
+    for hit in hits:
+        term = hit[0]
+        held = best.get(term.ingredient)
+        if held is None or _rank(hit) < _rank(held):
+            best[term.ingredient] = hit
+    return best
+
+
+def _screen_one(medication: Medication, rules: Rules, gate: _Gate) -> list[OpioidMatch]:
+    text = str(medication)
+    hits: list[_Found] = []
+    if isinstance(medication, CodedMedication) and medication.code in gate.by_rxcui:
+        hits.append((gate.by_rxcui[medication.code], CODE, None, 0))
+    for hit in gate.names.find(text):
+        spelt = None if hit.how == EXACT else hit.written
+        hits.append((hit.payload, hit.how, spelt, hit.edits))
+    extended = bool(set(tokens(text)) & set(rules.extended_release_words))
+    ingredients = {i.name: i for i in rules.opioid_ingredients}
     matches = []
-    for term, spelt in [(t, None) for t in found.values()] + list(misspelt.values()):
+    for term, how, spelt, edits in _best(hits).values():
+        ingredient = ingredients[term.ingredient]
         drug_class = term.drug_class
         if drug_class == "short_acting" and extended and term.severity == "stop":
             drug_class = "long_acting"
         washout = rules.washout_texts.get(drug_class, rules.washout_texts.get("short_acting", ""))
         matches.append(
             OpioidMatch(
-                medication,
+                text,
                 term.term,
                 term.ingredient,
                 term.severity,
@@ -150,43 +181,63 @@ def _screen_one(medication: str, rules: Rules, index: _Index) -> list[OpioidMatc
                 drug_class,
                 term.note,
                 spelt_as=spelt,
+                how=how,
+                kind=term.kind,
+                form=term.form,
+                pharm_class=ingredient.drug_class,
+                rxcui=ingredient.rxcui,
+                edits=edits,
+                source=term.source,
             )
         )
     return matches
 
 
 def screen_medications(
-    medications: Sequence[str], rules: Rules = DEFAULT_RULES
+    medications: Sequence[Medication], rules: Rules = DEFAULT_RULES
 ) -> list[OpioidMatch]:
     """Every opioid (or opioid-like warning) found in a list of current medications."""
-    index = _index(rules)
+    gate = _gate(rules)
     matches: list[OpioidMatch] = []
     for med in medications:
-        matches += _screen_one(med, rules, index)
+        matches += _screen_one(med, rules, gate)
     return matches
 
 
-def hold_reasons(matches: Sequence[OpioidMatch]) -> list[str]:
-    """Messages for the pharmacist: the drug matched and the washout guidance."""
+def hold_reasons(matches: Sequence[OpioidMatch], rules: Rules = DEFAULT_RULES) -> list[str]:
+    """Messages for the pharmacist: the text entered, the name it matched and how, and the
+    washout guidance (a warning: what to review)."""
+    texts = dict(rules.screen_texts)
     reasons = []
     for m in matches:
-        matched = (
-            f"matched '{m.matched_term}'"
-            if m.spelt_as is None
-            else f"'{m.spelt_as}' reads as '{m.matched_term}', one letter apart"
-        )
+        how = m.explained(texts)
         if m.severity == "stop":
             reasons.append(
-                f"'{m.medication}' contains {m.ingredient} ({matched}), an "
-                "opioid: naltrexone blocks opioids and would cause sudden withdrawal. Hold for "
-                f"a pharmacist: {m.washout_text}."
+                texts["hold"].format(
+                    written=m.medication,
+                    ingredient=m.ingredient,
+                    how=how,
+                    pharm_class=m.pharm_class or "opioid",
+                    washout=m.washout_text,
+                )
             )
         else:
+            note = m.note or "review with the patient before starting naltrexone"
             reasons.append(
-                f"'{m.medication}' {matched} ({m.ingredient}): "
-                f"{m.note or 'review with the patient before starting naltrexone'}."
+                texts["warning"].format(
+                    written=m.medication, how=f"matched {how}", ingredient=m.ingredient, note=note
+                )
             )
     return reasons
+
+
+def allergy_notes(allergies: Sequence[str], rules: Rules = DEFAULT_RULES) -> list[str]:
+    """An opioid named only under allergies never holds; the pharmacist sees a note."""
+    texts = dict(rules.screen_texts)
+    return [
+        texts["allergy"].format(written=m.medication, ingredient=m.ingredient, how=m.explained())
+        for m in screen_medications(list(allergies), rules)
+    ]
 
 
 def is_hard_stop(matches: Sequence[OpioidMatch]) -> bool:

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 
 from pharmacy.compounding import directions as directions_engine
-from pharmacy.compounding import opioids
+from pharmacy.compounding import opioids, screen
 from pharmacy.compounding.dose import check_dose
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.fillers import (
@@ -34,7 +34,7 @@ from pharmacy.compounding.units import plain
 
 CAPSULE = "capsule"
 LIQUID = "liquid"
-NO_ATTESTATION = "The prescriber has not attested that the patient takes no opioid medicines."
+NO_ATTESTATION = screen.NO_ATTESTATION
 
 
 @dataclass(frozen=True)
@@ -50,9 +50,12 @@ class PrescriptionRequest:
     days_supply: int | None = None
     syringe_ml: int | None = None
     filler: str | None = None
-    medications: tuple[str, ...] = ()
+    # Text, or text with an RxNorm code (opioids.CodedMedication) as integrations send.
+    medications: tuple[opioids.Medication, ...] = ()
     allergies: tuple[str, ...] = ()
     opioid_attestation: bool = False
+    conditions: tuple[str, ...] = ()
+    indication_icd10: str | None = None
 
     @property
     def strength_field(self) -> str:
@@ -97,6 +100,7 @@ class Assessment:
     acknowledgements: tuple[str, ...]
     opioid_matches: tuple[opioids.OpioidMatch, ...] = field(default=())
     filler_contains_lactose: bool = False
+    screen: screen.Screen | None = None
 
     @property
     def on_hold(self) -> bool:
@@ -117,8 +121,17 @@ def assess_prescription(
     syringe_ml = _measurable_doses(request, plan, rules)
     quantity, needed, days_supply = _quantity(request, plan, days_supply, rules, warnings)
     lines = _directions(request, plan, rules, start)
-    matches = tuple(opioids.screen_medications(list(request.medications), rules))
-    hold_reasons, screen_warnings = _opioid_outcome(matches, request.opioid_attestation)
+    found = screen.run_screen(
+        request.medications,
+        request.allergies,
+        rules,
+        attested=request.opioid_attestation,
+        conditions=request.conditions,
+        indication_icd10=request.indication_icd10,
+    )
+    if request.dosage_form == CAPSULE:
+        suggestion = screen.capsule_suggestion(plan.doses, request.strength, rules)
+        warnings += [suggestion] if suggestion else []
     chosen = rules.filler(filler) if filler else None
     with_lactose = chosen is not None and chosen.contains_lactose
     check_lactose(with_lactose, request.allergies, on_record=False)
@@ -131,11 +144,12 @@ def assess_prescription(
         syringe_ml=syringe_ml,
         directions=" ".join(lines),
         direction_lines=tuple(lines),
-        warnings=tuple(warnings + screen_warnings),
-        hold_reasons=tuple(hold_reasons),
-        acknowledgements=tuple(acknowledgements),
-        opioid_matches=matches,
+        warnings=tuple(warnings) + found.warnings,
+        hold_reasons=found.hold_reasons,
+        acknowledgements=tuple(acknowledgements) + found.acknowledgements,
+        opioid_matches=found.opioid_matches,
         filler_contains_lactose=with_lactose,
+        screen=found,
     )
 
 
@@ -347,15 +361,3 @@ def _directions(
         )
     ]
 
-
-def _opioid_outcome(
-    matches: Sequence[opioids.OpioidMatch], attested: bool
-) -> tuple[list[str], list[str]]:
-    """Hold reasons (an opioid to stop, or no attestation) and warnings (one to watch)."""
-    stops = [m for m in matches if m.severity == "stop"]
-    cautions = [m for m in matches if m.severity != "stop"]
-    hold_reasons = opioids.hold_reasons(stops) if stops else []
-    warnings = opioids.hold_reasons(cautions) if cautions else []
-    if not attested:
-        hold_reasons.append(NO_ATTESTATION)
-    return hold_reasons, warnings

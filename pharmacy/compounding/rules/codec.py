@@ -12,7 +12,9 @@ from typing import Any
 
 from pharmacy.compounding.rules.records import (
     BudCategory,
+    CautionRule,
     Filler,
+    OpioidIngredient,
     OpioidTerm,
     PriceListEntry,
     VehicleComponent,
@@ -91,6 +93,9 @@ def opioid_term_to_json(term: OpioidTerm) -> dict[str, JsonValue]:
         "class": term.drug_class,
         "severity": term.severity,
         "note": term.note,
+        "kind": term.kind,
+        "form": term.form,
+        "source": term.source,
     }
 
 
@@ -101,6 +106,60 @@ def opioid_term_from_json(data: Mapping[str, Any]) -> OpioidTerm:
         str(data.get("class", data.get("drug_class", "short_acting"))),
         str(data.get("severity", "stop")),
         str(data.get("note", "")),
+        str(data.get("kind", "generic")),
+        str(data.get("form", "")),
+        str(data.get("source", "")),
+    )
+
+
+def opioid_ingredient_to_json(item: OpioidIngredient) -> dict[str, JsonValue]:
+    return {
+        "name": item.name,
+        "rxcui": item.rxcui,
+        "class": item.drug_class,
+        "washout": item.washout,
+        "severity": item.severity,
+        "note": item.note,
+        "source": item.source,
+    }
+
+
+def opioid_ingredient_from_json(data: Mapping[str, Any]) -> OpioidIngredient:
+    rxcui = data.get("rxcui")
+    return OpioidIngredient(
+        str(data["name"]),
+        None if rxcui in (None, "") else str(rxcui),
+        str(data["class"]),
+        str(data["washout"]),
+        str(data.get("severity", "stop")),
+        str(data.get("note", "")),
+        str(data.get("source", "")),
+    )
+
+
+def caution_to_json(rule: CautionRule) -> dict[str, JsonValue]:
+    return {
+        "code": rule.code,
+        "title": rule.title,
+        "names": list(rule.names),
+        "codes": list(rule.codes),
+        "pharmacist_text": rule.pharmacist_text,
+        "patient_advice": rule.patient_advice,
+        "acknowledge": rule.acknowledge,
+        "source": rule.source,
+    }
+
+
+def caution_from_json(data: Mapping[str, Any]) -> CautionRule:
+    return CautionRule(
+        str(data["code"]),
+        str(data["title"]),
+        tuple(str(n) for n in data["names"]),
+        tuple(str(c) for c in data.get("codes", ())),
+        str(data["pharmacist_text"]),
+        str(data.get("patient_advice", "")),
+        bool(data.get("acknowledge", False)),
+        str(data.get("source", "")),
     )
 
 
@@ -143,6 +202,8 @@ _ENCODERS: dict[str, Callable[[Any], JsonValue]] = {
     "bud_categories": _each(bud_category_to_json),
     "vehicle": _each(vehicle_component_to_json),
     "opioids": _each(opioid_term_to_json),
+    "opioid_ingredients": _each(opioid_ingredient_to_json),
+    "cautions": _each(caution_to_json),
     "price_list": _each(price_entry_to_json),
     "templates": lambda m: {
         code: [{"dose_mg": str(dose), "days": days} for dose, days in steps]
@@ -168,6 +229,8 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "bud_categories": lambda xs: tuple(bud_category_from_json(x) for x in xs),
     "vehicle": lambda xs: tuple(vehicle_component_from_json(x) for x in xs),
     "opioids": lambda xs: tuple(opioid_term_from_json(x) for x in xs),
+    "opioid_ingredients": lambda xs: tuple(opioid_ingredient_from_json(x) for x in xs),
+    "cautions": lambda xs: tuple(caution_from_json(x) for x in xs),
     "price_list": lambda xs: tuple(price_entry_from_json(x) for x in xs),
     "templates": lambda m: {
         str(code): tuple((dec(s["dose_mg"]), int(s["days"])) for s in steps)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from pharmacy.compounding.rules import vocabulary
 from pharmacy.compounding.rules.records import BudCategory, Filler, OpioidTerm, VehicleComponent
 
 D = Decimal
@@ -76,96 +77,10 @@ FAWCETT_VEHICLE: tuple[VehicleComponent, ...] = (
 )
 
 
-def _terms(
-    ingredient: str,
-    names: str,
-    drug_class: str = "short_acting",
-    severity: str = "stop",
-    note: str = "",
-) -> list[OpioidTerm]:
-    return [
-        OpioidTerm(n.strip(), ingredient, drug_class, severity, note)
-        for n in names.split(",")
-        if n.strip()
-    ]
-
-
-_LONG = "long_acting"
-_LOPERAMIDE_NOTE = (
-    "loperamide acts on opioid receptors in the gut; naltrexone may block it and high "
-    "doses are a risk - review with the patient"
-)
-_KRATOM_NOTE = "kratom (mitragynine) acts on opioid receptors; naltrexone may cause withdrawal"
-
-OPIOID_TERMS: tuple[OpioidTerm, ...] = tuple(
-    _terms(
-        "buprenorphine",
-        "buprenorphine, Suboxone, Subutex, Zubsolv, Bunavail, Butrans, "
-        "Belbuca, Buprenex, Sublocade, Brixadi, Cassipa, Probuphine, Temgesic, Espranor, "
-        "Transtec, BuTrans",
-        "buprenorphine",
-    )
-    + _terms("methadone", "methadone, Dolophine, Methadose, Diskets, Physeptone", "methadone")
-    + _terms("butorphanol", "butorphanol, Stadol")
-    + _terms(
-        "codeine",
-        "codeine, Tylenol 2, Tylenol 3, Tylenol 4, Tylenol No 2, Tylenol No 3, Tylenol No 4, "
-        "Tylenol with codeine, Tylenol w codeine, Tuzistra, Tuxarin, Robitussin AC, "
-        "Cheratussin AC, Guiatuss AC, co-codamol, Solpadol, Tylex, Kapake, Zapain, "
-        "Codipar, Panadeine, Nurofen Plus, Solpadeine",
-    )
-    + _terms("dihydrocodeine", "dihydrocodeine, Trezix, Synalgos DC, Panlor, co-dydramol, DF118")
-    + _terms(
-        "fentanyl", "fentanyl, Actiq, Fentora, Sublimaze, Abstral, Subsys, Lazanda, Onsolis, Ionsys"
-    )
-    + _terms("fentanyl", "Duragesic, Durogesic, Matrifen", _LONG)
-    + _terms("alfentanil", "alfentanil, Alfenta")
-    + _terms("sufentanil", "sufentanil, Sufenta, Dsuvia")
-    + _terms("remifentanil", "remifentanil, Ultiva")
-    + _terms(
-        "hydrocodone",
-        "hydrocodone, Vicodin, Norco, Lortab, Lorcet, Xodol, Verdrocet, "
-        "Vicoprofen, Reprexain, Ibudone, Xylon, Tussionex, Hycodan, TussiCaps, Hycet, "
-        "Zamicet, Zydone, Anexsia, Hydromet, Tussigon, Flowtuss, Lorcet Plus",
-    )
-    + _terms("hydrocodone", "Hysingla, Zohydro, Vantrela", _LONG)
-    + _terms("benzhydrocodone", "benzhydrocodone, Apadaz")
-    + _terms("hydromorphone", "hydromorphone, Dilaudid")
-    + _terms("hydromorphone", "Exalgo", _LONG)
-    + _terms("levorphanol", "levorphanol, Levo Dromoran")
-    + _terms("meperidine", "meperidine, pethidine, Demerol, Meperitab")
-    + _terms("morphine", "morphine, Roxanol, Duramorph, Infumorph, Mitigo, Oramorph, Sevredol")
-    + _terms(
-        "morphine",
-        "MS Contin, Kadian, Avinza, Arymo, MorphaBond, Embeda, MST Continus, Zomorph, Morphgesic",
-        _LONG,
-    )
-    + _terms("diamorphine", "diamorphine, heroin")
-    + _terms("nalbuphine", "nalbuphine, Nubain")
-    + _terms("opium", "opium, paregoric, laudanum")
-    + _terms("oliceridine", "oliceridine, Olinvyk")
-    + _terms(
-        "oxycodone",
-        "oxycodone, Roxicodone, Percocet, Percodan, Endocet, Endodan, "
-        "Roxicet, Oxaydo, RoxyBond, Primlev, Xartemis, Oxecta, Tylox, Prolate, Nalocet, "
-        "OxyIR, Oxy IR, OxyNorm, Shortec, Oxynorm",
-    )
-    + _terms("oxycodone", "OxyContin, Xtampza, Targiniq, Troxyca, Longtec, Targin", _LONG)
-    + _terms("oxymorphone", "oxymorphone, Opana")
-    + _terms("pentazocine", "pentazocine, Talwin")
-    + _terms("tapentadol", "tapentadol, Nucynta, Palexia")
-    + _terms("tramadol", "tramadol, Ultram, Ultracet, Qdolo, Seglentis, Rybix, Zydol, Tramacet")
-    + _terms("tramadol", "ConZip, Ryzolt, Zamadol, Marol", _LONG)
-    + _terms("propoxyphene", "propoxyphene, dextropropoxyphene, Darvon, Darvocet")
-    + _terms("diphenoxylate", "diphenoxylate, Lomotil, Lonox")
-    + _terms("difenoxin", "difenoxin, Motofen")
-    + _terms("eluxadoline", "eluxadoline, Viberzi")
-    + _terms("loperamide", "loperamide, Imodium", severity="warning", note=_LOPERAMIDE_NOTE)
-    + _terms("kratom", "kratom, mitragynine", severity="warning", note=_KRATOM_NOTE)
-    # Concentrated 7-hydroxymitragynine products are potent opioid agonists in their own
-    # right (FDA, 2025), not the leaf: a stop like any opioid.
-    + _terms("7-hydroxymitragynine", "7-hydroxymitragynine, 7-OH, 7OH")
-)
+# DOMAIN.md §8: every name the opioid gate reads, with its ingredient, kind and source, is
+# the reviewed data file data/opioids.json (see .vocabulary); the ingredients, look-alikes and
+# the rest of the screen's rules are seeded in .screening.
+OPIOID_TERMS: tuple[OpioidTerm, ...] = vocabulary.opioid_terms()
 
 WASHOUT_TEXTS: dict[str, str] = {
     "short_acting": "wait 7-10 days after the last dose of a short-acting opioid before "
@@ -437,11 +352,15 @@ SEEDS: dict[str, Seed] = {
         LABEL_WARNINGS, "text", f"{DOMAIN} §9 (warnings on every LDN label)", "str_list"
     ),
     "opioid_terms": Seed(OPIOID_TERMS, "names", f"{DOMAIN} §8", "opioids"),
-    # A misspelt opioid ("Percoset", "oxycodon", "bupenorphine") is still an opioid: a word
-    # this long that is one edit from a term (a letter added, dropped, changed or two
-    # swapped) matches it. Shorter words would confuse real drugs ("Ultra" for "Ultram").
+    # A misspelt opioid ("Percoset", "oxycodon", "Norko") is still an opioid: a written word
+    # one edit (a letter added, dropped, changed or two swapped) from a listed word this long
+    # matches it (two edits from opioid_two_edit_min_letters). Common words that would read as
+    # a name ("ultra" for "Ultram") are listed look-alikes.
     "opioid_misspelling_min_letters": Seed(
-        7, "letters", f"project convention for {DOMAIN} §8 (err towards a hold)", "int"
+        5,
+        "letters (of the listed word) from which one spelling slip still matches",
+        f"project convention for {DOMAIN} §8 (err towards a hold)",
+        "int",
     ),
     "extended_release_words": Seed(
         EXTENDED_RELEASE_WORDS,

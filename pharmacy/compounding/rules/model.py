@@ -19,12 +19,15 @@ from pharmacy.compounding.rules.defaults import SEEDS
 from pharmacy.compounding.rules.money import MONEY_SEEDS, money_problems
 from pharmacy.compounding.rules.records import (
     BudCategory,
+    CautionRule,
     Filler,
+    OpioidIngredient,
     OpioidTerm,
     PriceListEntry,
     Rule,
     VehicleComponent,
 )
+from pharmacy.compounding.rules.screening import SCREEN_SEEDS, screen_problems
 
 # The most overage a rule may ask for: making more than twice what is dispensed would be a
 # typing slip, not a plan (project convention).
@@ -33,7 +36,7 @@ MAX_OVERAGE_PERCENT = Decimal(100)
 
 def _seeded(name: str) -> Any:
     """The dataclass field of rule ``name``: its seeded default, unit, source and kind."""
-    seed = SEEDS[name] if name in SEEDS else MONEY_SEEDS[name]
+    seed = SEEDS.get(name) or SCREEN_SEEDS.get(name) or MONEY_SEEDS[name]
     metadata = {"unit": seed.unit, "source": seed.source, "kind": seed.kind}
     value = seed.value
     if isinstance(value, dict):
@@ -101,6 +104,18 @@ class Rules:
     opioid_misspelling_min_letters: int = _seeded("opioid_misspelling_min_letters")
     extended_release_words: tuple[str, ...] = _seeded("extended_release_words")
     washout_texts: Mapping[str, str] = _seeded("washout_texts")
+    # DOMAIN.md §8 and §11 (screening.py): the rest of the clinical screen.
+    opioid_ingredients: tuple[OpioidIngredient, ...] = _seeded("opioid_ingredients")
+    opioid_lookalikes: tuple[str, ...] = _seeded("opioid_lookalikes")
+    opioid_two_edit_min_letters: int = _seeded("opioid_two_edit_min_letters")
+    duplicate_therapy_terms: tuple[str, ...] = _seeded("duplicate_therapy_terms")
+    duplicate_therapy_rxcuis: tuple[str, ...] = _seeded("duplicate_therapy_rxcuis")
+    capsules_per_dose_max: int = _seeded("capsules_per_dose_max")
+    capsules_per_dose_suggested_max: int = _seeded("capsules_per_dose_suggested_max")
+    screen_texts: Mapping[str, str] = _seeded("screen_texts")
+    caution_rules: tuple[CautionRule, ...] = _seeded("caution_rules")
+    caution_lookalikes: tuple[str, ...] = _seeded("caution_lookalikes")
+    ldn_indications: Mapping[str, str] = _seeded("ldn_indications")
 
     titration_templates: Mapping[str, tuple[tuple[Decimal, int], ...]] = _seeded(
         "titration_templates"
@@ -134,6 +149,7 @@ class Rules:
     def _problems(self) -> list[tuple[str, str]]:
         checks = self._amount_checks() + self._dose_window_checks() + self._table_checks()
         checks += money_problems(self)
+        checks += screen_problems(self)
         return [(name, text) for name, ok, text in checks if not ok]
 
     def _amount_checks(self) -> list[tuple[str, bool, str]]:

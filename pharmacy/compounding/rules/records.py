@@ -68,6 +68,40 @@ class OpioidTerm:
     drug_class: str = "short_acting"
     severity: str = "stop"
     note: str = ""
+    kind: str = "generic"  # generic | brand | former brand | shorthand
+    form: str = ""  # "", cough and cold, transdermal, nasal…
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class OpioidIngredient:
+    """An ingredient the opioid gate knows: its RxNorm ingredient code (``None`` where RxNorm
+    has none), its pharmacological class (agonist, partial agonist, antidiarrheal, other), the
+    washout that applies (a key of ``washout_texts``), ``stop`` or ``warning``, and why."""
+
+    name: str
+    rxcui: str | None
+    drug_class: str
+    washout: str
+    severity: str = "stop"
+    note: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class CautionRule:
+    """A caution for LDN (DOMAIN.md §11): names (medicines, brands, conditions) that raise it,
+    the RxNorm or ICD-10-CM codes that raise it, what the pharmacist is told, the advice the
+    patient's leaflet adds, and whether a pharmacist must acknowledge it."""
+
+    code: str
+    title: str
+    names: tuple[str, ...]
+    codes: tuple[str, ...]
+    pharmacist_text: str
+    patient_advice: str
+    acknowledge: bool
+    source: str
 
 
 @dataclass(frozen=True)
