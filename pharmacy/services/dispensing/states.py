@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pharmacy import audit
@@ -42,7 +42,11 @@ NEXT_STEP = {
 
 
 def locked_fill(session: Session, fill_id: int) -> Fill:
-    fill = session.get(Fill, fill_id, with_for_update=True)
+    # The row lock on the fill alone (its batch and prescription load by outer join,
+    # which PostgreSQL cannot lock).
+    fill = session.execute(
+        select(Fill).where(Fill.id == fill_id).with_for_update(of=Fill)
+    ).scalar_one_or_none()
     if fill is None:
         raise NotFound("No such fill.")
     return fill
