@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, fields, validate
 
+from pharmacy.compounding.pricing import MAX_PURCHASE_COST
 from schema.common import DecimalNumber, StrictSchema, Text
 from schema.money import MoneyOut
 from schema.validators import not_negative, positive
@@ -41,7 +42,11 @@ class LotIn(StrictSchema):
     tablet_powder_mg = DecimalNumber(validate=positive, allow_none=True)
     # DOMAIN.md §12: the amount paid for the whole quantity received, in the pharmacy's
     # currency, and the supplier's invoice it was paid on.
-    purchase_cost = DecimalNumber(places=2, validate=not_negative, allow_none=True)
+    purchase_cost = DecimalNumber(
+        places=2,
+        validate=[not_negative, validate.Range(max=MAX_PURCHASE_COST, error="At most {max}.")],
+        allow_none=True,
+    )
     invoice_reference = Text(80, load_default="")
 
 

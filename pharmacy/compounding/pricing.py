@@ -33,6 +33,9 @@ CENT = Decimal("0.01")
 UNIT_COST_STEP = Decimal("0.000001")
 HUNDRED = Decimal(100)
 MINUTES_PER_HOUR = Decimal(60)
+# One lot's invoice over a million is a typing slip; the bound also keeps batch costs within
+# their columns (whole cents, ten digits before the point).
+MAX_PURCHASE_COST = Decimal("1000000")
 
 
 def cents(amount: Decimal) -> Decimal:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.compounding.errors import FormulationError
-from pharmacy.compounding.pricing import lot_unit_cost
+from pharmacy.compounding.pricing import MAX_PURCHASE_COST, lot_unit_cost
 from pharmacy.compounding.units import parse_expiry, plain
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import IngredientLot, Item
@@ -138,6 +138,8 @@ def _purchase_cost(data: dict[str, Any]) -> Decimal | None:
         return None
     if cost < 0:
         raise Invalid("purchase_cost", "cannot be negative")
+    if cost > MAX_PURCHASE_COST:
+        raise Invalid("purchase_cost", f"at most {MAX_PURCHASE_COST} for one lot")
     if cost != cost.quantize(Decimal("0.01")):
         raise Invalid("purchase_cost", "give the amount paid in whole cents (e.g. 125.40)")
     return Decimal(cost)

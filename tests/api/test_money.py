@@ -132,7 +132,7 @@ def test_receipt_and_monthly_report(api: Any) -> None:
 def test_purchase_cost_is_checked(api: Any) -> None:
     body = {"item_code": "mcc", "manufacturer": "Acme", "manufacturer_lot": "X1",
             "expiry": "2031-01", "quantity": 100, "unit": "g"}
-    for bad in ("-1", "1.234", "ten", True):
+    for bad in ("-1", "1.234", "ten", True, "1000000.01"):
         response = api.post("/api/v1/ingredient-lots", as_="tech",
                             json={**body, "purchase_cost": bad})
         assert response.status_code == 422, bad
