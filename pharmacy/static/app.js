@@ -63,6 +63,12 @@
       body.appendChild(tr);
     });
     if (data.ok) { qty.textContent = "The plan needs " + data.quantity_needed + " over " + data.total_days + " days."; }
+    var est = data.estimate;
+    if (data.ok && est && est.available) {
+      /* DOMAIN.md §12: an estimate from the standard cost; the fill's price comes from its batch. */
+      qty.textContent += " Estimated price: " + est.per_month_text + " a month, " + est.total_text +
+        " in total (an estimate; the price is set when the pharmacy fills it).";
+    }
     var flag = $("#preview-opioids");
     if (flag) {
       var found = (data.opioids || []).map(function (o) {
