@@ -20,6 +20,7 @@ from schema.dispensing import (
     PickupIn,
     ProductVerificationIn,
     ReadyIn,
+    ReturnIn,
     ShipmentIn,
     StationIn,
     WillCallArgs,
@@ -168,6 +169,22 @@ def fill_shipment(fill_id: int) -> BaseResponse:
         return redirect(url_for("web.dispensing_desk"))
     return _step(
         lambda: dispensing.record_shipment(g.actor, fill_id, today=date.today(), **data), "shipped"
+    )
+
+
+@bp.route("/fills/<int:fill_id>/return-to-stock", methods=["POST"])
+@allow(*STAFF)
+def fill_return_to_stock(fill_id: int) -> BaseResponse:
+    try:
+        data = load(ReturnIn(), compact({"reason": text("reason")}))
+    except FormErrors as failed:
+        flash("Not returned: " + _messages(failed), "error")
+        return redirect(url_for("web.dispensing_desk"))
+    return _step(
+        lambda: dispensing.return_to_stock(
+            g.actor, fill_id, reason=data["reason"], today=date.today()
+        ),
+        "returned to stock",
     )
 
 

@@ -158,6 +158,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "web.fill_ready": STAFF,
     "web.fill_pickup": STAFF,
     "web.fill_shipment": STAFF,
+    "web.fill_return_to_stock": STAFF,
     "web.choose_station": STAFF,
     "web.print_label_to_station": STAFF,
     "web.admin_printers": frozenset({ADMIN}),

@@ -67,3 +67,39 @@ def test_admin_adds_a_station_and_the_technician_picks_it(api: Any, browser_for:
         f"/fills/{made['id']}/label/print", {"reason": "reprint at bench"}, follow_redirects=True
     )
     assert "Not printed" in tech.text(offline) and "try again" in tech.text(offline)
+
+
+def test_a_fill_past_the_limit_is_returned_to_stock_from_the_desk(
+    api: Any, browser_for: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    from pharmacy.models import Fill
+    from pharmacy.services.uow import current_db
+
+    made = labelled(api)
+    pharm = browser_for("pharm")
+    form = {
+        "scanned_label": made["label_barcode"],
+        "scanned_lot": made["lot_number"],
+        "quantity": "30",
+        "password": PASSWORD,
+    }
+    assert pharm.post(f"/fills/{made['id']}/verify-product", form).status_code == 200
+    pharm.post(f"/fills/{made['id']}/ready", {"handover": "pickup"})
+    assert "Return to stock" not in pharm.text(pharm.get("/dispensing"))
+    with current_db().transaction() as session:
+        session.execute(
+            update(Fill)
+            .where(Fill.id == made["id"])
+            .values(ready_at=datetime.now(UTC) - timedelta(days=20))
+        )
+    assert "Return to stock" in pharm.text(pharm.get("/dispensing"))
+    done = pharm.post(
+        f"/fills/{made['id']}/return-to-stock", {"reason": "not collected"}, follow_redirects=True
+    )
+    assert "returned to stock" in pharm.text(done)
+    history = api.get(f"/api/v1/prescriptions/{made['prescription_id']}/dispensing", as_="pharm")
+    assert history.get_json()[0]["status"] == "returned"
