@@ -125,13 +125,20 @@ def demo_command(show_passwords: bool) -> None:
     click.echo(f"Saved for `pharmacy demo --show-passwords` in {credentials_path()} (mode 0600).")
 
 
-@click.command("serve", help="Serve with gunicorn on http://127.0.0.1:8000.")
+@click.command(
+    "serve", help="Serve with gunicorn (threaded workers) on http://127.0.0.1:8000."
+)
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=2, show_default=True)
 def serve_command(bind: str, workers: int) -> None:
+    from pharmacy.config import PRODUCTION
+    from pharmacy.serving import THREADS_PER_WORKER, gunicorn_argv, role_problem
+
+    if current_app.config["PHARMACY_ENV"] == PRODUCTION:
+        problem = role_problem(current_app.config["DATABASE_URL"])
+        if problem:
+            raise click.ClickException(f"Refusing to serve: {problem}")
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     click.echo(f"Serving on http://{bind}")
-    os.execv(  # noqa: S606 - replaces this process with gunicorn, arguments are ours
-        gunicorn,
-        [gunicorn, "--bind", bind, "--workers", str(workers), "--access-logfile", "-", "wsgi:app"],
-    )
+    argv = gunicorn_argv(gunicorn, bind, workers, THREADS_PER_WORKER)
+    os.execv(gunicorn, argv)  # noqa: S606 - replaces this process with gunicorn, arguments are ours
