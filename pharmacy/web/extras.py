@@ -10,7 +10,7 @@ from typing import Any
 from pharmacy.audit import Actor
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.errors import DomainError
-from pharmacy.services import batches, fills, formulations, lots, pricing, printing
+from pharmacy.services import batches, dispensing, fills, formulations, lots, pricing, printing
 from pharmacy.services.fill_choices import fillable_batches
 
 
@@ -45,6 +45,9 @@ def quote_for(actor: Actor, rx: Any) -> dict[str, Any]:
 
 
 def prescription_extras(actor: Actor, rx: Any) -> dict[str, Any]:
+    if actor.role == "prescriber":
+        # The prescriber sees where each fill of their own prescription is (issue 21).
+        return {"dispensing": dispensing.dispensing_history(actor, rx.id)}
     if actor.role not in ("pharmacist", "technician"):
         return {}
     today = date.today()
@@ -53,6 +56,7 @@ def prescription_extras(actor: Actor, rx: Any) -> dict[str, Any]:
         extra["quote"] = quote_for(actor, rx)
         # DOMAIN.md §12: the same estimate the prescriber saw, from the standard cost.
         extra["estimate"] = pricing.with_money_text(pricing.prescription_price(actor, rx.id))
+    extra["dispensing"] = dispensing.dispensing_history(actor, rx.id)
     if rx.status in ("verified", "filled"):
         extra["fills"] = fills.list_fills(actor, rx.id, today=today)
         extra["fill_open"] = fills.can_fill(actor, rx.id)

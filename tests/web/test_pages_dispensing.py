@@ -40,11 +40,17 @@ def test_scan_then_ready_then_pickup_on_the_pages(api: Any, browser_for: Any) ->
     assert made["label_barcode"] in desk
     assert made["label_barcode"] not in tech.text(tech.get("/dispensing?name=nobody"))
     picked = tech.post(
-        f"/fills/{made['id']}/pickup", {"collected_by": "patient", "counselling_offered": "y"}
+        f"/fills/{made['id']}/pickup", {"collected_by": "patient", "counselling_offered": "on"}
     )
     assert picked.status_code == 302
     status = api.get(f"/api/v1/prescriptions/{made['prescription_id']}/dispensing", as_="drA")
     assert status.get_json()[0]["status"] == "dispensed"
+    page = browser_for("drA").get(f"/prescriptions/{made['prescription_id']}")
+    html = page.get_data(as_text=True)
+    assert "dispensing-history" in html and "collected by the patient" in html
+    assert "counselling offered" in html
+    staff_page = tech.text(tech.get(f"/prescriptions/{made['prescription_id']}"))
+    assert "product verified" in staff_page and "(pharm)" in staff_page
 
 
 def test_admin_adds_a_station_and_the_technician_picks_it(api: Any, browser_for: Any) -> None:
