@@ -15,6 +15,8 @@ class FillIn(StrictSchema):
     acknowledge_bud_warning = fields.Boolean(load_default=False)
     # A pharmacist's review of an opioid the patient's record gained after verification.
     acknowledge_opioid_update = fields.Boolean(load_default=False)
+    # USP <17> large print: the patient label's critical cluster at 14 pt or more.
+    large_print = fields.Boolean(load_default=False)
     # Titration plan steps (0-based) this fill covers, when a course is filled one
     # strength at a time.
     steps = fields.List(
@@ -34,6 +36,7 @@ class FillOut(Schema):
     fill_number = fields.Integer()
     course_number = fields.Integer()
     step_positions = fields.List(fields.Integer(), allow_none=True)
+    large_print = fields.Boolean()
     is_refill = fields.Boolean()
     batch_id = fields.Integer()
     lot_number = fields.String()

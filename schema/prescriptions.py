@@ -31,6 +31,10 @@ def _positive(value: Decimal) -> None:
 PHONE = validate.Regexp(r"^[0-9+()\-. x]{0,40}$", error="Use digits, spaces and + ( ) - . x only.")
 
 
+#: The languages a label prints in (BCP 47), English first (the default).
+PATIENT_LANGUAGES = ("en", "es")
+
+
 class PatientIn(StrictSchema):
     first_name = Text(100, required=True, min_length=1)
     last_name = Text(100, required=True, min_length=1)
@@ -43,6 +47,9 @@ class PatientIn(StrictSchema):
     current_medications = fields.List(
         Text(200, min_length=1), load_default=list, validate=validate.Length(max=100)
     )
+    # The language the patient's labels and leaflet print in (BCP 47). A new patient's
+    # record starts in English when none is sent; an omitted language keeps the record's.
+    language = fields.String(validate=validate.OneOf(PATIENT_LANGUAGES))
 
 
 class StepIn(StrictSchema):
@@ -135,6 +142,7 @@ class PatientOut(Schema):
     phone = fields.String()
     allergies = fields.List(fields.String())
     current_medications = fields.List(fields.String())
+    language = fields.String()
 
 
 class PrescriberOut(Schema):

@@ -171,6 +171,7 @@ def create_fill(data: dict[str, Any], prescription_id: int) -> dict[str, Any]:
             acknowledge_bud_warning=data["acknowledge_bud_warning"],
             acknowledge_opioid_update=data["acknowledge_opioid_update"],
             steps=data.get("steps"),
+            large_print=data["large_print"],
             today=date.today(),
         ),
     )

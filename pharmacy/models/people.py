@@ -49,6 +49,8 @@ class Patient(Base):
     # Folded name, date of birth and phone digits (pharmacy.models.search keeps it); the
     # search indexes on it are made per database in migration 0014 (pg_trgm or FTS5).
     search_name: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The language the patient's labels and leaflet print in (BCP 47; USP <17>).
+    language: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
 
     @property
     def full_name(self) -> str:

@@ -109,6 +109,7 @@ class Prescription(Base):
             "first_name": patient.first_name,
             "last_name": patient.last_name,
             "date_of_birth": patient.date_of_birth,
+            "language": patient.language,
             **{name: details.get(name) for name in PATIENT_DETAILS},
         }
 

@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -314,6 +315,8 @@ class Fill(Base):
     )
     course_number: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     step_positions: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # USP <17> large print: the label's critical cluster at 14 pt or more.
+    large_print: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # What the patient pays, fixed when it is filled (DOMAIN.md §12), and what it cost.
     price: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
     currency: Mapped[str | None] = mapped_column(String(3), nullable=True)

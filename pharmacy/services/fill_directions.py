@@ -7,13 +7,19 @@ directions count capsules of *its* batch's strength, for the dated steps it cove
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pharmacy.compounding.directions import titration_directions
+from pharmacy.compounding.directions import (
+    concise_directions,
+    dated_directions,
+    titration_directions,
+)
 from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.titration import TitrationStep, dated_schedule
 from pharmacy.models import Fill, Prescription
@@ -82,3 +88,42 @@ def fill_directions(session: Session, fill: Fill, rules: Rules) -> list[str]:
             rx.dosage_form, [steps[position]], strength, schedule[position].start, rules
         )
     return lines
+
+
+@dataclass(frozen=True)
+class LabelDirections:
+    """The directions as the container label prints them, in one language: the whole plan
+    in one concise sentence (USP <17>), and its dated steps where the stock has room."""
+
+    concise: str
+    dated: list[str]
+
+
+def label_directions(
+    session: Session,
+    fill: Fill,
+    rules: Rules,
+    language: str,
+    format_date: Callable[[date], str],
+) -> LabelDirections:
+    """This fill's directions for its label in ``language``: every step it covers, at the
+    strength of its batch; a liquid names the oral syringe supplied with it."""
+    rx = fill.prescription
+    steps = plan_steps(rx) or [TitrationStep(dose_mg=rx.dose_mg or per_unit(rx), days=1)]
+    start = schedule_start(session, fill)
+    strength = per_unit(rx)
+    if fill.step_positions:
+        # One strength of a course filled step by step: the steps this fill covers.
+        schedule = dated_schedule(steps, start)
+        start = schedule[fill.step_positions[0]].start
+        steps = [steps[position] for position in fill.step_positions]
+        strength = fill.batch.strength_mg or strength
+    concise = concise_directions(
+        rx.dosage_form, steps, strength, rules, language, syringe_ml=rx.syringe_ml
+    )
+    dated = (
+        dated_directions(rx.dosage_form, steps, strength, start, format_date, rules, language)
+        if len(steps) > 1
+        else []
+    )
+    return LabelDirections(concise, dated)

@@ -235,6 +235,7 @@ def create_fill(
     acknowledge_bud_warning: bool = False,
     steps: list[int] | None = None,
     acknowledge_opioid_update: bool = False,
+    large_print: bool = False,
 ) -> dict[str, Any]:
     rx = locked_prescription(session, prescription_id)
     _check_quantity(rx, quantity)
@@ -264,6 +265,7 @@ def create_fill(
         bud=batch.bud,
         bud_warning=warning,
         bud_acknowledged_by_user_id=actor.user_id if warning else None,
+        large_print=large_print,
     )
     first_of_course = not any(f.course_number == course_number for f in earlier)
     price_fill(session, fill, rx, batch, current_rules(session), first_of_course=first_of_course)
@@ -305,6 +307,7 @@ def fill_data(
         "is_refill": fill.course_number > 0,
         "course_number": fill.course_number,
         "step_positions": fill.step_positions,
+        "large_print": fill.large_print,
         "batch_id": batch.id,
         "lot_number": batch.lot_number,
         "quantity": fill.quantity,

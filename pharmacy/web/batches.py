@@ -310,13 +310,14 @@ def fill_prescription(prescription_id: int) -> Response | tuple[str, int]:
             "quantity": text("quantity"),
             "acknowledge_bud_warning": checkbox("acknowledge_bud_warning"),
             "acknowledge_opioid_update": checkbox("acknowledge_opioid_update"),
+            "large_print": checkbox("large_print"),
             "steps": request.form.getlist("steps") or None,
         }))
         filled = attempt(lambda: fills.create_fill(
             g.actor, prescription_id, batch_id=data["batch_id"], quantity=data["quantity"],
             today=date.today(), acknowledge_bud_warning=data["acknowledge_bud_warning"],
             acknowledge_opioid_update=data["acknowledge_opioid_update"],
-            steps=data.get("steps"),
+            steps=data.get("steps"), large_print=data["large_print"],
         ))
     except FormErrors as failed:
         return review_page(prescription_id, failed, "fill")

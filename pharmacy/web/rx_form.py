@@ -98,10 +98,16 @@ def prescription_data(rules: Rules, *, source: str, pharmacist: bool) -> dict[st
                 "date_of_birth": text("patient.date_of_birth"),
                 "address": text("patient.address"),
                 "phone": text("patient.phone"),
+                "language": text("patient.language"),
                 "allergies": lines("patient.allergies"),
                 "current_medications": lines("patient.current_medications"),
+                "conditions": lines("patient.conditions"),
             }
         ),
+        "indication": compact(
+            {"text": text("indication.text"), "icd10": text("indication.icd10")}
+        )
+        or None,
         "source": source,
         "dosage_form": dosage_form,
         "dose_basis": text("dose_basis"),

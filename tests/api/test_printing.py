@@ -96,11 +96,32 @@ def test_same_input_same_bytes_on_reprint(api: Any, filled: dict[str, Any]) -> N
     assert first == second
 
 
-@pytest.mark.parametrize("stock", ["4x2.5", "4x3.5", "3x2"])
+@pytest.mark.parametrize("stock", ["4x2.5", "4x3.5"])
 def test_label_stocks(api: Any, filled: dict[str, Any], stock: str) -> None:
     response = api.get(f"/api/v1/fills/{filled['fill']['id']}/label.pdf?stock={stock}", as_="pharm")
     assert response.status_code == 200, response.get_json()
     assert "Zoë" in pdf_text(response.data)
+
+
+def test_a_stock_too_small_for_the_whole_label_is_refused_naming_one_that_fits(
+    api: Any, filled: dict[str, Any]
+) -> None:
+    # Issue 19: the 3 x 2 in label cannot carry the complete directions, the boxed opioid
+    # warning and the details at 11 pt; it is refused, never cut or shrunk.
+    response = api.get(f"/api/v1/fills/{filled['fill']['id']}/label.pdf?stock=3x2", as_="pharm")
+    assert response.status_code == 409
+    assert "4x2.5" in response.get_json()["message"]
+
+
+def test_no_stock_named_prints_on_the_smallest_that_holds_the_label(
+    api: Any, filled: dict[str, Any]
+) -> None:
+    from pypdf import PdfReader
+
+    response = api.get(f"/api/v1/fills/{filled['fill']['id']}/label.pdf", as_="pharm")
+    assert response.status_code == 200
+    box = PdfReader(io.BytesIO(response.data)).pages[0].mediabox
+    assert (float(box.width), float(box.height)) == (288.0, 180.0)
 
 
 def test_unknown_stock_is_422(api: Any, filled: dict[str, Any]) -> None:

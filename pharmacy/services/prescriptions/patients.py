@@ -73,12 +73,16 @@ def record_patient(
             first_name=details["first_name"],
             last_name=details["last_name"],
             date_of_birth=details["date_of_birth"],
+            language=details.get("language") or "en",
             **sent,
         )
         session.add(patient)
         return patient, PatientChange("patient.created")
     record = merged_record(stored, sent)
-    changed = sorted(name for name in PATIENT_DETAILS if getattr(stored, name) != record[name])
+    # The language: the newest one sent; a prescription that sends none keeps it.
+    record["language"] = details.get("language") or stored.language
+    names = (*PATIENT_DETAILS, "language")
+    changed = sorted(name for name in names if getattr(stored, name) != record[name])
     for name in changed:
         setattr(stored, name, record[name])
     if not changed:

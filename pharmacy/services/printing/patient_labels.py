@@ -14,8 +14,9 @@ from pharmacy.compounding.rules import Rules
 from pharmacy.errors import Conflict, NotFound
 from pharmacy.models import Batch, Fill, Prescription
 from pharmacy.services.dispensing.states import mark_labeled
+from pharmacy.services.fill_directions import label_directions
 from pharmacy.services.fills import fill_data
-from pharmacy.services.printing import print_log, rendering
+from pharmacy.services.printing import language, print_log, rendering
 from pharmacy.services.rules import current_rules
 from pharmacy.services.uow import use_case
 
@@ -39,34 +40,68 @@ def labellable_fill(session: Session, fill_id: int, today: date) -> Fill:
     return fill
 
 
-def _auxiliary(rx: Prescription, storage: str, rules: Rules) -> tuple[str, ...]:
+def _storage_and_auxiliary(
+    rx: Prescription, storage: str, rules: Rules
+) -> tuple[str, tuple[str, ...]]:
+    """The storage line and the auxiliary texts, storage printed once: a refrigerated
+    liquid's storage is the refrigerate text, which then is not repeated among the others."""
     if rx.dosage_form != "liquid":
-        return ()
-    return tuple(liquid_auxiliary(storage, rules))
+        return storage, ()
+    auxiliary = list(liquid_auxiliary(storage, rules))
+    fridge = rules.liquid_texts.get("refrigerate", "")
+    if fridge and fridge in auxiliary:
+        auxiliary.remove(fridge)
+        storage = fridge
+    return storage, tuple(auxiliary)
+
+
+def _warnings(rules: Rules, language: str) -> tuple[str, ...]:
+    if language == "en":
+        return tuple(rules.label_warnings)
+    return tuple(rules.label_warnings_translated[language])
 
 
 def patient_label_content(session: Session, fill: Fill, today: date) -> PatientLabelContent:
-    """The label's words: warning and auxiliary texts are the rules in force (data the
-    pharmacy can change), the layout is the renderer's."""
+    """The label's words in the patient's language: warning, direction and auxiliary texts
+    are the rules in force (data the pharmacy can change), fixed words come from the
+    catalog, dates as Babel writes them; the layout is the renderer's. On a label in
+    another language the English directions and warning follow where the stock has room."""
     rules = current_rules(session)
     data = fill_data(session, fill, today, rules)
     rx = fill.prescription
+    lang = rx.patient.language if rx.patient.language in rules.label_languages else "en"
+    directions = label_directions(
+        session, fill, rules, lang, lambda day: language.short_date(day, lang)
+    )
+    english = (
+        label_directions(session, fill, rules, "en", lambda day: language.short_date(day, "en"))
+        if lang != "en"
+        else None
+    )
+    storage, auxiliary = _storage_and_auxiliary(rx, data["storage"], rules)
     return PatientLabelContent(
         patient_name=data["patient"]["name"],
         drug_line=data["drug"],
-        directions=data["direction_lines"],
+        directions=[directions.concise],
+        dated_directions=directions.dated,
+        english_directions=[english.concise] if english else [],
+        english_warning=rules.label_warnings[0] if english else "",
         bud=data["bud"],
-        storage=data["storage"],
+        bud_text=language.long_date(data["bud"], lang),
+        storage=storage,
         lot_number=data["lot_number"],
         rx_number=data["rx_number"],
         quantity=data["quantity_text"],
         refills_remaining=data["refills_remaining"],
         fill_date=data["filled_on"],
+        fill_date_text=language.long_date(data["filled_on"], lang),
         prescriber=data["prescriber"]["name"],
         pharmacy=rendering.pharmacy_of(data["pharmacy"]),  # fill_data has read it already
-        warnings=tuple(rules.label_warnings),
-        auxiliary=_auxiliary(rx, data["storage"], rules),
-        barcode_data=data["label_barcode"],  # begins with the Rx number, names the fill
+        warnings=_warnings(rules, lang),
+        auxiliary=auxiliary,
+        large_print=fill.large_print,
+        captions=language.captions(lang),
+        barcode_data=data.get("label_barcode"),  # begins with the Rx number, names the fill
     )
 
 
@@ -81,8 +116,9 @@ def patient_label(
     today: date,
 ) -> bytes:
     fill = labellable_fill(session, fill_id, today)
-    stock = rendering.stock(stock_code)
-    pdf = rendering.render(render_patient_label, patient_label_content(session, fill, today), stock)
+    content = patient_label_content(session, fill, today)
+    stock = rendering.patient_label_stock(content, stock_code)
+    pdf = rendering.render(render_patient_label, content, stock)
     print_log.record(session, actor, "patient_label", fill.id, stock=stock.code, reason=reason)
     mark_labeled(session, actor, fill)
     return pdf

@@ -8,8 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from labels import Pharmacy, get_stock
+from labels import STOCKS, Pharmacy, get_stock
 from labels.errors import LabelError, UnsupportedCharacters
+from labels.patient import fits as fits_patient_label
 from pharmacy.errors import Conflict, Invalid
 from pharmacy.models import PharmacyDetails
 
@@ -45,3 +46,35 @@ def stock(code: str | None) -> Any:
         return get_stock(code)
     except LabelError as error:
         raise Invalid("stock", str(error)) from error
+
+
+def _by_size(stock: Any) -> float:
+    return float(stock.width_in) * float(stock.height_in)
+
+
+def patient_label_stock(content: Any, code: str | None) -> Any:
+    """The stock a patient label prints on. None: the smallest label stock that holds the
+    whole label (complete directions, the boxed warning, every detail) with the critical
+    cluster at its floor. A named stock that cannot hold it is refused (409), naming the
+    smallest one that can; nothing is ever cut or shrunk below the floor."""
+    labels_by_size = sorted((s for s in STOCKS.values() if s.kind == "thermal"), key=_by_size)
+    fitting = [s for s in labels_by_size if fits_patient_label(content, s)]
+    if code is None:
+        if not fitting:
+            raise Conflict(
+                "This patient label does not fit any label stock at the minimum print "
+                "size; shorten the directions or split the fill."
+            )
+        return fitting[0]
+    chosen = stock(code)
+    if fits_patient_label(content, chosen):
+        return chosen
+    if fitting:
+        raise Conflict(
+            f"The patient label does not fit {chosen.name} ({chosen.code}) with complete "
+            f"directions and the opioid warning; print it on {fitting[0].name} "
+            f"({fitting[0].code})."
+        )
+    raise Conflict(
+        f"The patient label does not fit {chosen.name} ({chosen.code}) or any other stock."
+    )

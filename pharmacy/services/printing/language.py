@@ -1,0 +1,62 @@
+"""The patient's language on the printed documents: fixed words from the gettext catalog
+(``pharmacy/translations/<lang>/LC_MESSAGES/messages.po``, compiled in memory by Babel on
+first use, so a fresh clone needs no build step), dates as Babel formats them for the
+locale. Clinical sentences are not here: they are rules (warnings, direction templates)."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import fields
+from datetime import date
+from functools import cache
+from pathlib import Path
+
+from babel.dates import format_date
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+from labels import ENGLISH_CAPTIONS, LabelCaptions
+
+CATALOGS = Path(__file__).resolve().parents[2] / "translations"
+DEFAULT_LANGUAGE = "en"
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    """The catalog of ``language`` (English: the words as written)."""
+    po = CATALOGS / language / "LC_MESSAGES" / "messages.po"
+    if language == DEFAULT_LANGUAGE or not po.is_file():
+        return NullTranslations()
+    with po.open("rb") as source:
+        catalog = read_po(source, locale=language)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def gettext(language: str, text: str) -> str:
+    return translations(language).gettext(text)
+
+
+@cache
+def captions(language: str) -> LabelCaptions:
+    """A patient label's fixed words in ``language``."""
+    english = ENGLISH_CAPTIONS
+    return LabelCaptions(
+        **{
+            name: gettext(language, getattr(english, name))
+            for name in (f.name for f in fields(english))
+        }
+    )
+
+
+def long_date(day: date, language: str) -> str:
+    """``Jan 5, 2026`` / ``5 ene 2026``: Babel's medium date for the locale."""
+    return format_date(day, format="medium", locale=language)
+
+
+def short_date(day: date, language: str) -> str:
+    """A day in a schedule line, without the year (``Jan 5`` / ``5 ene``)."""
+    return format_date(day, format="MMM d" if language == "en" else "d MMM", locale=language)
