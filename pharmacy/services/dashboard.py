@@ -63,6 +63,7 @@ def refills_due_rows(today: date, rules: Rules, *columns: Any) -> Select[Any]:
             Prescription.refills_remaining > 0,
             Prescription.status.in_(REFILLABLE),
         )
+        .correlate_except(Prescription)  # its own look-up, also when the outer query joins it
         .scalar_subquery()
     )
     stmt = select(*(columns or (func.count(),))).select_from(Fill)
