@@ -249,6 +249,9 @@ class LeafletContent:
     bud: date | None = None
     storage: str = ""
     auxiliary: tuple[str, ...] = ()
+    # Advice for the cautions the clinical screen raised (thyroid hormone, liver…): rule
+    # texts, one paragraph each (DOMAIN.md §11).
+    caution_advice: tuple[str, ...] = ()
 
 
 # --- recall report --------------------------------------------------------------------------

@@ -27,6 +27,10 @@ def leaflet_story(c: LeafletContent) -> list[Any]:
         story.append(p("Your dosing schedule", H2))
         story.append(_schedule(c, w))
     story.append(docs.keep(p("Important warnings", H2), *bullets(c.warnings)))
+    if c.caution_advice:
+        story.append(
+            docs.keep(p("Your other medicines and conditions", H2), *bullets(c.caution_advice))
+        )
     story.append(docs.keep(p("Before you start, and before surgery", H2), *bullets(c.washout_text)))
     story.append(docs.keep(p("Possible side effects", H2), *bullets(c.side_effects)))
     story.append(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from schema.common import DecimalNumber, PageMeta, PageQuery, StrictSchema, Text, WholeNumber
 
@@ -35,6 +36,44 @@ PHONE = validate.Regexp(r"^[0-9+()\-. x]{0,40}$", error="Use digits, spaces and 
 PATIENT_LANGUAGES = ("en", "es")
 
 
+# ICD-10-CM: a letter, two characters (a digit, then a digit or letter), and after a dot up
+# to four more characters ("M79.7", "G35", "K63.8219", "G90.A"); the CDC/NCHS tabular list.
+ICD10CM = re.compile(r"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$")
+
+
+def _icd10cm(value: str) -> None:
+    if not ICD10CM.match(value):
+        raise ValidationError(
+            "Not an ICD-10-CM code: a letter, two characters, then an optional dot and up to "
+            "four more (for example M79.7 or G35)."
+        )
+
+
+class CodedMedicationIn(StrictSchema):
+    """A medication as an integration sends it: its text and its RxNorm code."""
+
+    text = Text(200, required=True, min_length=1)
+    rxnorm = fields.String(
+        required=True, validate=validate.Regexp(r"^[0-9]{1,10}$", error="An RxNorm RxCUI: digits.")
+    )
+
+
+class IndicationIn(StrictSchema):
+    """Why LDN is prescribed: the words, and an ICD-10-CM code where given (DOMAIN.md §11)."""
+
+    text = Text(200, required=True, min_length=1)
+    icd10 = fields.String(validate=_icd10cm)
+
+    @pre_load
+    def _upper_code(self, data: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("icd10"), str):
+            code = data["icd10"].strip().upper()
+            data = {k: v for k, v in data.items() if k != "icd10"} | (
+                {"icd10": code} if code else {}
+            )
+        return data
+
+
 class PatientIn(StrictSchema):
     first_name = Text(100, required=True, min_length=1)
     last_name = Text(100, required=True, min_length=1)
@@ -46,6 +85,13 @@ class PatientIn(StrictSchema):
     )
     current_medications = fields.List(
         Text(200, min_length=1), load_default=list, validate=validate.Length(max=100)
+    )
+    # Medications with their RxNorm code, as integrations send them (screened by code first).
+    current_medication_codes = fields.List(
+        fields.Nested(CodedMedicationIn), load_default=list, validate=validate.Length(max=100)
+    )
+    conditions = fields.List(
+        Text(200, min_length=1), load_default=list, validate=validate.Length(max=50)
     )
     # The language the patient's labels and leaflet print in (BCP 47). A new patient's
     # record starts in English when none is sent; an omitted language keeps the record's.
@@ -76,6 +122,7 @@ class PrescriptionIn(StrictSchema):
     syringe_ml = WholeNumber(validate=validate.OneOf([1, 3, 5]))
     notes = Text(2000, load_default="")
     opioid_attestation = fields.Boolean(load_default=False)
+    indication = fields.Nested(IndicationIn)
 
     @validates_schema
     def _form_fields(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -142,6 +189,7 @@ class PatientOut(Schema):
     phone = fields.String()
     allergies = fields.List(fields.String())
     current_medications = fields.List(fields.String())
+    conditions = fields.List(fields.String(), allow_none=True)
     language = fields.String()
 
 
@@ -186,6 +234,9 @@ class PrescriptionOut(Schema):
     hold_reasons = fields.List(fields.String())
     warnings = fields.List(fields.String())
     acknowledgements_required = fields.List(fields.String())
+    indication = fields.Dict(allow_none=True)
+    # The clinical screen's findings, structured, beside hold_reasons and warnings.
+    screen = fields.Dict(allow_none=True)
     created_at = fields.DateTime()
     verified_at = fields.DateTime(allow_none=True)
     signature_name = fields.String(allow_none=True)

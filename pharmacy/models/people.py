@@ -45,6 +45,8 @@ class Patient(Base):
     phone: Mapped[str] = mapped_column(String(40), default="")
     allergies: Mapped[list[Any]] = mapped_column(JSON, default=list)
     current_medications: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Conditions the screen cautions about (liver disease, pregnancy…): DOMAIN.md §11.
+    conditions: Mapped[list[Any]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Folded name, date of birth and phone digits (pharmacy.models.search keeps it); the
     # search indexes on it are made per database in migration 0014 (pg_trgm or FTS5).

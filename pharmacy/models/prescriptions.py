@@ -23,7 +23,7 @@ from pharmacy.models._types import Mass, UTCDateTime, utcnow
 
 PRESCRIPTION_STATUSES = ("submitted", "on_hold", "verified", "rejected", "filled", "voided")
 SOURCES = ("prescriber_portal", "api", "phone", "fax", "written", "fhir")
-PATIENT_DETAILS = ("address", "phone", "allergies", "current_medications")
+PATIENT_DETAILS = ("address", "phone", "allergies", "current_medications", "conditions")
 
 
 class Prescription(Base):
@@ -82,6 +82,11 @@ class Prescription(Base):
     # The address, phone, allergies and current medications this prescription came with;
     # the patient record holds the newest of them across all prescriptions.
     patient_details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Why LDN is prescribed ({"text", "icd10"}: DOMAIN.md §11), never on the container label.
+    indication: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The clinical screen's structured findings beside hold_reasons and warnings: the
+    # opioids matched (and how), opioids in allergies, duplicate therapy and the cautions.
+    screen: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     # An electronic order's own identifiers, as the sender gave them (FHIR Identifier
     # objects: system and value): the order's, and the group it was ordered with.
     external_identifier: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)

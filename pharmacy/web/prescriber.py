@@ -26,6 +26,8 @@ def _form_context(pharmacist: bool) -> dict[str, Any]:
     context: dict[str, Any] = {
         "plan_options": plan_options(rules),
         "filler_options": filler_options(rules),
+        # Common LDN indications with their ICD-10-CM codes, offered as suggestions.
+        "indication_options": sorted(rules.ldn_indications.items()),
         "pharmacist": pharmacist,
         "today": date.today().isoformat(),
     }

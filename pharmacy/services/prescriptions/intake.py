@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.compounding.errors import FormulationError
+from pharmacy.compounding.opioids import CodedMedication
 from pharmacy.compounding.prescription import (
     Assessment,
     PrescriptionRequest,
@@ -63,9 +64,15 @@ def prescription_request(data: dict[str, Any]) -> PrescriptionRequest:
         days_supply=data.get("days_supply"),
         syringe_ml=data.get("syringe_ml"),
         filler=data.get("filler"),
-        medications=tuple(patient.get("current_medications", ())),
+        medications=tuple(patient.get("current_medications", ()))
+        + tuple(
+            CodedMedication(coded["text"], coded["rxnorm"])
+            for coded in patient.get("current_medication_codes", ())
+        ),
         allergies=tuple(patient.get("allergies", ())),
         opioid_attestation=bool(data.get("opioid_attestation")),
+        conditions=tuple(patient.get("conditions", ())),
+        indication_icd10=(data.get("indication") or {}).get("icd10"),
     )
 
 
@@ -182,6 +189,8 @@ def _new_prescription(
         hold_reasons=list(assessment.hold_reasons),
         warnings=list(assessment.warnings),
         acknowledgements_required=list(assessment.acknowledgements),
+        indication=data.get("indication"),
+        screen=assessment.screen.as_dict() if assessment.screen else None,
         steps=[
             PrescriptionStep(position=index, dose_mg=step.dose_mg, days=step.days)
             for index, step in enumerate(plan.steps if plan.titrated else ())

@@ -31,26 +31,39 @@ def sent_details(details: dict[str, Any]) -> dict[str, Any]:
         "address": details.get("address", ""),
         "phone": details.get("phone", ""),
         "allergies": list(details.get("allergies", [])),
-        "current_medications": list(details.get("current_medications", [])),
+        "current_medications": list(details.get("current_medications", []))
+        + [
+            coded["text"]
+            for coded in details.get("current_medication_codes", [])
+            if coded["text"] not in details.get("current_medications", [])
+        ],
+        "conditions": list(details.get("conditions", [])),
     }
 
 
 def merged_record(stored: Patient, sent: dict[str, Any]) -> dict[str, Any]:
     """The record after one more prescription. A new address or phone replaces the old
-    one, a blank one keeps it; an allergy is never dropped because a prescription left it
-    out; the current medications are the newest list."""
-    allergies = list(stored.allergies or [])
-    known = {allergy.casefold() for allergy in allergies}
-    for allergy in sent["allergies"]:
-        if allergy.casefold() not in known:
-            allergies.append(allergy)
-            known.add(allergy.casefold())
+    one, a blank one keeps it; an allergy or a condition is never dropped because a
+    prescription left it out (a pharmacist reviews the record); the current medications are
+    the newest list."""
     return {
         "address": sent["address"] or stored.address,
         "phone": sent["phone"] or stored.phone,
-        "allergies": allergies,
+        "allergies": _kept(stored.allergies, sent["allergies"]),
         "current_medications": sent["current_medications"],
+        "conditions": _kept(stored.conditions, sent.get("conditions", [])),
     }
+
+
+def _kept(stored: list[Any] | None, sent: list[str]) -> list[str]:
+    """What the record held, then what is new (case ignored)."""
+    kept = list(stored or [])
+    known = {item.casefold() for item in kept}
+    for item in sent:
+        if item.casefold() not in known:
+            kept.append(item)
+            known.add(item.casefold())
+    return kept
 
 
 @dataclass(frozen=True)

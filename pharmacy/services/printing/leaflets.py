@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -67,7 +68,14 @@ def leaflet_content(session: Session, fill: Fill, today: date) -> LeafletContent
         bud=label.bud,
         storage=label.storage,
         auxiliary=label.auxiliary,
+        caution_advice=caution_advice(rx.screen),
     )
+
+
+def caution_advice(screen: dict[str, Any] | None) -> tuple[str, ...]:
+    """The patient advice of the cautions the prescription's screen raised, each once."""
+    cautions = (screen or {}).get("cautions", [])
+    return tuple(dict.fromkeys(c["advice"] for c in cautions if c.get("advice")))
 
 
 @use_case
