@@ -14,6 +14,7 @@ from pharmacy.fhir.mapping import (
     refuse_modifier_extensions,
     unsupported,
 )
+from schema.prescriptions import PATIENT_LANGUAGES
 
 PATIENT_HANDLED = {
     "name",
@@ -31,7 +32,6 @@ PATIENT_NOT_KEPT = {
     "identifier": "the pharmacy finds a person by name and date of birth",
     "extension": "no patient extension is known to the pharmacy",
 }
-ENGLISH = ("en",)
 
 
 def read_patient(entry: Entry, mapped: Mapped) -> None:
@@ -112,17 +112,17 @@ def _language(patient: Any, path: str, details: dict[str, Any], mapped: Mapped) 
     words = concept_texts(language)
     if code is None and not words:
         raise unsupported(where, "Give the language as a BCP-47 code (e.g. 'es') or text.")
-    english = (code or "").lower().split("-")[0] in ENGLISH or (
-        code is None and words[0].strip().lower() == "english"
-    )
-    # The intake has no preferred language yet (schema/prescriptions.py PatientIn): until
-    # it has, an order for a patient who reads another language is refused, not labelled
-    # in English only.
-    if not english:
+    if code is not None:
+        language = code.strip().lower().split("-")[0]
+    else:
+        language = "en" if words[0].strip().lower() == "english" else ""
+    if language not in PATIENT_LANGUAGES:
         raise unsupported(
             where,
-            "The patient's preferred language is not English, and this pharmacy does not yet "
-            "record a preferred language: its label and leaflet would be in English only. "
-            "The order is refused rather than dispensed with directions the patient may not "
-            "read; call the pharmacy to arrange it.",
+            "Labels and leaflets print in "
+            f"{', '.join(PATIENT_LANGUAGES)} (BCP-47 codes) only: the order is refused rather "
+            "than labelled in a language the patient may not read; call the pharmacy to "
+            "arrange it.",
         )
+    details["language"] = language
+    mapped.where["patient.language"] = where

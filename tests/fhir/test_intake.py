@@ -171,25 +171,28 @@ def test_the_same_person_is_one_record(fhir: Any) -> None:
     assert len(read_session().execute(select(Patient)).all()) == 1
 
 
+def _speaking(code: str | None, text: str | None = None) -> dict[str, Any]:
+    language: dict[str, Any] = {}
+    if code is not None:
+        language["coding"] = [{"system": "urn:ietf:bcp:47", "code": code}]
+    if text is not None:
+        language["text"] = text
+    return patient(communication=[{"language": language, "preferred": True}])
+
+
 def test_a_spanish_speaking_patient(fhir: Any) -> None:
-    """No preferred language is recorded yet, so the order is refused rather than labelled
-    in English only; an English-speaking patient's order is taken."""
-    spanish = patient(
-        communication=[
-            {
-                "language": {
-                    "coding": [{"system": "urn:ietf:bcp:47", "code": "es"}],
-                    "text": "Spanish",
-                },
-                "preferred": True,
-            }
-        ]
-    )
-    response = fhir.post(bundle(fhir.npi("drA"), patient_resource=spanish))
+    """communication.language → the patient's label language (BCP 47 primary subtag)."""
+    response = fhir.post(bundle(fhir.npi("drA"), patient_resource=_speaking("es-MX", "Spanish")))
+    rx = _stored(int(_request_entry(response)["resource"]["id"]))
+    assert rx.patient.language == "es"
+    english = fhir.post(bundle(fhir.npi("drA"), patient_resource=_speaking(None, "English")))
+    assert _stored(int(_request_entry(english)["resource"]["id"])).patient.language == "en"
+
+
+def test_a_language_labels_cannot_print_is_refused(fhir: Any) -> None:
+    response = fhir.post(bundle(fhir.npi("drA"), patient_resource=_speaking("fr")))
     assert response.status_code == 422
     issue = response.get_json()["issue"][0]
     assert issue["expression"] == ["Bundle.entry[0].resource.communication[0].language"]
-    assert "English" in issue["diagnostics"]
+    assert "refused" in issue["diagnostics"]
     assert read_session().execute(select(Prescription)).first() is None
-    by_text = patient(communication=[{"language": {"text": "English"}}])
-    assert fhir.post(bundle(fhir.npi("drA"), patient_resource=by_text)).status_code == 200
