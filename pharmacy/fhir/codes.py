@@ -34,6 +34,16 @@ REQUEST_STATUS = {
     "rejected": "cancelled",
     "voided": "entered-in-error",
 }
+# A fill's dispensing status as MedicationDispense.status (R4: `cancelled` is a product
+# never picked up, as a fill returned to stock is).
+DISPENSE_STATUS = {
+    "filled": "in-progress",
+    "labeled": "in-progress",
+    "product_verified": "in-progress",
+    "ready": "in-progress",
+    "dispensed": "completed",
+    "returned": "cancelled",
+}
 # A MedicationRequest.status searched for, as our statuses.
 STATUSES_FOR_SEARCH: dict[str, tuple[str, ...]] = {}
 for _ours, _theirs in REQUEST_STATUS.items():

@@ -15,6 +15,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from pharmacy.fhir.codes import (
     BEDTIME,
+    DISPENSE_STATUS,
     NPI_SYSTEM,
     OPIOID_ATTESTATION_URL,
     REQUEST_STATUS,
@@ -27,8 +28,6 @@ from pharmacy.fhir.codes import (
 )
 from pharmacy.fhir.medication import medicine_text
 from pharmacy.fhir.outcome import Issue
-
-DISPENSE_STATUS = "completed"
 
 
 def _decimal(value: Decimal) -> Decimal:
@@ -142,8 +141,7 @@ def _instant(day: Any) -> str:
 
 def medication_dispense(rx: Any, fill: Any) -> MedicationDispense:
     """A fill: the batch's lot (on the contained Medication, where R4 keeps it), the
-    quantity, and when it was prepared. There is no hand-over record yet, so no
-    whenHandedOver."""
+    quantity, when it was prepared, and when it was handed over (picked up or shipped)."""
     batch = fill.batch
     capsule = rx.dosage_form == "capsule"
     medication = {
@@ -155,7 +153,7 @@ def medication_dispense(rx: Any, fill: Any) -> MedicationDispense:
     resource: dict[str, Any] = {
         "id": str(fill.id),
         "contained": [medication],
-        "status": DISPENSE_STATUS,
+        "status": DISPENSE_STATUS.get(fill.status, "unknown"),
         "medicationReference": {"reference": "#compounded"},
         "subject": {"reference": f"Patient/{rx.patient_id}"},
         "authorizingPrescription": [{"reference": f"MedicationRequest/{rx.id}"}],
@@ -166,6 +164,8 @@ def medication_dispense(rx: Any, fill: Any) -> MedicationDispense:
     }
     if fill.days_supply is not None:
         resource["daysSupply"] = _days(fill.days_supply)
+    if fill.dispensed_at is not None:
+        resource["whenHandedOver"] = _instant(fill.dispensed_at)
     return MedicationDispense.model_validate(resource)
 
 

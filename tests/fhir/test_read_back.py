@@ -153,13 +153,34 @@ def test_dispenses_of_a_prescription(fhir: Any) -> None:
     assert found["total"] == 1
     dispense = found["entry"][0]["resource"]
     assert dispense["resourceType"] == "MedicationDispense"
-    assert dispense["status"] == "completed"
+    assert dispense["status"] == "in-progress"
+    assert "whenHandedOver" not in dispense
     assert dispense["authorizingPrescription"] == [{"reference": f"MedicationRequest/{rx_id}"}]
     assert dispense["quantity"]["value"] == 30
     assert dispense["contained"][0]["batch"]["lotNumber"] == batch["lot_number"]
     assert dispense["medicationReference"] == {"reference": "#compounded"}
     assert dispense["whenPrepared"].startswith(filled.get_json()["filled_on"])
     assert dispense["daysSupply"]["value"] == 30
+    # Labelled, verified against the batch, made ready, picked up: handed over.
+    made = filled.get_json()
+    assert api.get(f"/api/v1/fills/{made['id']}/label.pdf", as_="tech").status_code == 200
+    scan = {
+        "scanned_label": made["label_barcode"],
+        "scanned_lot": made["lot_number"],
+        "quantity": 30,
+        "password": PASSWORD,
+    }
+    path = f"/api/v1/fills/{made['id']}"
+    assert api.post(f"{path}/product-verification", as_="pharm", json=scan).status_code == 200
+    assert api.post(f"{path}/ready", as_="tech", json={"handover": "pickup"}).status_code == 200
+    picked = api.post(
+        f"{path}/pickup", as_="tech", json={"collected_by": "patient", "counselling_offered": True}
+    )
+    assert picked.status_code == 200, picked.get_json()
+    handed = fhir.get(f"/fhir/r4/MedicationDispense?prescription={rx_id}").get_json()
+    dispense = handed["entry"][0]["resource"]
+    assert dispense["status"] == "completed"
+    assert dispense["whenHandedOver"][:19] == picked.get_json()["dispensed_at"][:19]
 
 
 def test_capability_statement(fhir: Any) -> None:
