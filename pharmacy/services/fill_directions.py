@@ -123,7 +123,7 @@ def label_directions(
     )
     dated = (
         dated_directions(rx.dosage_form, steps, strength, start, format_date, rules, language)
-        if len(steps) > 1
+        if rx.steps  # a titration: its dates, even for the one step a fill may cover
         else []
     )
     return LabelDirections(concise, dated)
