@@ -78,6 +78,8 @@ class ProfilePrescription(Schema):
     refills_remaining = fields.Integer()
     prescriber = fields.String()
     prescriber_id = fields.Integer()
+    # Why LDN was prescribed ({"text", "icd10"}), or null (issue 25).
+    indication = fields.Dict(allow_none=True)
     fills = fields.List(fields.Nested(ProfileFill))
 
 

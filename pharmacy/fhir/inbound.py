@@ -43,11 +43,12 @@ REQUEST_HANDLED = {
     "meta",
     "text",
     "doNotPerform",
+    "reasonCode",
 }
 REQUEST_NOT_KEPT = {
     "authoredOn": "the pharmacy records when it received the order",
-    "reasonCode": "the indication is not on the pharmacy's prescription record",
-    "reasonReference": "the indication is not on the pharmacy's prescription record",
+    "reasonReference": "the indication is kept from reasonCode (a coded reason), not a "
+    "reference to a Condition",
     "substitution": "a compounded preparation has no generic to substitute",
     "priority": "orders are worked in the order received",
     "recorder": "the enterer is the account that sent the order",
@@ -83,6 +84,29 @@ class Order:
         )
 
 
+ICD10CM_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
+
+
+def _read_reason(request: Any, path: str, mapped: Mapped) -> None:
+    """The indication from the first reasonCode: its text (or a coding's display) and its
+    ICD-10-CM code where one is given; further reasons are reported as not kept."""
+    reasons = list(request.reasonCode or ())
+    if not reasons:
+        return
+    first = reasons[0]
+    codings = list(first.coding or ())
+    icd = next((c for c in codings if c.system == ICD10CM_SYSTEM and c.code), None)
+    text = first.text or next((c.display for c in codings if c.display), None)
+    text = text or (icd.code if icd is not None else None)
+    if text:
+        indication = {"text": text} | ({"icd10": icd.code} if icd is not None else {})
+        mapped.put("indication", indication, f"{path}.reasonCode[0]")
+        if icd is not None:
+            mapped.where["indication.icd10"] = f"{path}.reasonCode[0].coding"
+    for index in range(1, len(reasons)):
+        mapped.not_kept(f"{path}.reasonCode[{index}]", "the pharmacy keeps one indication")
+
+
 def read_order(transaction: Transaction) -> Order:
     mapped = Mapped()
     patient = transaction.one("Patient")
@@ -97,6 +121,7 @@ def read_order(transaction: Transaction) -> Order:
         notes = "\n".join(note.text for note in request.note if note.text)
         mapped.put("notes", notes, f"{path}.note")
     mapped.put("opioid_attestation", _attested(request, path, mapped), f"{path}.extension")
+    _read_reason(request, path, mapped)
     _read_statements(transaction, patient, mapped)
     _read_allergies(transaction, patient, mapped)
     not_kept_elements(request, path, REQUEST_HANDLED, REQUEST_NOT_KEPT, mapped)

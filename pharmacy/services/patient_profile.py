@@ -33,7 +33,7 @@ def _details(patient: Patient, rxs: list[Prescription], actor: Actor) -> dict[st
         shown = rxs[0].patient_as_prescribed  # the newest of their own
     else:
         shown = {name: getattr(patient, name) for name in
-                 ("address", "phone", "allergies", "current_medications")}
+                 ("address", "phone", "allergies", "current_medications", "conditions")}
     return {
         "id": patient.id,
         "first_name": patient.first_name,
@@ -43,6 +43,7 @@ def _details(patient: Patient, rxs: list[Prescription], actor: Actor) -> dict[st
         "phone": shown["phone"] or "",
         "allergies": list(shown["allergies"] or []),
         "current_medications": list(shown["current_medications"] or []),
+        "conditions": list(shown.get("conditions") or []),
     }
 
 
@@ -139,7 +140,7 @@ def _prescription_row(rx: Prescription, fills: list[dict[str, Any]]) -> dict[str
         "strength_mg": rx.strength_mg, "concentration_mg_per_ml": rx.concentration_mg_per_ml,
         "directions": rx.directions, "refills": rx.refills,
         "refills_remaining": rx.refills_remaining, "prescriber": rx.prescriber.full_name,
-        "prescriber_id": rx.prescriber_id, "fills": fills,
+        "prescriber_id": rx.prescriber_id, "indication": rx.indication, "fills": fills,
     }
 
 

@@ -94,3 +94,14 @@ def test_naltrexone_already_taken_needs_an_acknowledgement(api: Any) -> None:
     rx = post(api, fixed(patient={"current_medications": ["naltrexone 50 mg tablet"]})).get_json()
     assert rx["hold_reasons"] == []
     assert any("duplicate therapy" in a for a in rx["acknowledgements_required"])
+
+
+def test_the_patient_profile_shows_conditions_and_each_indication(api: Any) -> None:
+    data = body(
+        patient={"conditions": ["pregnancy"]},
+        indication={"text": "Crohn's disease", "icd10": "K50.90"},
+    )
+    rx = post(api, data).get_json()
+    profile = api.get(f"/api/v1/patients/{rx['patient']['id']}", as_="pharm").get_json()
+    assert profile["patient"]["conditions"] == ["pregnancy"]
+    assert profile["prescriptions"][0]["indication"] == {"text": "Crohn's disease", "icd10": "K50.90"}
