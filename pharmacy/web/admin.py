@@ -157,6 +157,7 @@ RULE_SECTIONS = {
     "7": "Titration plans and directions",
     "8": "Opioid screening",
     "9": "Labels",
+    "11": "Cautions and indications",
 }
 OTHER_RULES = "Other"
 

@@ -42,7 +42,7 @@ SCREEN_SEEDS: dict[str, Seed] = {
     "opioid_lookalikes": Seed(
         vocabulary.opioid_lookalikes(),
         "names that never hold",
-        vocabulary.lookalike_source(),
+        f"{DOMAIN} §8; " + vocabulary.lookalike_source(),
         "str_list",
     ),
     "opioid_two_edit_min_letters": Seed(
@@ -60,11 +60,12 @@ SCREEN_SEEDS: dict[str, Seed] = {
     "capsules_per_dose_max": Seed(
         4,
         "capsules a dose may need before a strength is suggested",
-        "project convention: more than 4 capsules at once is hard to take and to count",
+        f"project convention for {DOMAIN} §3: more than 4 capsules at once is hard to take "
+        "and to count",
         "int",
     ),
     "capsules_per_dose_suggested_max": Seed(
-        3, "capsules a dose at a suggested strength", "project convention", "int"
+        3, "capsules a dose at a suggested strength", f"project convention for {DOMAIN} §3", "int"
     ),
     "screen_texts": Seed(SCREEN_TEXTS, "text", f"{DOMAIN} §8 and §11", "str_map"),
     "caution_rules": Seed(
@@ -76,7 +77,7 @@ SCREEN_SEEDS: dict[str, Seed] = {
     "caution_lookalikes": Seed(
         vocabulary.caution_lookalikes(),
         "names that never raise a caution",
-        "ISMP List of Confused Drug Names (2023); data/cautions.json",
+        f"{DOMAIN} §11; ISMP List of Confused Drug Names (2023); data/cautions.json",
         "str_list",
     ),
     "ldn_indications": Seed(
