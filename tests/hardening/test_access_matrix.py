@@ -171,6 +171,22 @@ ACCESS: dict[str, frozenset[str]] = {
     # admin pages
     "web.admin_user_role": frozenset({ADMIN}),
     "web.admin_user_password": frozenset({ADMIN}),
+    # Search, patient profiles, today's work and refills (issue 22): a prescriber only
+    # their own patients and prescriptions (the services filter), staff everything.
+    "search.find": frozenset({PHARM, PRESC, TECH}),
+    "patients.index": frozenset({PHARM, PRESC, TECH}),
+    "patients.show": frozenset({PHARM, PRESC, TECH}),
+    "work.today": frozenset({PHARM, TECH}),
+    "work.refills_due": frozenset({PHARM, PRESC, TECH}),
+    "work.refill_queue": frozenset({PHARM, PRESC, TECH}),
+    "work.request_refill": frozenset({PHARM, PRESC}),
+    "work.close_request": frozenset({PHARM}),
+    "web.search_page": frozenset({PHARM, PRESC, TECH}),
+    "web.patient": frozenset({PHARM, PRESC, TECH}),
+    "web.refills_page": frozenset({PHARM, TECH}),
+    "web.record_refill_request": frozenset({PHARM, PRESC}),
+    "web.close_refill_request": frozenset({PHARM}),
+    "web.favicon": PUB,
 }
 
 # Calling these ends the caller's own token or session, so they get a fresh one each time.
