@@ -22,6 +22,19 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+class JsonNumber(Decimal):
+    """A JSON number with a fraction or an exponent, parsed exactly (never through a
+    float) and remembering how it was written, so `45e-1` and `4.50000000000000001` are
+    judged as typed (pharmacy/api/blueprint.py parses request bodies with it)."""
+
+    literal: str
+
+    def __new__(cls, literal: str) -> JsonNumber:
+        number = super().__new__(cls, literal)
+        number.literal = literal
+        return number
+
+
 class DecimalNumber(fields.Field[Decimal]):
     """A number given as a JSON number or a numeric string, kept exact as a Decimal.
 
@@ -33,6 +46,7 @@ class DecimalNumber(fields.Field[Decimal]):
         "invalid": 'Must be a number (a JSON number or a numeric string such as "1.5").',
         "special": "Must be a finite number; NaN and Infinity are not allowed.",
         "too_precise": "Use at most {places} decimal places.",
+        "exponent": "Write the number out in full (4.5, not 45e-1).",
     }
 
     def __init__(self, *, places: int = 4, **kwargs: Any) -> None:
@@ -40,6 +54,8 @@ class DecimalNumber(fields.Field[Decimal]):
         self.places = places
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, JsonNumber):
+            value = value.literal  # judged as written, exactly like the same text in quotes
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
             raise self.make_error("invalid")
         text = value.strip() if isinstance(value, str) else repr(value)
@@ -52,8 +68,9 @@ class DecimalNumber(fields.Field[Decimal]):
         if not number.is_finite():
             raise self.make_error("special")
         if isinstance(value, str) and not PLAIN_DECIMAL.fullmatch(text):
-            # No exponents and no non-ASCII digits in text: "1e3" and "٤.٥" are refused.
-            raise self.make_error("invalid")
+            # No exponents and no non-ASCII digits, as a JSON number or in quotes: 45e-1,
+            # "1e3" and "٤.٥" are refused; write 4.5.
+            raise self.make_error("exponent" if "e" in text.lower() else "invalid")
         exponent = number.normalize().as_tuple().exponent
         if isinstance(exponent, int) and exponent < -self.places:
             raise self.make_error("too_precise", places=self.places)
@@ -87,6 +104,8 @@ class WholeNumber(fields.Integer):
             raise self.make_error("invalid")
         if isinstance(value, float) and not value.is_integer():
             raise self.make_error("invalid")
+        if isinstance(value, Decimal) and value != value.to_integral_value():
+            raise self.make_error("invalid")  # an exact JSON number such as 1.5 or 15e-1
         if isinstance(value, str) and len(value) > 20:
             raise self.make_error("invalid")
         number = super()._deserialize(value, attr, data, **kwargs)
