@@ -1,8 +1,8 @@
 """SQLAlchemy models: persistence only, no business rules. Importing this package
 registers every table on `Base.metadata`."""
 
-from pharmacy.models.dispensing import PrintJob, PrintStation, ProductCheck
 from pharmacy.models.accounts import ROLES, ApiToken, LoginFailure, User, WebSession
+from pharmacy.models.dispensing import PrintJob, PrintStation, ProductCheck
 from pharmacy.models.people import Patient, Prescriber
 from pharmacy.models.prescriptions import Prescription, PrescriptionStep
 from pharmacy.models.printing import DOCUMENTS, PrintLog

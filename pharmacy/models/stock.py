@@ -45,7 +45,6 @@ FILL_STATUSES = (
     "dispensed",
     "returned",
 )
-
 BATCH_STATUSES = ("in_progress", "recorded", "released", "rejected", "quarantined", "recalled")
 
 
@@ -322,6 +321,8 @@ class Fill(Base):
     currency: Mapped[str | None] = mapped_column(String(3), nullable=True)
     cost: Mapped[Decimal | None] = mapped_column(Money(), nullable=True)
     price_breakdown: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The day this fill's supply runs out (pharmacy.models.search keeps it): refills due.
+    supply_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
     # Dispensing (DOMAIN.md §9): filled → labeled → product_verified → ready → dispensed,
     # who and when at each step; or returned to stock when not collected in time.
     status: Mapped[str] = mapped_column(String(20), default="filled", server_default="filled")
@@ -347,8 +348,6 @@ class Fill(Base):
     returned_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     return_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     returned_to_batch: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    # The day this fill's supply runs out (pharmacy.models.search keeps it): refills due.
-    supply_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True, index=True)
 
     batch = relationship("Batch", lazy="joined")
     prescription = relationship("Prescription", lazy="joined")
