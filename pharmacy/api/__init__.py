@@ -6,9 +6,17 @@ from flask import Flask, Response
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from pharmacy.api import auth, batches, formulations, prescriptions, printing, stock, trace
-from pharmacy.api import dispensing
-from pharmacy.api import money
+from pharmacy.api import (
+    auth,
+    batches,
+    dispensing,
+    formulations,
+    money,
+    prescriptions,
+    printing,
+    stock,
+    trace,
+)
 from pharmacy.api import search as search_api
 from pharmacy.http_errors import http_error_response
 

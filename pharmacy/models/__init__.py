@@ -1,12 +1,13 @@
 """SQLAlchemy models: persistence only, no business rules. Importing this package
 registers every table on `Base.metadata`."""
 
+# After every model: keeps the search columns (pharmacy.models.search) as rows change.
+from pharmacy.models import search  # noqa: E402,F401,I001
 from pharmacy.models.accounts import ROLES, ApiToken, LoginFailure, User, WebSession
 from pharmacy.models.dispensing import PrintJob, PrintStation, ProductCheck
 from pharmacy.models.people import Patient, Prescriber
 from pharmacy.models.prescriptions import Prescription, PrescriptionStep
 from pharmacy.models.printing import DOCUMENTS, PrintLog
-from pharmacy.models.refills import RefillRequest
 from pharmacy.models.records import (
     AuditChainHead,
     AuditEvent,
@@ -14,6 +15,7 @@ from pharmacy.models.records import (
     PharmacyDetails,
     RuleValue,
 )
+from pharmacy.models.refills import RefillRequest
 from pharmacy.models.stock import (
     Batch,
     BatchComponent,
@@ -23,9 +25,6 @@ from pharmacy.models.stock import (
     Item,
     Recall,
 )
-
-# After every model: keeps the search columns (pharmacy.models.search) as rows change.
-from pharmacy.models import search  # noqa: E402,F401,I001
 
 __all__ = [
     "DOCUMENTS",
