@@ -112,12 +112,17 @@ def test_prescribe_verify_compound_release_fill_print(
     assert page.locator("#preview-schedule tr").count() == 3
     assert "132 capsules" in page.inner_text("#preview-quantity")
     page.check("#opioid_attestation")
-    # The preview request carries the plan only, never the patient (URLs reach logs).
-    with page.expect_request("**/preview/directions?**") as preview_request:
+    # The preview is POSTed with the plan and the medications (for the opioid screen) only:
+    # nothing in the URL (URLs reach logs), never the patient's name.
+    with page.expect_request(lambda r: "/preview/directions" in r.url) as preview_request:
         page.fill("#strength_mg", "1.5 ")
-    assert PATIENT_LAST not in preview_request.value.url
-    assert "levothyroxine" not in preview_request.value.url
-    assert "strength_mg=1.5" in preview_request.value.url
+    sent = preview_request.value
+    assert sent.method == "POST"
+    assert "?" not in sent.url
+    body = sent.post_data or ""
+    assert "strength_mg=1.5" in body
+    assert PATIENT_LAST not in body and PATIENT_LAST not in sent.url
+    assert "levothyroxine" not in sent.url
     page.wait_for_selector("#preview-directions li")
     screenshot(page, "02-prescription-form")
     page.click("#submit-rx")
