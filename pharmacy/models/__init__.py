@@ -4,7 +4,7 @@ registers every table on `Base.metadata`."""
 # After every model: keeps the search columns (pharmacy.models.search) as rows change.
 from pharmacy.models import search  # noqa: E402,F401,I001
 from pharmacy.models.accounts import ROLES, ApiToken, LoginFailure, User, WebSession
-from pharmacy.models.dispensing import PrintJob, PrintStation, ProductCheck
+from pharmacy.models.dispensing import FillPayment, PrintJob, PrintStation, ProductCheck
 from pharmacy.models.people import Patient, Prescriber
 from pharmacy.models.prescriptions import Prescription, PrescriptionStep
 from pharmacy.models.printing import DOCUMENTS, PrintLog
@@ -40,6 +40,7 @@ __all__ = [
     "BatchComponent",
     "Counter",
     "Fill",
+    "FillPayment",
     "Formula",
     "IngredientLot",
     "Item",

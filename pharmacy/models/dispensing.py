@@ -1,5 +1,6 @@
-"""Dispensing records: the print stations and every job sent to them, and each product
-verification attempt (the scans a pharmacist made, and why one was refused)."""
+"""Dispensing records: the print stations and every job sent to them, each product
+verification attempt (the scans a pharmacist made, and why one was refused), and the
+payment taken at hand-over."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Intege
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pharmacy.db import Base
-from pharmacy.models._types import Mass, UTCDateTime, utcnow
+from pharmacy.models._types import Mass, Money, UTCDateTime, utcnow
 
 PRINT_PROTOCOLS = ("ipp", "zpl")
+#: How a patient may pay at hand-over (DOMAIN.md §12).
+PAYMENT_METHODS = ("cash", "card", "check", "other")
 PRINT_JOB_OUTCOMES = ("sent", "failed")
 
 
@@ -78,3 +81,24 @@ class ProductCheck(Base):
     quantity: Mapped[Decimal | None] = mapped_column(Mass(), nullable=True)
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     checked_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+
+class FillPayment(Base):
+    """The payment taken when a fill was handed over: how much, how, who took it and when.
+    Append-only (migration 0023): a correction is a new record, never an edit. One a fill:
+    the hand-over happens once."""
+
+    __tablename__ = "fill_payments"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("method IN ('cash', 'card', 'check', 'other')", name="method_known"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fill_id: Mapped[int] = mapped_column(ForeignKey("fills.id"), unique=True)
+    amount: Mapped[Decimal] = mapped_column(Money())
+    currency: Mapped[str] = mapped_column(String(3))
+    method: Mapped[str] = mapped_column(String(10))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    taken_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    taken_by_name: Mapped[str] = mapped_column(String(200))
