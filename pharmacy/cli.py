@@ -44,7 +44,14 @@ def db_group() -> None:
 @db_group.command(
     "upgrade", help="Migrate the database to the newest schema and seed reference data."
 )
-def db_upgrade() -> None:
+@click.option(
+    "--grant-to",
+    "grant_to",
+    metavar="ROLE",
+    envvar="PHARMACY_APP_ROLE",
+    help="PostgreSQL: then give ROLE the app's grants (default: $PHARMACY_APP_ROLE).",
+)
+def db_upgrade(grant_to: str | None) -> None:
     from pharmacy import migrate
     from pharmacy.seed import seed_reference_data
     from pharmacy.services.uow import current_db
@@ -54,6 +61,46 @@ def db_upgrade() -> None:
     with current_db().transaction() as session:
         added = seed_reference_data(session)
     click.echo(f"Database at head; {added} reference rows added.")
+    if grant_to:
+        _grant(grant_to)
+
+
+@db_group.command(
+    "grant",
+    help="PostgreSQL, as the owner: give ROLE exactly the app's grants (DML only; no "
+    "TRUNCATE, no DDL). Run after every upgrade.",
+)
+@click.argument("role")
+def db_grant(role: str) -> None:
+    _grant(role)
+
+
+def _grant(role: str) -> None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from pharmacy.db import make_engine
+    from pharmacy.db_roles import GrantNotTaken, RoleError, grant_app_role
+
+    url = current_app.config["DATABASE_URL"]
+    if make_url(url).get_backend_name() != "postgresql":
+        click.echo("SQLite has no roles: nothing to grant.")
+        return
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            grant_app_role(connection, role)
+    except RoleError as error:
+        raise click.BadParameter(str(error), param_hint="ROLE") from error
+    except GrantNotTaken as error:
+        raise click.ClickException(str(error)) from error
+    except DBAPIError as error:
+        raise click.ClickException(
+            f"could not grant to {role} (does the role exist?): {type(error.orig).__name__}"
+        ) from error
+    finally:
+        engine.dispose()
+    click.echo(f"Granted the app's rights to {role}.")
 
 
 @click.group("users", help="User accounts.")
@@ -103,8 +150,11 @@ def users_add(
 
 
 @click.command("demo", help="Seed demo users, prescribers and patients (once).")
-@click.option("--show-passwords", is_flag=True,
-              help="Print the demo passwords again (from instance/demo-credentials.txt).")
+@click.option(
+    "--show-passwords",
+    is_flag=True,
+    help="Print the demo passwords again (from instance/demo-credentials.txt).",
+)
 def demo_command(show_passwords: bool) -> None:
     from pharmacy.demo import credentials_path, saved_credentials, seed_demo
 
@@ -116,8 +166,10 @@ def demo_command(show_passwords: bool) -> None:
         return
     created = seed_demo()
     if not created:
-        click.echo("Demo data is already present (`pharmacy demo --show-passwords` prints "
-                   "the passwords again).")
+        click.echo(
+            "Demo data is already present (`pharmacy demo --show-passwords` prints "
+            "the passwords again)."
+        )
         return
     click.echo("Demo accounts (change these passwords before real use):")
     for username, role, password in created:
@@ -125,9 +177,7 @@ def demo_command(show_passwords: bool) -> None:
     click.echo(f"Saved for `pharmacy demo --show-passwords` in {credentials_path()} (mode 0600).")
 
 
-@click.command(
-    "serve", help="Serve with gunicorn (threaded workers) on http://127.0.0.1:8000."
-)
+@click.command("serve", help="Serve with gunicorn (threaded workers) on http://127.0.0.1:8000.")
 @click.option("--bind", default="127.0.0.1:8000", show_default=True)
 @click.option("--workers", default=2, show_default=True)
 def serve_command(bind: str, workers: int) -> None:

@@ -51,10 +51,21 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class PostgresDatabase:
+    """A worker's database: migrated by the owner (the suite's superuser), served by a
+    restricted app role with exactly `pharmacy db grant`'s rights, as in production."""
+
+    owner_url: str
+    app_url: str
+    app_role: str
+
+
 @pytest.fixture(scope="session")
-def postgres_database() -> Iterator[str]:
-    """A database of this worker's own, migrated to head."""
+def postgres_databases() -> Iterator[PostgresDatabase]:
+    """A database of this worker's own, migrated to head, with its app role."""
     from pharmacy import migrate
+    from pharmacy.db_roles import grant_app_role
 
     if not POSTGRES_URL:
         if REQUIRE_POSTGRES:
@@ -62,21 +73,49 @@ def postgres_database() -> Iterator[str]:
         pytest.skip("PostgreSQL tests skipped: TEST_DATABASE_URL is not set")
     base = make_url(POSTGRES_URL)
     name = f"{base.database}_{_worker()}"
+    role = f"{name}_app".lower()[-63:].lstrip("0123456789")
     admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))
+            conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
+            conn.execute(text(f"CREATE ROLE {role} LOGIN"))
     except Exception as error:  # noqa: BLE001
         if REQUIRE_POSTGRES:
             pytest.fail(f"PostgreSQL is required but not reachable: {type(error).__name__}")
         pytest.skip("PostgreSQL not reachable")
-    url = base.set(database=name).render_as_string(hide_password=False)
-    migrate.upgrade(url)
-    yield url
+    owner_url = base.set(database=name).render_as_string(hide_password=False)
+    migrate.upgrade(owner_url)
+    owner = create_engine(owner_url)
+    with owner.begin() as conn:
+        conn.execute(text("REVOKE CREATE ON SCHEMA public FROM PUBLIC"))
+        grant_app_role(conn, role)
+    owner.dispose()
+    app_url = make_url(owner_url).set(username=role, password=None)
+    yield PostgresDatabase(owner_url, app_url.render_as_string(hide_password=False), role)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
     admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_databases: PostgresDatabase) -> str:
+    """The worker's database as its owner sees it (for tests that need the owner)."""
+    return postgres_databases.owner_url
+
+
+def owner_url(database_url: str) -> str:
+    """The owner's URL for a test database: the suite's own user on PostgreSQL (the app
+    runs as a restricted role there), the same file on SQLite."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "postgresql":
+        return database_url
+    base = make_url(POSTGRES_URL)
+    return url.set(username=base.username, password=base.password).render_as_string(
+        hide_password=False
+    )
 
 
 def _truncate_postgres(url: str) -> None:
@@ -110,9 +149,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         path = tmp_path / f"{uuid.uuid4().hex}.db"
         shutil.copy(template, path)
         return f"sqlite:///{path}"
-    url = request.getfixturevalue("postgres_database")
-    _truncate_postgres(url)
-    return url
+    databases: PostgresDatabase = request.getfixturevalue("postgres_databases")
+    _truncate_postgres(databases.owner_url)
+    return databases.app_url
 
 
 @pytest.fixture

@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
 from pharmacy.audit import event_hash, hashed_fields
 from pharmacy.models import AuditEvent
+from tests.conftest import owner_url
 
 from .helpers import dialect, submit, verify
 
@@ -31,19 +32,26 @@ def audit_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _tamper(app: Any, *statements: str) -> None:
-    from pharmacy.services.uow import current_db
-
-    engine = current_db().engine
+    engine = create_engine(owner_url(app.config["DATABASE_URL"]))
     with engine.begin() as conn:
         if dialect(app) == "postgresql":
             conn.execute(text("SET LOCAL session_replication_role = replica"))
         else:
-            names = conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger' "
-                                      "AND tbl_name LIKE 'audit%'")).scalars().all()
+            names = (
+                conn.execute(
+                    text(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                        "AND tbl_name LIKE 'audit%'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
             for name in names:
                 conn.execute(text(f'DROP TRIGGER "{name}"'))
         for statement in statements:
             conn.execute(text(statement))
+    engine.dispose()
 
 
 def _cli(app: Any, *args: str) -> Any:
@@ -88,8 +96,9 @@ def test_the_database_refuses_to_delete_the_head(api: Any, raw: Any) -> None:
         raw("DELETE FROM audit_chain_head")
 
 
-@pytest.mark.parametrize("table", ["audit_events", "audit_chain_head", "prescriptions",
-                                   "patients", "batches", "fills"])
+@pytest.mark.parametrize(
+    "table", ["audit_events", "audit_chain_head", "prescriptions", "patients", "batches", "fills"]
+)
 def test_postgres_refuses_truncate(api: Any, raw: Any, table: str) -> None:
     if dialect(api.app) != "postgresql":
         pytest.skip("SQLite has no TRUNCATE; DELETE FROM fires the row triggers")
