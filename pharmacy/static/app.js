@@ -23,6 +23,8 @@
      access logs and browser history). */
   var PREVIEW_FIELDS = ["dosage_form", "dose_basis", "strength_mg", "concentration_mg_per_ml",
     "syringe_ml", "plan", "dose_mg", "quantity", "days_supply", "refills", "filler", "start_on",
+    /* the patient's language, for the dates and words of the dose chart */
+    "patient.language",
     /* the medications, for the opioid screen: POSTed, never in the URL; never the name or
        the date of birth */
     "patient.current_medications"];
@@ -40,6 +42,23 @@
   function clear(el) { while (el.firstChild) { el.removeChild(el.firstChild); } }
 
   function cell(row, text) { var td = document.createElement("td"); td.textContent = text; row.appendChild(td); }
+
+  /* The leaflet's dose chart, as SVG the server made from the same plan. It goes in as an
+     image (a data: URL, allowed by the page's img-src): an SVG image runs no script and
+     loads nothing, and no markup from the response is ever parsed into the page. */
+  function renderChart(data) {
+    var box = $("#preview-chart");
+    if (!box) { return; }
+    var figure = $("figure", box), chart = data.ok ? data.chart : null;
+    clear(figure);
+    box.hidden = !(chart && chart.svg);
+    if (box.hidden) { return; }
+    $("#preview-chart-title").textContent = chart.title;
+    var img = document.createElement("img");
+    img.alt = chart.title + " (" + chart.caption + ")";
+    img.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(chart.svg);
+    figure.appendChild(img);
+  }
 
   function renderPreview(data) {
     var list = $("#preview-directions"), body = $("#preview-schedule"), errors = $("#preview-errors");
@@ -62,6 +81,7 @@
       cell(tr, s.start); cell(tr, s.end); cell(tr, s.dose_mg + " mg"); cell(tr, String(s.days));
       body.appendChild(tr);
     });
+    renderChart(data);
     if (data.ok) { qty.textContent = "The plan needs " + data.quantity_needed + " over " + data.total_days + " days."; }
     var est = data.estimate;
     if (data.ok && est && est.available) {

@@ -19,6 +19,7 @@ from pharmacy.compounding.units import format_ml, plain
 from pharmacy.http_errors import flatten_messages
 from pharmacy.services import pricing
 from pharmacy.services.prescriptions import prescription_request
+from pharmacy.services.printing.dose_charts import chart_json, plan_chart
 from pharmacy.services.rules import rules_in_force
 from pharmacy.web.blueprint import bp
 from pharmacy.web.forms import lines
@@ -50,8 +51,14 @@ def _opioid_flags(matches: Any) -> list[dict[str, str]]:
     ]
 
 
-# POST too, so the medications typed (the only patient detail the preview reads) stay out
-# of URLs and access logs; the page sends its CSRF token with it.
+def _language(loaded: dict[str, Any], rules: Any) -> str:
+    """The patient's language as the form holds it, for the chart's dates and words."""
+    lang = (loaded.get("patient") or {}).get("language")
+    return lang if lang in rules.label_languages else "en"
+
+
+# POST too, so the medications typed (with the language, the only patient details the
+# preview reads) stay out of URLs and access logs; the page sends its CSRF token with it.
 @bp.route("/preview/directions", methods=["GET", "POST"])
 @allow("prescriber", "pharmacist")
 def preview_directions() -> Response:
@@ -83,6 +90,9 @@ def preview_directions() -> Response:
                         "opioids": flags})
     steps = list(assessment.plan.steps)
     needed = assessment.quantity_needed
+    # The leaflet's dose chart, drawn from the same plan and made here as SVG.
+    chart = plan_chart(steps, start, dosage_form=form, per_unit_mg=per_unit,
+                       lang=_language(loaded, rules))
     return jsonify({
         "ok": True,
         "errors": {},
@@ -97,6 +107,7 @@ def preview_directions() -> Response:
             for entry in titration.dated_schedule(steps, start)
         ],
         "total_days": titration.total_days(steps),
+        "chart": chart_json(chart),
         "quantity_needed": (
             f"{plain(needed)} capsules" if form == "capsule" else f"{format_ml(needed)} mL"
         ),
