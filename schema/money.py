@@ -31,7 +31,11 @@ class PriceOut(Schema):
 
     estimate = fields.Boolean()
     available = fields.Boolean()
+    # Why there is no estimate, by name: no_formula, ingredient_not_costed (the
+    # ingredients in `missing`), formula_not_plannable or plan_incomplete.
+    reason_code = fields.String()
     reason = fields.String()
+    missing = fields.List(fields.String())
     currency = fields.String()
     estimate_total = MoneyOut()
     estimate_per_month = MoneyOut()
@@ -41,6 +45,9 @@ class PriceOut(Schema):
     rules_version = fields.String()
     from_price_list = fields.Boolean()
     below_cost_plus_fee = fields.Boolean()
+    # Where the standard cost came from: the newest fully costed batch, or the formula
+    # planned as a standard batch from the newest received costed lot of each ingredient.
+    cost_basis = fields.Dict()
 
 
 class BatchCostOut(Schema):

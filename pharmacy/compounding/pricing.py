@@ -179,14 +179,19 @@ def batch_cost(
 
 
 def fill_cost(
-    unit_cost: Decimal, quantity: Decimal, *, dosage_form: str, rules: Rules
+    unit_cost: Decimal,
+    quantity: Decimal,
+    *,
+    dosage_form: str,
+    rules: Rules,
+    basis: str = "batch cost per unit",
 ) -> tuple[Decimal, tuple[CostLine, ...]]:
-    """A fill's cost: its quantity at the batch's unit cost, the patient's container and
-    label. Returns the cost and its lines."""
+    """A fill's cost: its quantity at the batch's unit cost (``basis`` says where that cost
+    came from), the patient's container and label. Returns the cost and its lines."""
     lines = (
         CostLine(
             "ingredient",
-            f"{plain(quantity)} at {plain(unit_cost)} each (batch cost per unit)",
+            f"{plain(quantity)} at {plain(unit_cost)} each ({basis})",
             cents(quantity * unit_cost),
         ),
         CostLine(
@@ -330,9 +335,11 @@ def estimate(
     days: int,
     courses: int,
     rules_version: str,
+    basis: str = "standard cost per unit",
 ) -> Estimate:
     """The price of a plan of ``courses`` courses of ``quantity`` lasting ``days`` each, from
-    a standard cost per unit (None: only a price list entry can price it)."""
+    a standard cost per unit (None: only a price list entry can price it); ``basis`` says
+    where that cost came from."""
     if days <= 0:
         raise FormulationError("days_supply", "an estimate needs the days a course lasts")
     if courses <= 0:
@@ -340,7 +347,9 @@ def estimate(
     cost = None
     lines: tuple[CostLine, ...] = ()
     if unit_cost is not None:
-        cost, lines = fill_cost(unit_cost, quantity, dosage_form=dosage_form, rules=rules)
+        cost, lines = fill_cost(
+            unit_cost, quantity, dosage_form=dosage_form, rules=rules, basis=basis
+        )
     price = quote_price(
         cost,
         rules,

@@ -2,7 +2,8 @@
 fill's price fixed when it is filled, a prescription's estimate from the standard cost.
 
 - `cost_batch(session, batch, rules)` — sets the batch's cost, cost per unit and breakdown
-  (called when the technician records the actual amounts).
+  (called when the technician records the actual amounts); lives in services/costing.py,
+  the one batch cost model, which the standard cost (services/standard_cost.py) uses too.
 - `price_fill(session, fill, rx, batch, rules, first_of_course)` — the fill's price,
   currency, cost and breakdown, fixed now: a later rule change never alters it.
 - `prescription_price(actor, prescription_id)` — the estimate for a prescription (a
@@ -22,17 +23,17 @@ from typing import Any
 
 from babel.numbers import format_currency
 from flask import current_app
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pharmacy.audit import Actor
 from pharmacy.compounding import pricing
 from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.rules import Rules
-from pharmacy.compounding.rules.money import PRICING_RULES
-from pharmacy.models import Batch, Fill, IngredientLot, Prescription, RuleValue
+from pharmacy.models import Batch, Fill, Prescription
+from pharmacy.services.costing import plain_json, pricing_version
 from pharmacy.services.prescriptions import get_prescription
 from pharmacy.services.rules import current_rules
+from pharmacy.services.standard_cost import standard_cost
 from pharmacy.services.uow import query
 
 # Keys a technician's views never carry (costs and margins).
@@ -65,76 +66,6 @@ def without_costs(actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
     if actor.role != "technician":
         return data
     return {k: v for k, v in data.items() if k not in COST_KEYS}
-
-
-def pricing_version(session: Session, rules: Rules) -> str:
-    """``<release>/pricing.<n>``: n counts the changes made to the pricing rules, plus one."""
-    changes = session.execute(
-        select(func.coalesce(func.sum(RuleValue.version - 1), 0)).where(
-            RuleValue.name.in_(PRICING_RULES)
-        )
-    ).scalar_one()
-    return f"{rules.version}/pricing.{int(changes) + 1}"
-
-
-def item_unit_cost(session: Session, item_id: int) -> Decimal | None:
-    """An ingredient's cost per base unit from its lots: what was paid for every costed lot
-    over the quantity received (a weighted average); None when no lot has a cost."""
-    paid, received = session.execute(
-        select(
-            func.sum(IngredientLot.purchase_cost), func.sum(IngredientLot.quantity_received)
-        ).where(IngredientLot.item_id == item_id, IngredientLot.purchase_cost.is_not(None))
-    ).one()
-    if paid is None or not received:
-        return None
-    return Decimal(paid) / Decimal(received)
-
-
-def _costed_component(session: Session, component: Any) -> pricing.CostedComponent:
-    amount = component.actual_amount
-    if amount is None:
-        amount = component.theoretical_amount
-    lot, source = component.ingredient_lot, component.source_batch
-    unit_cost: Decimal | None = None
-    basis = "cost unknown"
-    if lot is not None and lot.purchase_cost is not None:
-        unit_cost = pricing.lot_unit_cost(lot.purchase_cost, lot.quantity_received)
-        basis = f"lot {lot.manufacturer_lot}"
-    elif lot is not None:
-        unit_cost = item_unit_cost(session, lot.item_id)
-        basis = f"average of {lot.item.name} lots" if unit_cost is not None else basis
-    elif source is not None and source.unit_cost is not None:
-        unit_cost, basis = source.unit_cost, f"batch {source.lot_number}"
-    return pricing.CostedComponent(
-        component.description, Decimal(amount), component.unit, unit_cost, basis
-    )
-
-
-def cost_batch(session: Session, batch: Batch, rules: Rules) -> pricing.BatchCost:
-    """The batch's cost from the actual amounts, over the units it has (its yield)."""
-    components = [_costed_component(session, c) for c in batch.components]
-    cost = pricing.batch_cost(
-        components,
-        dosage_form=batch.dosage_form,
-        units=batch.quantity_on_hand,
-        rules=rules,
-        rules_version=pricing_version(session, rules),
-    )
-    batch.cost_total = cost.total
-    batch.unit_cost = cost.unit_cost
-    batch.cost_breakdown = _plain(cost.as_dict())
-    return cost
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready: Decimals as text (exact)."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def strength_of(dosage_form: str, strength_mg: Any, concentration: Any) -> Decimal:
@@ -170,30 +101,10 @@ def price_fill(
         cost_lines=lines,
     )
     fill.price, fill.cost = price.amount, cost
-    fill.price_breakdown = _plain(
+    fill.price_breakdown = plain_json(
         {**price.as_dict(), "batch_cost_complete": not (batch.cost_breakdown or {}).get("missing")}
     )
     return price
-
-
-def standard_unit_cost(
-    session: Session, dosage_form: str, dose_basis: str, strength: Decimal
-) -> Decimal | None:
-    """The current standard cost of a formula and strength: the cost per unit of the most
-    recently recorded batch of it (rejected batches aside)."""
-    column = Batch.strength_mg if dosage_form == "capsule" else Batch.concentration_mg_per_ml
-    return session.execute(
-        select(Batch.unit_cost)
-        .where(
-            Batch.dosage_form == dosage_form,
-            Batch.dose_basis == dose_basis,
-            column == strength,
-            Batch.unit_cost.is_not(None),
-            Batch.status != "rejected",
-        )
-        .order_by(Batch.recorded_at.desc(), Batch.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
 
 
 def plan_estimate(
@@ -205,13 +116,24 @@ def plan_estimate(
     quantity: Decimal,
     days: int,
     refills: int,
+    filler: str | None = None,
     rules: Rules | None = None,
 ) -> dict[str, Any]:
-    """The estimate for a plan: per course, in total (every course) and per month."""
+    """The estimate for a plan: per course, in total (every course) and per month, from the
+    standard cost (services/standard_cost.py), which ``cost_basis`` describes. Without a
+    cost or a price list entry it is unavailable, with a named ``reason_code``."""
     rules = rules or current_rules(session)
+    standard = standard_cost(
+        session,
+        dosage_form=dosage_form,
+        dose_basis=dose_basis,
+        strength=strength,
+        filler=filler,
+        rules=rules,
+    )
     try:
         found = pricing.estimate(
-            standard_unit_cost(session, dosage_form, dose_basis, strength),
+            standard.unit_cost,
             rules,
             dosage_form=dosage_form,
             strength=strength,
@@ -219,15 +141,25 @@ def plan_estimate(
             days=days,
             courses=1 + refills,
             rules_version=pricing_version(session, rules),
+            basis=standard.description,
         )
     except FormulationError as error:
+        uncosted = error.field == "cost" and standard.reason_code is not None
         return {
             "estimate": True,
             "available": False,
-            "reason": error.message,
+            "reason_code": standard.reason_code if uncosted else "plan_incomplete",
+            "reason": standard.reason if uncosted else error.message,
+            "missing": list(standard.missing),
+            "cost_basis": standard.basis,
             "currency": currency(),
         }
-    return {**found.as_dict(), "available": True, "currency": currency()}
+    return {
+        **found.as_dict(),
+        "available": True,
+        "cost_basis": standard.basis,
+        "currency": currency(),
+    }
 
 
 def rx_days(rx: Prescription) -> int:
@@ -251,6 +183,7 @@ def prescription_estimate(session: Session, rx: Prescription) -> dict[str, Any]:
         quantity=rx.quantity,
         days=rx_days(rx),
         refills=rx.refills,
+        filler=rx.filler if rx.dosage_form == "capsule" else None,
     )
 
 

@@ -139,6 +139,7 @@ class Rules:
     price_rounding_increment: Decimal = _seeded("price_rounding_increment")
     price_list: tuple[PriceListEntry, ...] = _seeded("price_list")
     price_days_per_month: int = _seeded("price_days_per_month")
+    standard_batch_units: Mapping[str, Decimal] = _seeded("standard_batch_units")
 
     def __post_init__(self) -> None:
         # A rule table an admin saved must still make sense as a whole: a negative overage

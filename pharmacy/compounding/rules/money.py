@@ -31,6 +31,9 @@ BATCH_PACKAGING_COSTS: dict[str, Decimal] = {
     "triturate": D("0.60"),
 }
 FILL_PACKAGING_COSTS: dict[str, Decimal] = {"capsule": D("0.60"), "liquid": D("1.45")}
+# A standard batch: what a pharmacy commonly makes at once (100 capsules; 150 mL, a month of
+# 4.5 mg at 1 mg/mL with some over). Labour and containers are shared among its units.
+STANDARD_BATCH_UNITS: dict[str, Decimal] = {"capsule": D("100"), "liquid": D("150")}
 
 #: The pricing rules: a change to any of them is a new pricing version.
 PRICING_RULES = (
@@ -45,6 +48,7 @@ PRICING_RULES = (
     "price_rounding_increment",
     "price_list",
     "price_days_per_month",
+    "standard_batch_units",
 )
 
 MONEY_SEEDS: dict[str, Seed] = {
@@ -85,6 +89,13 @@ MONEY_SEEDS: dict[str, Seed] = {
     ),
     "price_days_per_month": Seed(
         30, "days (a month in a per-month estimate)", f"{DOMAIN} §12 (cash price a month)", "int"
+    ),
+    "standard_batch_units": Seed(
+        STANDARD_BATCH_UNITS,
+        "units (capsules, or mL of liquid) of the standard batch an estimate is costed from "
+        "when no batch of the preparation has a complete cost yet, by dosage form",
+        _MONEY,
+        "decimal_map",
     ),
 }
 
@@ -130,6 +141,16 @@ def money_problems(rules: Any) -> list[tuple[str, bool, str]]:
             28 <= rules.price_days_per_month <= 31,
             "must be from 28 to 31 days",
         ),
+    ]
+    units = rules.standard_batch_units
+    checks += [
+        (
+            "standard_batch_units",
+            set(FILL_FORMS) <= set(units)
+            and all(v > 0 for v in units.values())
+            and units["capsule"] == units["capsule"].to_integral_value(),
+            f"needs more than 0 for each of {', '.join(FILL_FORMS)} (whole capsules)",
+        )
     ]
     checks += [_price_list_check(rules.price_list)]
     return checks

@@ -23,8 +23,8 @@ from pharmacy.services.batches.planning import HUNDRED, Source, _bud
 from pharmacy.services.batches.prescription_fit import _prescription_check
 from pharmacy.services.batches.queries import batch_data, locked_batch
 from pharmacy.services.batches.stock_moves import _give_back, _take
+from pharmacy.services.costing import cost_batch
 from pharmacy.services.counters import next_value
-from pharmacy.services.pricing import cost_batch
 from pharmacy.services.rules import current_rules
 from pharmacy.services.signatures import check_signature
 from pharmacy.services.uow import use_case

@@ -24,7 +24,7 @@ from pharmacy.services.batches.lifecycle import _deviation, _weight_check_result
 from pharmacy.services.batches.planning import Source
 from pharmacy.services.batches.queries import batch_data, locked_batch
 from pharmacy.services.batches.stock_moves import _give_back, _take
-from pharmacy.services.pricing import cost_batch
+from pharmacy.services.costing import cost_batch
 from pharmacy.services.rules import current_rules
 from pharmacy.services.uow import use_case
 
@@ -50,9 +50,7 @@ def _correct_component(
     elif difference < 0:
         _give_back(session, source, -difference)
     component.actual_amount = corrected
-    component.deviation = _deviation(
-        component, corrected, batch.formula.weighing_tolerance_percent
-    )
+    component.deviation = _deviation(component, corrected, batch.formula.weighing_tolerance_percent)
     return component.description, original
 
 
