@@ -76,6 +76,23 @@ def _layout(c: BatchLabelContent, stock: LabelStock, s: _Scale, index: int) -> O
         h1 = para(ops, v1, COND, small, x, y, col, hang=-1, prefix=l1 + ":", prefix_font=COND_BOLD)
         h2 = para(ops, v2, COND, small, x2, y, col, hang=-1, prefix=l2 + ":", prefix_font=COND_BOLD)
         y -= max(h1, h2)
+    # The batch as made; what this container holds is said apart, with its number.
+    y -= para(
+        ops,
+        c.quantity_made,
+        COND,
+        small,
+        x,
+        y,
+        w,
+        hang=-1,
+        prefix="Quantity made:",
+        prefix_font=COND_BOLD,
+    )
+    y -= para(
+        ops, c.storage, COND, small, x, y, w, hang=-1, prefix="Storage:", prefix_font=COND_BOLD
+    )
+    y -= gap
     y -= para(
         ops,
         c.quantity_per_container,
@@ -85,16 +102,10 @@ def _layout(c: BatchLabelContent, stock: LabelStock, s: _Scale, index: int) -> O
         y,
         w,
         hang=-1,
-        prefix="Quantity:",
+        prefix=f"Container {index} of {c.containers} holds:",
         prefix_font=COND_BOLD,
     )
-    y -= para(
-        ops, c.storage, COND, small, x, y, w, hang=-1, prefix="Storage:", prefix_font=COND_BOLD
-    )
-    footer = (
-        f"Compounded preparation \u00b7 {c.pharmacy.name} \u00b7 "
-        f"Container {index} of {c.containers}"
-    )
+    footer = f"Compounded preparation \u00b7 {c.pharmacy.name}"
     y -= para(ops, footer, COND, small, x, y, w)
     if y < zone_top + gap:
         return None
@@ -117,10 +128,16 @@ def layout_batch_label(c: BatchLabelContent, stock: LabelStock, index: int = 1) 
     )
 
 
-def render_batch_labels(content: BatchLabelContent, stock: LabelStock) -> bytes:
-    """``content.containers`` pages, one per container, each with the lot barcode."""
+def check_batch_label(content: BatchLabelContent) -> None:
     if content.containers < 1:
         raise ValueError("containers must be at least 1")
+    if not content.quantity_made.strip():
+        raise ValueError("a batch label needs the quantity made")
+
+
+def render_batch_labels(content: BatchLabelContent, stock: LabelStock) -> bytes:
+    """``content.containers`` pages, one per container, each with the lot barcode."""
+    check_batch_label(content)
     buf = io.BytesIO()
     canvas = new_canvas(
         buf, stock.pagesize, f"Batch labels lot {content.lot_number}", f"stock {stock.code}"

@@ -157,10 +157,14 @@ class PatientLabelContent:
 
 @dataclass(frozen=True)
 class BatchLabelContent:
+    """A batch (stock) label: the batch as made, and apart from it what this container
+    holds (``quantity_per_container``, e.g. a share of what remains on hand)."""
+
     preparation: str
     strength: str
     form: str
     quantity_per_container: str
+    quantity_made: str  # the batch's total as made ("220 capsules", "105 mL")
     lot_number: str
     bud: date
     storage: str

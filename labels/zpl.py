@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from labels import barcodes
-from labels.batch import layout_batch_label
+from labels.batch import check_batch_label, layout_batch_label
 from labels.common import Ops
 from labels.content import BatchLabelContent, PatientLabelContent
 from labels.patient import layout_patient_label
@@ -151,7 +151,6 @@ def render_batch_labels_zpl(
     content: BatchLabelContent, stock: LabelStock, dpi: int = DEFAULT_DPI
 ) -> bytes:
     """One ZPL format per container, each with the lot-number barcode, as the PDF."""
-    if content.containers < 1:
-        raise ValueError("containers must be at least 1")
+    check_batch_label(content)
     pages = [layout_batch_label(content, stock, i) for i in range(1, content.containers + 1)]
     return ops_to_zpl(pages, stock, dpi)

@@ -348,9 +348,16 @@ def _worksheet(
     conc_text = f"{plain(req.concentration_mg_per_ml)} mg/mL" + (
         " (as naltrexone base)" if req.dose_basis == "base" else ""
     )
+    with_overage = b.dispensed * (1 + b.overage / HUNDRED)
+    whole_tablets = (
+        ""
+        if round_ml(with_overage) == round_ml(b.volume)
+        else f" = {format_ml(with_overage)} mL, rounded up to use whole tablets"
+    )
     steps = [
         f"Make {format_ml(b.volume)} mL of naltrexone HCl oral liquid {conc_text}: "
-        f"{format_ml(b.dispensed)} mL to dispense + {plain(b.overage)} % overage."
+        f"{format_ml(b.dispensed)} mL to dispense + {plain(b.overage)} % overage"
+        f"{whole_tablets}."
     ]
     weighings: list[tuple[str, Decimal]] = []
     _api_steps(req, b, rules, weighings, steps)

@@ -16,7 +16,7 @@ from pharmacy.compounding.errors import FormulationError
 from pharmacy.compounding.liquids import LiquidQuote, LiquidRequest, quote_liquid
 from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.salts import ApiSource, api_requirement
-from pharmacy.compounding.units import plain, round_mg, round_ml
+from pharmacy.compounding.units import format_ml, plain, round_mg, round_ml
 from pharmacy.errors import Conflict, Invalid
 from pharmacy.models import Batch, Formula, IngredientLot, Prescription
 
@@ -313,16 +313,17 @@ def _liquid_components(
         source = chosen.get(vehicle.code)
         if source is None:
             raise Conflict(f"The formula {formula.code} has no component for {vehicle.name}.")
-        amount = vehicle.amount
+        amount, description = vehicle.amount, vehicle.name
         if vehicle.name.endswith("q.s. to"):
+            # Made up to the batch's volume (what the batch records as made); the amount is
+            # what is drawn from the lot for it.
+            description = f"{vehicle.name} {format_ml(volume)} mL"
             amount = max(volume - measured_ml, Decimal(0))
             if quote.aliquot is not None and vehicle.code == "purified_water":
                 # The stock solution's water: the measured share is in the batch's q.s.,
                 # the rest is discarded with the stock.
                 amount += quote.aliquot.discarded_ml
-        components.append(
-            PlannedComponent(vehicle.code, vehicle.name, source, vehicle.unit, amount)
-        )
+        components.append(PlannedComponent(vehicle.code, description, source, vehicle.unit, amount))
     return components
 
 

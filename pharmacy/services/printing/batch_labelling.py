@@ -1,5 +1,6 @@
-"""The container labels of a released batch: what is on hand now, shared equally among
-the containers (or the quantity per container given)."""
+"""The container labels of a released batch: the quantity made, and apart from it what
+each container holds: what is on hand now, shared equally among the containers (or the
+quantity per container given)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,7 @@ def batch_label_content(
         strength=data["strength"],
         form=data["form"],
         quantity_per_container=f"{plain(per)} {unit}",
+        quantity_made=data["quantity_text"],  # as made, whatever remains now
         lot_number=batch.lot_number,
         bud=batch.bud,
         storage=batch.storage,

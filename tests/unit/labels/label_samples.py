@@ -138,6 +138,7 @@ BATCH = BatchLabelContent(
     strength="4.5 mg",
     form="capsule",
     quantity_per_container="100 capsules",
+    quantity_made="330 capsules",
     lot_number="260105-C-003",
     bud=date(2026, 7, 4),
     storage="Room temperature (20–25 °C), tightly closed",
