@@ -25,6 +25,7 @@ from reportlab.graphics.shapes import (  # type: ignore[import-untyped, unused-i
     Line,
     Polygon,
     PolyLine,
+    Rect,
     String,
 )
 from reportlab.lib import colors  # type: ignore[import-untyped, unused-ignore]
@@ -42,6 +43,7 @@ TICK_SIZE, DOSE_SIZE, CAPTION_SIZE = 8.5, 9.5, 9.5
 LINE = colors.Color(0.05, 0.25, 0.55)
 FILL = colors.Color(0.86, 0.91, 0.97)
 GRID = colors.Color(0.78, 0.78, 0.78)
+PAPER = {"fillColor": colors.white, "strokeColor": None, "strokeWidth": 0}
 #: mg between the lines across the chart: the smallest that needs at most 6 of them.
 MG_STEPS = (Decimal("0.25"), Decimal("0.5"), Decimal(1), Decimal(2), Decimal(5))
 #: The SVG names fonts a browser has (the PDF embeds DejaVu Sans).
@@ -148,10 +150,14 @@ def dose_chart(
     )
 
 
-def _mg_scale(top_dose: Decimal) -> tuple[Decimal, Decimal]:
-    """The mg between grid lines and the top of the axis (above the highest dose)."""
+def _mg_scale(top_dose: Decimal, plot_height: float) -> tuple[Decimal, Decimal]:
+    """The mg between grid lines and the top of the axis: above the highest dose by room
+    for its words, so no grid line runs through them."""
     step = next((s for s in MG_STEPS if top_dose / s < 6), MG_STEPS[-1])
-    return step, (top_dose // step + 1) * step
+    top = (top_dose // step + 1) * step
+    while float((top - top_dose) / top) * plot_height < DOSE_SIZE + 8:
+        top += step
+    return step, top
 
 
 def _text(x: float, y: float, s: str, size: float, bold: bool = False, **kw: Any) -> Any:
@@ -171,7 +177,7 @@ def chart_drawing(chart: DoseChart, width: float = WIDTH, height: float = HEIGHT
     x0, x1, y0, y1 = LEFT, width - RIGHT, BOTTOM, height - TOP
     first, last = chart.points[0].day, chart.points[-1].day
     days = (last - first).days
-    mg_step, mg_top = _mg_scale(max(p.mg for p in chart.points))
+    mg_step, mg_top = _mg_scale(max(p.mg for p in chart.points), y1 - y0)
 
     def x(day: date) -> float:
         return x0 + (x1 - x0) * (day - first).days / days
@@ -192,12 +198,15 @@ def chart_drawing(chart: DoseChart, width: float = WIDTH, height: float = HEIGHT
     d.add(Line(x0, y0, x0, y1, strokeColor=colors.black, strokeWidth=0.8))
     _date_ticks(d, chart, [x(p.day) for p in chart.points[0::2]] + [x1], y0)
     for n, text in enumerate(chart.dose_texts):
+        # Each dose above its step, on white so that no grid line runs through it.
         a, b = chart.points[2 * n], chart.points[2 * n + 1]
-        d.add(
-            _text(
-                (x(a.day) + x(b.day)) / 2, y(a.mg) + 5, text, DOSE_SIZE, True, textAnchor="middle"
-            )
+        centre, base, half = (
+            (x(a.day) + x(b.day)) / 2,
+            y(a.mg) + 5,
+            _width(text, DOSE_SIZE, True) / 2,
         )
+        d.add(Rect(centre - half - 2, base - 2, 2 * half + 4, DOSE_SIZE + 3, **PAPER))
+        d.add(_text(centre, base, text, DOSE_SIZE, True, textAnchor="middle"))
     return d
 
 
