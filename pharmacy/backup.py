@@ -5,13 +5,8 @@ SQLite's online backup API, which gives a consistent snapshot while the app keep
 `pharmacy restore PATH` checks the file (integrity, schema revision, audit chain) and copies
 it back over the live database the same way.
 
-PostgreSQL (production): use the server's own tools, which this module describes
-(`postgres_commands`) rather than wraps:
-
-    pg_dump --format=custom --no-owner --file=PATH "$DATABASE_URL"
-    pg_restore --clean --if-exists --no-owner --single-transaction --dbname="$DATABASE_URL" PATH
-
-(with the `postgresql+psycopg://` prefix written as `postgresql://`).
+PostgreSQL (production): the same commands run the server's own tools, pg_dump and a
+pg_restore checked in a scratch database first (`pharmacy.backup_postgres`).
 """
 
 from __future__ import annotations
@@ -24,7 +19,7 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 
 
 class BackupError(RuntimeError):
@@ -46,20 +41,6 @@ def sqlite_path(database_url: str) -> Path | None:
     if not url.database or url.database == ":memory:":
         raise BackupError("an in-memory SQLite database cannot be backed up")
     return Path(url.database)
-
-
-def postgres_commands(database_url: str, path: str) -> list[str]:
-    """The pg_dump and pg_restore commands for a PostgreSQL URL (password left out: give it
-    with PGPASSWORD or ~/.pgpass)."""
-    url = make_url(database_url)
-    libpq = URL.create(
-        "postgresql", url.username, None, url.host, url.port, url.database, url.query
-    ).render_as_string(hide_password=False)
-    return [
-        f'pg_dump --format=custom --no-owner --file="{path}" "{libpq}"',
-        "pg_restore --clean --if-exists --no-owner --single-transaction "
-        f'--dbname="{libpq}" "{path}"',
-    ]
 
 
 def _inspect(path: Path) -> BackupInfo:
@@ -163,10 +144,8 @@ def backup_command(path: Path, checkpoints: Path | None) -> None:
     try:
         database = sqlite_path(url)
         if database is None:
-            _write_checkpoint(_checkpoint_dir(checkpoints, path.parent), url)
-            click.echo("PostgreSQL: back up with the server's tools:")
-            click.echo("  " + postgres_commands(url, str(path))[0])
-            raise SystemExit(2)
+            _backup_postgres(url, path, _checkpoint_dir(checkpoints, path.parent))
+            return
         info = backup_sqlite(database, path)
     except BackupError as error:
         raise click.ClickException(str(error)) from error
@@ -197,16 +176,24 @@ def _write_checkpoint(directory: Path, url: str) -> Path:
 @click.command("restore", help="Check the backup at PATH, then replace the database with it.")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def restore_command(path: Path, yes: bool) -> None:
+@click.option(
+    "--app-role",
+    envvar="PHARMACY_APP_ROLE",
+    help="PostgreSQL: the app's role, given its grants again after the restore (default: "
+    "$PHARMACY_APP_ROLE; roles that held them before are always given them again).",
+)
+def restore_command(path: Path, yes: bool, app_role: str | None) -> None:
     from pharmacy.services.uow import current_db
 
     url = current_app.config["DATABASE_URL"]
     try:
         database = sqlite_path(url)
         if database is None:
-            click.echo("PostgreSQL: restore with the server's tools (stop the app first):")
-            click.echo("  " + postgres_commands(url, str(path))[1])
-            raise SystemExit(2)
+            if not yes:
+                click.confirm(f"Replace everything in the database with {path}?", abort=True)
+            current_db().dispose()
+            _restore_postgres(url, path, app_role)
+            return
         if not yes:
             click.confirm(f"Replace everything in {database} with {path}?", abort=True)
         current_db().dispose()
@@ -214,6 +201,40 @@ def restore_command(path: Path, yes: bool) -> None:
     except BackupError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Restored {info.tables} tables (revision {info.revision}) from {info.path}.")
+    if not _report_chain(None):
+        raise SystemExit(1)
+
+
+def _backup_postgres(url: str, path: Path, checkpoints: Path) -> None:
+    from pharmacy.backup_postgres import ToolFailed, dump
+
+    # The checkpoint first: the dump then holds every event it signs.
+    _write_checkpoint(checkpoints, url)
+    try:
+        dump(url, path)
+    except ToolFailed as error:
+        raise BackupError(str(error)) from error
+    click.echo(f"Backed up the database with pg_dump to {path}.")
+
+
+def _restore_postgres(url: str, path: Path, app_role: str | None) -> None:
+    from pharmacy.backup_checks import BackupRefused
+    from pharmacy.backup_postgres import ToolFailed, restore
+    from pharmacy.db_roles import RoleError, checked_role
+
+    try:
+        roles = (checked_role(app_role),) if app_role else ()
+        done = restore(url, path, roles)
+    except (BackupRefused, RoleError) as error:
+        raise BackupError(f"{error}; the live database was not touched") from error
+    except ToolFailed as error:
+        raise BackupError(
+            f"{error}; pg_restore ran in one transaction, so nothing changed"
+        ) from error
+    click.echo(f"Restored {done.events} audit events (revision {done.revision}) from {path}.")
+    click.echo(
+        "Triggers re-created; grants given again to: " + (", ".join(done.granted) or "no app role")
+    )
     if not _report_chain(None):
         raise SystemExit(1)
 
