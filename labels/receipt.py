@@ -1,6 +1,7 @@
 """The patient's receipt at hand-over (DOMAIN.md §12): the pharmacy, the patient, the Rx
-number, the fill date, the preparation, the quantity, the price and what was paid. Plain
-data in, PDF bytes out; amounts arrive already formatted in the pharmacy's currency."""
+number, the fill date, the preparation, the quantity, the price, what was paid and any
+balance. Plain data in, PDF bytes out; amounts arrive already formatted in the pharmacy's
+currency."""
 
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ class ReceiptContent:
     paid: str
     currency: str
     receipt_number: str
+    # What is left to pay of the price; "" when nothing is (or nothing was recorded).
+    balance: str = ""
 
 
 def receipt_story(c: ReceiptContent) -> list[Any]:
@@ -43,6 +46,8 @@ def receipt_story(c: ReceiptContent) -> list[Any]:
         ["Price", c.price],
         ["Paid", c.paid],
     ]
+    if c.balance:
+        rows.append(["Balance due", c.balance])
     return [
         p(c.pharmacy_name, H1),
         p(f"{c.pharmacy_address} \u00b7 {c.pharmacy_phone}", SMALL),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from pharmacy.compounding.pricing import MAX_PURCHASE_COST, PAYMENT_METHODS
 from schema.common import DecimalNumber, StrictSchema, Text, WholeNumber
-from schema.validators import positive
+from schema.validators import not_negative, positive
 
 
 class ProductVerificationIn(StrictSchema):
@@ -20,10 +21,22 @@ class ReadyIn(StrictSchema):
     handover = fields.String(required=True, validate=validate.OneOf(("pickup", "shipping")))
 
 
+class PaymentIn(StrictSchema):
+    """What the patient paid at hand-over: the method always; the amount when it is not the
+    fill's price (the default: paid in full). Never more than the price."""
+
+    amount = DecimalNumber(
+        places=2,
+        validate=[not_negative, validate.Range(max=MAX_PURCHASE_COST, error="At most {max}.")],
+    )
+    method = fields.String(required=True, validate=validate.OneOf(PAYMENT_METHODS))
+
+
 class PickupIn(StrictSchema):
     collected_by = fields.String(required=True, validate=validate.OneOf(("patient", "agent")))
     agent_name = Text(200)
     counselling_offered = fields.Boolean(required=True)
+    payment = fields.Nested(PaymentIn)
 
 
 class ShipmentIn(StrictSchema):

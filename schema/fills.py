@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from schema.common import DecimalNumber, StrictSchema, WholeNumber
-from schema.money import MoneyOut
+from schema.money import MoneyOut, PaymentOut
 from schema.validators import positive
 
 
@@ -74,3 +74,5 @@ class FillOut(Schema):
     currency = fields.String(allow_none=True)
     cost = MoneyOut(allow_none=True)
     price_breakdown = fields.Dict(allow_none=True)
+    # What was paid at hand-over (None: not recorded), and any balance left of the price.
+    payment = fields.Nested(PaymentOut, allow_none=True)

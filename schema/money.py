@@ -50,6 +50,17 @@ class PriceOut(Schema):
     cost_basis = fields.Dict()
 
 
+class PaymentOut(Schema):
+    """The payment taken at hand-over: amount, method, who took it and when, the balance."""
+
+    amount = MoneyOut()
+    method = fields.String()
+    currency = fields.String()
+    taken_at = fields.DateTime()
+    taken_by = fields.String()
+    balance = MoneyOut(allow_none=True)
+
+
 class BatchCostOut(Schema):
     lot_number = fields.String()
     cost_total = MoneyOut(allow_none=True)

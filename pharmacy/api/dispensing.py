@@ -57,7 +57,8 @@ def ready(data: dict[str, Any], fill_id: int) -> dict[str, Any]:
 @blp.response(200, FillOut)
 def pickup(data: dict[str, Any], fill_id: int) -> dict[str, Any]:
     """Who collected it (the patient, or an agent by name) and whether counselling was
-    offered: the fill is dispensed."""
+    offered: the fill is dispensed. With `payment` {method, amount}: what was paid (the
+    amount defaults to the fill's price; less leaves a balance; never more)."""
     return dispensing.record_pickup(
         require_actor(),
         fill_id,
@@ -65,6 +66,7 @@ def pickup(data: dict[str, Any], fill_id: int) -> dict[str, Any]:
         agent_name=data.get("agent_name"),
         counselling_offered=data["counselling_offered"],
         today=date.today(),
+        payment=data.get("payment"),
     )
 
 

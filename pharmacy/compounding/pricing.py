@@ -36,6 +36,8 @@ MINUTES_PER_HOUR = Decimal(60)
 # One lot's invoice over a million is a typing slip; the bound also keeps batch costs within
 # their columns (whole cents, ten digits before the point).
 MAX_PURCHASE_COST = Decimal("1000000")
+#: How a patient may pay at hand-over (the receipt's "paid"; fill_payments.method).
+PAYMENT_METHODS = ("cash", "card", "check", "other")
 
 
 def cents(amount: Decimal) -> Decimal:

@@ -15,8 +15,6 @@ from pharmacy.db import Base
 from pharmacy.models._types import Mass, Money, UTCDateTime, utcnow
 
 PRINT_PROTOCOLS = ("ipp", "zpl")
-#: How a patient may pay at hand-over (DOMAIN.md §12).
-PAYMENT_METHODS = ("cash", "card", "check", "other")
 PRINT_JOB_OUTCOMES = ("sent", "failed")
 
 

@@ -39,6 +39,7 @@ from pharmacy.services.batches import batch_has_lactose, batch_state, try_take_f
 from pharmacy.services.fill_courses import course_of_fill, days_supplied, fill_open, fills_of
 from pharmacy.services.fill_directions import fill_directions
 from pharmacy.services.fill_status import dispensing_fields
+from pharmacy.services.payments import payment_of, payment_view
 from pharmacy.services.prescriptions import locked_prescription
 from pharmacy.services.pricing import price_fill
 from pharmacy.services.rules import current_rules
@@ -343,6 +344,8 @@ def fill_data(
         "currency": fill.currency,
         "cost": fill.cost,
         "price_breakdown": fill.price_breakdown,
+        # What was paid at hand-over, and any balance (services/payments.py).
+        "payment": payment_view(payment_of(session, fill.id), fill.price),
     }
 
 

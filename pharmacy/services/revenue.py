@@ -26,6 +26,7 @@ from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Batch, Fill, PharmacyDetails
 from pharmacy.services.batches import batch_by_ref
 from pharmacy.services.fills import drug_line
+from pharmacy.services.payments import NOT_RECORDED, payment_of, payment_view
 from pharmacy.services.pricing import format_money
 from pharmacy.services.uow import query
 
@@ -57,6 +58,7 @@ def fill_receipt(session: Session, actor: Actor, fill_id: int) -> bytes:
     rx = fill.prescription
     unit = "capsules" if rx.dosage_form == "capsule" else "mL"
     money = format_money(fill.price, fill.currency)
+    paid, balance = _paid_text(session, fill)
     return render_receipt(
         ReceiptContent(
             pharmacy_name=pharmacy.name if pharmacy else "",
@@ -69,12 +71,23 @@ def fill_receipt(session: Session, actor: Actor, fill_id: int) -> bytes:
             quantity=f"{plain(fill.quantity)} {unit}",
             lot_number=fill.batch.lot_number,
             price=money,
-            # Paid in full at hand-over: the price fixed when it was filled.
-            paid=money,
+            paid=paid,
+            balance=balance,
             currency=fill.currency or "",
             receipt_number=f"{rx.rx_number}-{fill.fill_number}",
         )
     )
+
+
+def _paid_text(session: Session, fill: Fill) -> tuple[str, str]:
+    """The receipt's "paid" (amount and method, as recorded at hand-over, or that none
+    was) and its balance ("" when nothing is left to pay)."""
+    payment = payment_view(payment_of(session, fill.id), fill.price)
+    if payment is None:
+        return NOT_RECORDED, ""
+    paid = f"{format_money(payment['amount'], payment['currency'])} ({payment['method']})"
+    left = payment["balance"]
+    return paid, format_money(left, payment["currency"]) if left else ""
 
 
 @query

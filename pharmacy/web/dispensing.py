@@ -137,6 +137,7 @@ def fill_pickup(fill_id: int) -> BaseResponse:
                     "collected_by": text("collected_by"),
                     "agent_name": text("agent_name"),
                     "counselling_offered": checkbox("counselling_offered"),
+                    "payment": _payment_fields(),
                 }
             ),
         )
@@ -151,9 +152,17 @@ def fill_pickup(fill_id: int) -> BaseResponse:
             agent_name=data.get("agent_name"),
             counselling_offered=data["counselling_offered"],
             today=date.today(),
+            payment=data.get("payment"),
         ),
         "picked up",
     )
+
+
+def _payment_fields() -> dict[str, Any] | None:
+    """The counter's payment: the method chosen (none: not taken here) and the amount when
+    it is not the price."""
+    found = compact({"method": text("payment_method"), "amount": text("payment_amount")})
+    return found or None
 
 
 @bp.route("/fills/<int:fill_id>/shipment", methods=["POST"])

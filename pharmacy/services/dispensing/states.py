@@ -7,7 +7,9 @@ refused (Conflict → 409) when it makes no sense from the fill's current state.
 
 - `mark_labeled(session, actor, fill)` — the first print of the patient label (any path).
 - `mark_ready(actor, fill_id, handover)` — after the product verification.
-- `record_pickup(actor, fill_id, collected_by, agent_name, counselling_offered)`
+- `record_pickup(actor, fill_id, collected_by, agent_name, counselling_offered, payment)`
+  — with the payment taken at the counter, if given (services/payments.py), in the same
+  transaction and audit event
 - `record_shipment(actor, fill_id, carrier, tracking_number)`
 - `return_to_stock(actor, fill_id, reason, today)`
 """
@@ -29,6 +31,8 @@ from pharmacy.models._types import utcnow
 from pharmacy.services.batches import batch_state
 from pharmacy.services.fill_status import label_barcode
 from pharmacy.services.fills import fill_data
+from pharmacy.services.payments import audit_view, take_payment
+from pharmacy.services.pricing import currency
 from pharmacy.services.rules import current_rules
 from pharmacy.services.uow import use_case
 
@@ -117,6 +121,7 @@ def record_pickup(
     agent_name: str | None,
     counselling_offered: bool,
     today: date,
+    payment: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     fill = locked_fill(session, fill_id)
     require_status(fill, "ready", doing="record the pick-up of")
@@ -133,6 +138,7 @@ def record_pickup(
         name if collected_by == "agent" else fill.prescription.patient.full_name
     )
     fill.counselling_offered = counselling_offered
+    paid = take_payment(session, actor, fill, payment, currency=currency())
     _dispense(fill, actor)
     record_step(
         session,
@@ -142,6 +148,7 @@ def record_pickup(
         handover="pickup",
         collected_by=collected_by,
         counselling_offered=counselling_offered,
+        payment=audit_view(paid),
     )
     return fill_data(session, fill, today)
 
