@@ -1,5 +1,6 @@
 """Dispensing: product verification by scan, ready, hand-over (pick-up or shipping),
-return to stock, the queues, print stations, and printing straight to a station."""
+return to stock, the queues, print stations, and printing straight to a station. A
+technician's answers carry the fill's price and payment, never its cost or breakdown."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 from pharmacy.api.blueprint import Blueprint
 from pharmacy.auth import allow, require_actor
-from pharmacy.services import dispensing, printing
+from pharmacy.services import dispensing, pricing, printing
 from pharmacy.services.batches.reweigh import correct_weight
 from schema.batches import BatchOut
 from schema.dispensing import (
@@ -48,7 +49,10 @@ def verify_product(data: dict[str, Any], fill_id: int) -> dict[str, Any]:
 @blp.response(200, FillOut)
 def ready(data: dict[str, Any], fill_id: int) -> dict[str, Any]:
     """A verified fill is ready for pick-up (will-call) or for shipping."""
-    return dispensing.mark_ready(require_actor(), fill_id, today=date.today(), **data)
+    actor = require_actor()
+    return pricing.without_costs(
+        actor, dispensing.mark_ready(actor, fill_id, today=date.today(), **data)
+    )
 
 
 @blp.route("/fills/<int:fill_id>/pickup", methods=["POST"])
@@ -59,14 +63,18 @@ def pickup(data: dict[str, Any], fill_id: int) -> dict[str, Any]:
     """Who collected it (the patient, or an agent by name) and whether counselling was
     offered: the fill is dispensed. With `payment` {method, amount}: what was paid (the
     amount defaults to the fill's price; less leaves a balance; never more)."""
-    return dispensing.record_pickup(
-        require_actor(),
-        fill_id,
-        collected_by=data["collected_by"],
-        agent_name=data.get("agent_name"),
-        counselling_offered=data["counselling_offered"],
-        today=date.today(),
-        payment=data.get("payment"),
+    actor = require_actor()
+    return pricing.without_costs(
+        actor,
+        dispensing.record_pickup(
+            actor,
+            fill_id,
+            collected_by=data["collected_by"],
+            agent_name=data.get("agent_name"),
+            counselling_offered=data["counselling_offered"],
+            today=date.today(),
+            payment=data.get("payment"),
+        ),
     )
 
 
@@ -76,7 +84,10 @@ def pickup(data: dict[str, Any], fill_id: int) -> dict[str, Any]:
 @blp.response(200, FillOut)
 def shipment(data: dict[str, Any], fill_id: int) -> dict[str, Any]:
     """The carrier and tracking number: the fill is dispensed."""
-    return dispensing.record_shipment(require_actor(), fill_id, today=date.today(), **data)
+    actor = require_actor()
+    return pricing.without_costs(
+        actor, dispensing.record_shipment(actor, fill_id, today=date.today(), **data)
+    )
 
 
 @blp.route("/fills/<int:fill_id>/return-to-stock", methods=["POST"])
@@ -85,8 +96,10 @@ def shipment(data: dict[str, Any], fill_id: int) -> dict[str, Any]:
 @blp.response(200, FillOut)
 def return_to_stock(data: dict[str, Any], fill_id: int) -> dict[str, Any]:
     """A ready fill not collected within the limit (rule `will_call_return_days`)."""
-    return dispensing.return_to_stock(
-        require_actor(), fill_id, reason=data["reason"], today=date.today()
+    actor = require_actor()
+    return pricing.without_costs(
+        actor,
+        dispensing.return_to_stock(actor, fill_id, reason=data["reason"], today=date.today()),
     )
 
 

@@ -39,6 +39,8 @@ def ready_fill(api: Any, *, first: str = "Ada") -> dict[str, Any]:
     assert verified.status_code == 200, verified.get_json()
     ready = api.post(f"/api/v1/fills/{made['id']}/ready", as_="tech", json={"handover": "pickup"})
     assert ready.status_code == 200, ready.get_json()
+    # A technician's answer has the price, never the cost or its breakdown (margins).
+    assert "cost" not in ready.get_json() and "price_breakdown" not in ready.get_json()
     return made
 
 
@@ -76,6 +78,8 @@ def test_paid_in_full_by_default_with_the_method_said(api: Any) -> None:
     made = ready_fill(api)
     picked = pickup(api, made["id"], method="card")
     assert picked.status_code == 200, picked.get_json()
+    assert D(picked.get_json()["price"]) == D("37.00")
+    assert "cost" not in picked.get_json() and "price_breakdown" not in picked.get_json()
     payment = picked.get_json()["payment"]
     assert (D(payment["amount"]), payment["method"], D(payment["balance"])) == (
         D("37.00"),
