@@ -17,10 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench_screen import bench_screen  # noqa: E402
+
 from pharmacy.compounding.quote import QuoteRequest, compute_quote  # noqa: E402
 from pharmacy.compounding.rules import DEFAULT_RULES  # noqa: E402
 from pharmacy.compounding.salts import ApiSource  # noqa: E402
-from pharmacy.compounding.screen import forget_words, run_screen  # noqa: E402
 from pharmacy.compounding.titration import TITRATION_TEMPLATES  # noqa: E402
 
 TODAY = date(2026, 11, 22)
@@ -60,47 +61,6 @@ def median_us(fn: object, runs: int) -> float:
         fn()
         samples.append(time.perf_counter_ns() - t0)
     return statistics.median(samples) / 1000
-
-
-# A patient with 20 current medications as prescribers write them: one opioid, one
-# misspelt opioid, thyroid hormone, the rest everyday medicines (DOMAIN.md §8, issue 20).
-MEDICATIONS = [
-    "levothyroxine 100 mcg daily", "metformin 500 mg BID", "lisinopril 10 mg",
-    "atorvastatin 40mg qhs", "sertraline 50 mg", "gabapentin 300 mg TID", "Percocet 5/325 prn",
-    "omeprazole 20 mg", "vitamin D3 2000 IU", "amlodipine 5 mg", "Zyrtec 10 mg",
-    "montelukast 10mg", "oxybutynin ER 10 mg", "hydroxyzine 25 mg prn", "trazodone 50 mg hs",
-    "Ozempic 0.5 mg weekly", "fish oil 1000 mg", "tramadoll 50 mg", "Cymbalta 60 mg",
-    "magnesium glycinate 400 mg",
-]
-ALLERGIES = ["penicillin", "sulfa", "codeine (nausea)"]
-
-
-def screen_once(forget: str) -> object:
-    def run() -> None:
-        if forget:
-            forget_words(words=forget == "words")
-        run_screen(MEDICATIONS, ALLERGIES, DEFAULT_RULES, attested=True, conditions=["asthma"])
-
-    return run
-
-
-def bench_screen(runs: int) -> None:
-    """The clinical screen of one patient (20 medications, 3 allergies, 1 condition):
-    every word read afresh, the words read before (a pharmacy's dose words and common
-    names recur) and the same texts again; target < 1 ms."""
-    screen_once("")()  # builds the indexes once per rule table
-    print()
-    print(f"| clinical screen, 20 medications | median µs ({runs} runs) | target |")
-    print("|---|---:|---:|")
-    for name, forget in (
-        ("cold: every word read afresh", "words"),
-        ("words read before, new texts", "texts"),
-        ("texts read before", ""),
-    ):
-        print(f"| {name} | {median_us(screen_once(forget), runs):.0f} | 1000 |")
-    # A floor for the machine's speed in this run: busy shared cores slow every line alike.
-    floor = median_us(lambda: sum(range(1000)), runs)
-    print(f"| floor: sum(range(1000)) | {floor:.1f} | (about 10 on an idle core) |")
 
 
 def floor_fn(ops: int) -> object:

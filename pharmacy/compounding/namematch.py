@@ -13,6 +13,10 @@ Used by the opioid gate (DOMAIN.md §8) and the cautions (§11). A name matches:
 
 never inside a look-alike: a run of words that spells a listed look-alike (oxybutynin,
 hydroxyzine, "not pregnant"…) is not read as a name, a misspelling or a containing word.
+
+The slips are found through a :class:`Lexicon`: every listed word's deletion variants,
+indexed once when the rules load, and each written word read once for every table that
+shares the lexicon (the opioid gate, naltrexone, the cautions).
 """
 
 from __future__ import annotations
@@ -28,8 +32,13 @@ T = TypeVar("T")
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
-# How many written words' readings an index keeps (memory bound, not a rule).
+# How many written words' readings (and texts' hits) are kept (memory bound, not a rule).
 _SEEN_MAX = 20_000
+# How many letters of a variant's beginning are kept to cut short the variants of a written
+# word that no listed word has (a speed and memory trade, not a rule: any number is exact).
+_STARTS = 6
+# How many texts' readings are kept for the other tables of the same screen (memory bound).
+_TEXTS_MAX = 512
 
 EXACT = "exact"
 NEAR = "near"
@@ -53,9 +62,11 @@ def compact(text: str) -> str:
 
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Optimal-string-alignment distance (insert, delete, change, swap two neighbours),
-    or ``limit + 1`` as soon as it must exceed ``limit``."""
+    or ``limit + 1`` when it exceeds ``limit``."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
+    if limit <= 2:
+        return _within(a, b, limit)
     prev2: list[int] = []
     prev = list(range(len(b) + 1))
     for i in range(1, len(a) + 1):
@@ -68,17 +79,203 @@ def edit_distance(a: str, b: str, limit: int) -> int:
         if min(row) > limit:
             return limit + 1
         prev2, prev = prev, row
-    return prev[-1]
+    return min(prev[-1], limit + 1)
 
 
-@lru_cache(maxsize=8192)
-def _deletions(word: str, depth: int) -> frozenset[str]:
+def _within(a: str, b: str, k: int) -> int:
+    """The same distance for a small ``k`` (0 to 2), or ``k + 1``: the common beginning and
+    end cost nothing, and at the first difference each of the four edits is tried with one
+    edit fewer to spend (at most 4 × 4 branches)."""
+    n, m = len(a), len(b)
+    i, top = 0, min(n, m)
+    while i < top and a[i] == b[i]:
+        i += 1
+    while n > i and m > i and a[n - 1] == b[m - 1]:
+        n -= 1
+        m -= 1
+    a, b = a[i:n], b[i:m]
+    if not a or not b:
+        left = len(a) + len(b)
+        return left if left <= k else k + 1
+    if k == 0 or abs(len(a) - len(b)) > k:
+        return k + 1
+    best = 1 + _within(a[1:], b[1:], k - 1)  # change
+    if best > 1:
+        best = min(best, 1 + _within(a[1:], b, k - 1), 1 + _within(a, b[1:], k - 1))
+        if best > 1 and len(a) > 1 and len(b) > 1 and a[0] == b[1] and a[1] == b[0]:
+            best = min(best, 1 + _within(a[2:], b[2:], k - 1))  # swap
+    return best
+
+
+def listed_words(names: Iterable[str]) -> tuple[set[str], set[str]]:
+    """The words of listed names (each name's words written together among them), and
+    the names written together."""
+    words: set[str] = set()
+    keys: set[str] = set()
+    for name in names:
+        parts = tokens(name)
+        words.update(parts)
+        keys.add("".join(parts))
+    return (words | keys) - {""}, keys - {""}
+
+
+def deletions(word: str, depth: int) -> set[str]:
+    """``word`` and every string made from it by dropping up to ``depth`` (1 or 2) letters."""
     found = {word}
-    frontier = {word}
-    for _ in range(depth):
-        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))}
-        found |= frontier
-    return frozenset(found)
+    add = found.add
+    for i in range(len(word)):
+        head, tail = word[:i], word[i + 1 :]
+        add(head + tail)
+        if depth > 1:
+            for j in range(len(tail)):
+                add(head + tail[:j] + tail[j + 1 :])
+    return found
+
+
+def _beginnings(variants: Iterable[str]) -> set[str]:
+    return {v[:n] for v in variants for n in range(min(len(v), _STARTS) + 1)}
+
+
+class Lexicon:
+    """Listed words (of one or more tables) and their deletion variants, indexed once; and
+    each written word's reading: the listed words it is a slip of, with the edits.
+
+    Symmetric deletion: a written word within two edits of a listed word shares a variant
+    with it when up to two letters are dropped from each, so one look-up per variant of the
+    written word finds every candidate, and only candidates are measured."""
+
+    def __init__(
+        self,
+        words: Iterable[str],
+        *,
+        keys: Iterable[str] | None = None,
+        one_edit_min: int = 5,
+        two_edit_min: int = 8,
+    ):
+        self.one_edit_min, self.two_edit_min = one_edit_min, two_edit_min
+        self.near: dict[str, list[str]] = {}
+        self.words: frozenset[str] = frozenset(w for w in words if w)
+        # The names written together (``keys``; else every word) and how they begin: a text
+        # none of whose runs of words spells one, and with no slip, holds no name.
+        self.keys = frozenset(self.words if keys is None else keys)
+        self.prefixes = {k[:n] for k in self.keys for n in range(1, len(k) + 1)}
+        for word in self.words:
+            budget = self.budget(word)
+            if budget and word.isalpha():
+                for variant in deletions(word, budget):
+                    self.near.setdefault(variant, []).append(word)
+        # How every variant begins, up to _STARTS letters: a written word's variants are made
+        # only while they begin as one of these does.
+        self.starts = _beginnings(self.near)
+        listed = [len(w) for w in self.words if self.budget(w) and w.isalpha()]
+        # A written word more than two letters longer than every listed word is no slip.
+        self.longest = max(listed, default=0) + 2
+        self._seen: dict[str, dict[str, int]] = {}
+        self._texts: dict[str, Reading] = {}
+
+    def budget(self, listed: str) -> int:
+        """Edits a listed word may be misspelt by (its own length decides)."""
+        if len(listed) >= self.two_edit_min:
+            return 2
+        return 1 if len(listed) >= self.one_edit_min else 0
+
+    def close(self, written: str) -> dict[str, int]:
+        """Listed words a written word is a slip of, with the edits (never itself)."""
+        known = self._seen.get(written)
+        if known is None:
+            known = self._slips(written)
+            if len(self._seen) >= _SEEN_MAX:
+                self._seen.clear()
+            self._seen[written] = known
+        return known
+
+    def read(self, text: str) -> Reading:
+        """A text's words, each one's reading and each two neighbours' read as one: read
+        once for every table that shares this lexicon (kept for the last texts only)."""
+        reading = self._texts.get(text)
+        if reading is None:
+            words = _tokens(text)
+            close = tuple(self.close(w) for w in words)
+            joined = tuple(self.close(words[i] + words[i + 1]) for i in range(len(words) - 1))
+            quiet = not (any(close) or any(joined) or self._spells_a_name(words))
+            reading = Reading(words, close, joined, quiet)
+            if len(self._texts) >= _TEXTS_MAX:
+                self._texts.clear()
+            self._texts[text] = reading
+        return reading
+
+    def _spells_a_name(self, words: Sequence[str]) -> bool:
+        prefixes = self.prefixes
+        for i, word in enumerate(words):
+            if word not in prefixes:
+                continue
+            run = ""
+            for later in words[i:]:
+                run += later
+                if run not in prefixes:
+                    break
+                if run in self.keys:
+                    return True
+        return False
+
+    def _candidates(self, written: str, depth: int) -> set[str]:
+        """Listed words sharing a deletion variant with ``written`` (up to ``depth`` letters
+        dropped). A variant is made only while what comes before its last dropped letter
+        begins some listed word's variant: the same candidates as making every variant, in
+        far fewer steps for the words that are no slip of anything."""
+        near, starts = self.near, self.starts
+        found: set[str] = set()
+        listed = near.get(written)
+        if listed is not None:
+            found.update(listed)
+        for i in range(len(written)):
+            head = written[:i]
+            if head[:_STARTS] not in starts:
+                break  # no variant begins so: neither does any dropping a later letter
+            tail = written[i + 1 :]
+            listed = near.get(head + tail)
+            if listed is not None:
+                found.update(listed)
+            if depth > 1:
+                for j in range(len(tail)):
+                    before = head + tail[:j]
+                    if before[:_STARTS] not in starts:
+                        break
+                    listed = near.get(before + tail[j + 1 :])
+                    if listed is not None:
+                        found.update(listed)
+        return found
+
+    def forget(self, *, words: bool = True) -> None:
+        """Drop the texts (and the written words) already read: a benchmark's cold run."""
+        self._texts.clear()
+        if words:
+            self._seen.clear()
+
+    def _slips(self, written: str) -> dict[str, int]:
+        size = len(written)
+        if size < self.one_edit_min - 1 or size > self.longest or not written.isalpha():
+            return {}
+        candidates = self._candidates(written, 2 if size >= self.two_edit_min - 2 else 1)
+        close = {}
+        for listed in candidates:
+            budget = self.budget(listed)
+            edits = edit_distance(written, listed, budget)
+            if 0 < edits <= budget:
+                close[listed] = edits
+        # The fewest edits first, then in spelling order: the same reading every run.
+        return dict(sorted(close.items(), key=lambda item: (item[1], item[0])))
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A text read once: its words, each word's slips (listed word -> edits) and each two
+    neighbouring words' slips read as one word ("oxy cotin")."""
+
+    words: tuple[str, ...]
+    close: tuple[dict[str, int], ...]
+    joined: tuple[dict[str, int], ...]
+    quiet: bool  # no word begins a listed word and none is a slip: no table finds a name
 
 
 @dataclass(frozen=True)
@@ -95,7 +292,10 @@ class Hit(Generic[T]):
 
 
 class NameIndex(Generic[T]):
-    """Listed names (each with a payload), look-alikes and roots, indexed once."""
+    """Listed names (each with a payload), look-alikes and roots, indexed once.
+
+    ``lexicon``, when given, is shared with other indexes of the same thresholds and must
+    hold every word of these names (its readings of other tables' words are ignored here)."""
 
     def __init__(
         self,
@@ -105,10 +305,9 @@ class NameIndex(Generic[T]):
         roots: Iterable[tuple[str, T]] = (),
         one_edit_min: int = 5,
         two_edit_min: int = 8,
+        lexicon: Lexicon | None = None,
     ) -> None:
-        self.one_edit_min, self.two_edit_min = one_edit_min, two_edit_min
-        # Texts and words already read (dose words and common names repeat on every list), bounded.
-        self._seen: dict[str, dict[str, int]] = {}
+        # Texts already read (the same list is read again at each step), bounded.
         self._found: dict[str, tuple[Hit[T], ...]] = {}
         self.prefixes: set[str] = set()
         self.by_compact: dict[str, list[tuple[str, T]]] = {}
@@ -130,52 +329,31 @@ class NameIndex(Generic[T]):
             self.by_first_word.setdefault(parts[0], []).append((parts, name, payload))
             self.longest = max(self.longest, len(parts) + 2)
             words.update(parts)
-            words.add("".join(parts))
-        self.near: dict[str, set[str]] = {}
-        for word in words:
-            budget = self.budget(word)
-            if budget and word.isalpha():
-                for variant in _deletions(word, budget):
-                    self.near.setdefault(variant, set()).add(word)
+            words.add(key)
+        self.words = frozenset(words)
+        if lexicon is None:
+            lexicon = Lexicon(
+                words, keys=self.by_compact, one_edit_min=one_edit_min, two_edit_min=two_edit_min
+            )
+        elif not (
+            self.words <= lexicon.words
+            and self.by_compact.keys() <= lexicon.keys
+            and (lexicon.one_edit_min, lexicon.two_edit_min) == (one_edit_min, two_edit_min)
+        ):
+            raise ValueError("a shared lexicon must hold every listed word, same thresholds")
+        self.lexicon = lexicon
+        self.one_edit_min, self.two_edit_min = one_edit_min, two_edit_min
 
     def forget(self, *, words: bool = True) -> None:
         """Drop the texts (and the words) already read: a benchmark's cold run."""
         self._found.clear()
+        self.lexicon.forget(words=words)
         if words:
-            self._seen.clear()
-            _deletions.cache_clear()
             _tokens.cache_clear()
 
     def budget(self, listed: str) -> int:
         """Edits a listed word may be misspelt by (its own length decides)."""
-        if len(listed) >= self.two_edit_min:
-            return 2
-        return 1 if len(listed) >= self.one_edit_min else 0
-
-    def _close(self, written: str) -> dict[str, int]:
-        """Listed words (or whole names) a written word is a slip of, with the edits."""
-        known = self._seen.get(written)
-        if known is None:
-            known = self._slips(written)
-            if len(self._seen) >= _SEEN_MAX:
-                self._seen.clear()
-            self._seen[written] = known
-        return known
-
-    def _slips(self, written: str) -> dict[str, int]:
-        if not written.isalpha() or len(written) < self.one_edit_min - 1:
-            return {}
-        depth = 2 if len(written) >= self.two_edit_min - 2 else 1
-        candidates: set[str] = set()
-        for variant in _deletions(written, depth):
-            candidates |= self.near.get(variant, set())
-        close = {}
-        for listed in candidates:
-            budget = self.budget(listed)
-            edits = edit_distance(written, listed, budget)
-            if 0 < edits <= budget:
-                close[listed] = edits
-        return close
+        return self.lexicon.budget(listed)
 
     def find(self, text: str) -> list[Hit[T]]:
         """Every listed name in ``text`` (a medication, an allergy, a condition)."""
@@ -188,28 +366,46 @@ class NameIndex(Generic[T]):
         return list(known)
 
     def _read(self, text: str) -> list[Hit[T]]:
-        words = tokens(text)
+        reading = self.lexicon.read(text)
+        words, close, joined = reading.words, reading.close, reading.joined
+        rooted = self.roots and self.any_root.search(" ".join(words))
+        if not rooted and (reading.quiet or not self._anything(reading)):
+            return []  # no listed word, prefix, slip or root: nothing to find
         guarded = self._guarded(words)
         hits = [h for h in self._exact(words) if not set(h.positions) <= guarded]
-        hits += _closest(self._near(words, guarded), {h.written for h in hits})
-        exact_words = {w for h in hits if h.how == EXACT for w in tokens(h.written)}
-        hits += [
-            Hit(root, payload, CONTAINS, word)
-            for i, word in enumerate(words)
-            if i not in guarded and word not in exact_words and self.any_root.search(word)
-            for root, payload in self.roots
-            if root in word and root != word
-        ]
+        unguarded = [{} if i in guarded else c for i, c in enumerate(close)]
+        near = self._near(words, unguarded, joined, guarded)
+        hits += _closest(near, {h.written for h in hits})
+        if rooted:
+            exact_words = {w for h in hits if h.how == EXACT for w in tokens(h.written)}
+            hits += [
+                Hit(root, payload, CONTAINS, word)
+                for i, word in enumerate(words)
+                if i not in guarded and word not in exact_words and self.any_root.search(word)
+                for root, payload in self.roots
+                if root in word and root != word
+            ]
         return hits
+
+    def _anything(self, reading: Reading) -> bool:
+        """Whether any word could begin one of these names, or is (or two joined are) a slip
+        of one of their words: if not, the text holds none of them."""
+        prefixes, listed = self.prefixes, self.words
+        if any(w in prefixes for w in reading.words):
+            return True
+        return any(c and not listed.isdisjoint(c) for c in (*reading.close, *reading.joined))
 
     def _guarded(self, words: Sequence[str]) -> set[int]:
         """Positions inside a run of words that spells a look-alike."""
         guarded: set[int] = set()
+        starts = self.lookalike_prefixes
         for i in range(len(words)):
+            if words[i] not in starts:
+                continue
             run = ""
             for j in range(i, len(words)):
                 run += words[j]
-                if run not in self.lookalike_prefixes:
+                if run not in starts:
                     break
                 if run in self.lookalikes:
                     guarded.update(range(i, j + 1))
@@ -218,6 +414,8 @@ class NameIndex(Generic[T]):
     def _exact(self, words: Sequence[str]) -> list[Hit[T]]:
         hits: list[Hit[T]] = []
         for i in range(len(words)):
+            if words[i] not in self.prefixes:
+                continue
             run = ""
             for j in range(i, min(len(words), i + self.longest)):
                 run += words[j]
@@ -228,23 +426,29 @@ class NameIndex(Generic[T]):
                     hits.append(Hit(name, payload, EXACT, written, 0, tuple(range(i, j + 1))))
         return hits
 
-    def _near(self, words: Sequence[str], guarded: set[int]) -> list[Hit[T]]:
+    def _near(
+        self,
+        words: Sequence[str],
+        close: Sequence[dict[str, int]],
+        joined: Sequence[dict[str, int]],
+        guarded: set[int],
+    ) -> list[Hit[T]]:
         """Names whose words each match a written word exactly or within their budget, and
         whole names one or two joined written words are a slip of ("oxy cotin")."""
-        close = [{} if i in guarded else self._close(w) for i, w in enumerate(words)]
         hits: list[Hit[T]] = []
-        for i in range(len(words)):
-            for first in {words[i], *close[i]}:
-                for parts, name, payload in self.by_first_word.get(first, ()):
+        firsts = self.by_first_word
+        for i, word in enumerate(words):
+            slips = close[i]
+            for first in (word, *slips) if slips else (word,):
+                for parts, name, payload in firsts.get(first, ()):
                     edits = _sequence_edits(parts, words, close, i)
                     if edits:
                         written = " ".join(words[i : i + len(parts)])
                         hits.append(Hit(name, payload, NEAR, written, edits))
-            if i + 1 < len(words) and not {i, i + 1} & guarded:
-                joined = words[i] + words[i + 1]
-                for listed, edits in self._close(joined).items():
+            if i < len(joined) and joined[i] and not {i, i + 1} & guarded:
+                for listed, edits in joined[i].items():
                     for name, payload in self.by_compact.get(listed, ()):
-                        hits.append(Hit(name, payload, NEAR, joined, edits))
+                        hits.append(Hit(name, payload, NEAR, word + words[i + 1], edits))
         return hits
 
 

@@ -12,17 +12,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pharmacy.compounding import namematch
-from pharmacy.compounding.namematch import CONTAINS, EXACT, NEAR, NameIndex, tokens
+from pharmacy.compounding.namematch import (
+    CONTAINS,
+    EXACT,
+    NEAR,
+    Lexicon,
+    NameIndex,
+    listed_words,
+    tokens,
+)
 from pharmacy.compounding.rules import DEFAULT_RULES, OpioidTerm, Rules
+from pharmacy.compounding.rules.records import OpioidIngredient
 
 __all__ = [
     "CodedMedication",
     "OpioidMatch",
     "allergy_notes",
+    "allergy_notes_of",
     "hold_reasons",
     "is_hard_stop",
     "one_edit_apart",
     "screen_medications",
+    "shared_lexicon",
     "tokens",
 ]
 
@@ -84,11 +95,33 @@ class OpioidMatch:
 class _Gate:
     names: NameIndex[OpioidTerm]
     by_rxcui: dict[str, OpioidTerm]
+    lexicon: Lexicon
+    ingredients: dict[str, OpioidIngredient]
+    extended_words: frozenset[str]
 
 
 # The index of the last rules seen. The service hands the same Rules object to every
 # request until a rule changes, so one slot is enough; a new Rules object rebuilds it.
 _LAST: list[tuple[Rules, _Gate]] = []
+
+
+def shared_lexicon(rules: Rules) -> Lexicon:
+    """The one lexicon of every table the screen reads with the opioid gate's thresholds
+    (the opioid names, naltrexone, the cautions): each written word is read once for all."""
+    return _gate(rules).lexicon
+
+
+def _lexicon(rules: Rules) -> Lexicon:
+    names = [t.term for t in rules.opioid_terms]
+    names += list(rules.duplicate_therapy_terms)
+    names += [name for rule in rules.caution_rules for name in rule.names]
+    words, keys = listed_words(names)
+    return Lexicon(
+        words,
+        keys=keys,
+        one_edit_min=rules.opioid_misspelling_min_letters,
+        two_edit_min=rules.opioid_two_edit_min_letters,
+    )
 
 
 def _gate(rules: Rules) -> _Gate:
@@ -105,14 +138,17 @@ def _gate(rules: Rules) -> _Gate:
             roots.append((item.name, term))
         if item.rxcui:
             by_rxcui[item.rxcui] = term
+    lexicon = _lexicon(rules)
     names = NameIndex(
         [(t.term, t) for t in rules.opioid_terms if t.ingredient in ingredients],
         lookalikes=rules.opioid_lookalikes,
         roots=roots,
         one_edit_min=rules.opioid_misspelling_min_letters,
         two_edit_min=rules.opioid_two_edit_min_letters,
+        lexicon=lexicon,
     )
-    built = _Gate(names, by_rxcui)
+    extended = frozenset(rules.extended_release_words)
+    built = _Gate(names, by_rxcui, lexicon, ingredients, extended)
     _LAST[:] = [(rules, built)]
     return built
 
@@ -162,8 +198,10 @@ def _screen_one(medication: Medication, rules: Rules, gate: _Gate) -> list[Opioi
     for hit in gate.names.find(text):
         spelt = None if hit.how == EXACT else hit.written
         hits.append((hit.payload, hit.how, spelt, hit.edits))
-    extended = bool(set(tokens(text)) & set(rules.extended_release_words))
-    ingredients = {i.name: i for i in rules.opioid_ingredients}
+    if not hits:
+        return []
+    extended = not gate.extended_words.isdisjoint(tokens(text))
+    ingredients = gate.ingredients
     matches = []
     for term, how, spelt, edits in _best(hits).values():
         ingredient = ingredients[term.ingredient]
@@ -233,10 +271,15 @@ def hold_reasons(matches: Sequence[OpioidMatch], rules: Rules = DEFAULT_RULES) -
 
 def allergy_notes(allergies: Sequence[str], rules: Rules = DEFAULT_RULES) -> list[str]:
     """An opioid named only under allergies never holds; the pharmacist sees a note."""
+    return allergy_notes_of(screen_medications(list(allergies), rules), rules)
+
+
+def allergy_notes_of(matches: Sequence[OpioidMatch], rules: Rules = DEFAULT_RULES) -> list[str]:
+    """The notes for opioids already found under allergies (:func:`allergy_notes`)."""
     texts = dict(rules.screen_texts)
     return [
         texts["allergy"].format(written=m.medication, ingredient=m.ingredient, how=m.explained())
-        for m in screen_medications(list(allergies), rules)
+        for m in matches
     ]
 
 

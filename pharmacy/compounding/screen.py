@@ -102,13 +102,14 @@ def run_screen(
     if not attested:
         hold_reasons.append(NO_ATTESTATION)
     allergy = tuple(opioids.screen_medications(list(allergies), rules))
-    warnings = opioids.hold_reasons(watch, rules) + opioids.allergy_notes(allergies, rules)
+    warnings = opioids.hold_reasons(watch, rules) + opioids.allergy_notes_of(allergy, rules)
     duplicates = _duplicates(medications, rules)
     cautions = find_cautions(medications, conditions, indication_icd10, rules)
     texts = rules.screen_texts
     caution_texts = [
-        texts["caution"].format(title=c.rule.title, written=c.written, how=c.how,
-                                text=c.rule.pharmacist_text)
+        texts["caution"].format(
+            title=c.rule.title, written=c.written, how=c.how, text=c.rule.pharmacist_text
+        )
         for c in cautions
     ]
     acknowledgements = duplicates + [
@@ -146,6 +147,7 @@ def _naltrexone_index(rules: Rules) -> NameIndex[str]:
             lookalikes=rules.opioid_lookalikes,
             one_edit_min=rules.opioid_misspelling_min_letters,
             two_edit_min=rules.opioid_two_edit_min_letters,
+            lexicon=opioids.shared_lexicon(rules),
         )
         _NALTREXONE[:] = [(rules, index)]
     return _NALTREXONE[0][1]
@@ -176,6 +178,7 @@ def _caution_index(rules: Rules) -> NameIndex[CautionRule]:
             lookalikes=rules.caution_lookalikes,
             one_edit_min=rules.opioid_misspelling_min_letters,
             two_edit_min=rules.opioid_two_edit_min_letters,
+            lexicon=opioids.shared_lexicon(rules),
         )
         _CAUTIONS[:] = [(rules, index)]
     return _CAUTIONS[0][1]
@@ -240,6 +243,4 @@ def capsule_suggestion(doses: Sequence[Decimal], strength: Decimal, rules: Rules
                 suggested=plain(candidate.quantize(Decimal("0.001")).normalize()),
                 suggested_count=plain(worst / candidate),
             )
-    return texts["capsules_liquid"].format(
-        count=plain(most), strength=plain(strength), most=fewest
-    )
+    return texts["capsules_liquid"].format(count=plain(most), strength=plain(strength), most=fewest)
