@@ -118,8 +118,7 @@ LABEL_WARNINGS_TRANSLATED: dict[str, tuple[str, ...]] = {
         "No tome medicamentos opioides para el dolor, la tos o la diarrea, porque pueden "
         "causar una abstinencia repentina. Deje de tomarlo 3 días (72 horas) antes de una "
         "cirugía, a menos que su médico le indique otra cosa.",
-        "Informe a todos sus médicos, dentistas y al personal de emergencias que toma "
-        "naltrexona.",
+        "Informe a todos sus médicos, dentistas y al personal de emergencias que toma naltrexona.",
         "Puede tener sueños vívidos o dificultad para dormir en las primeras semanas.",
     ),
 }
@@ -185,6 +184,29 @@ LIQUID_TEXTS: dict[str, str] = {
     "unpreserved_note": "Unpreserved aqueous liquid: it keeps only days; keep it in the "
     "refrigerator and discard it at the beyond-use date.",
     "nonaqueous_vehicle": "non-aqueous vehicle per the master formula",
+}
+
+
+# The patient's texts of LIQUID_TEXTS in the other label languages (BCP 47 tag -> key ->
+# text); the notes for the pharmacist stay English. Reviewed texts: never machine-translated at
+# run time. A key without a text here prints in English.
+LIQUID_TEXTS_TRANSLATED: dict[str, dict[str, str]] = {
+    "es": {
+        "shake_well": "Agítelo bien antes de cada uso.",
+        "protect_from_light": "Protéjalo de la luz.",
+        "refrigerate": "Guárdelo en el refrigerador (2-8 °C). No lo congele.",
+    },
+}
+
+# The storage a batch names (a BUD category's storage, or a formula's), as a label in another
+# language prints it (BCP 47 tag -> the storage as written in English -> text). A storage
+# the pharmacy wrote that has no text here prints as written.
+STORAGE_TEXTS_TRANSLATED: dict[str, dict[str, str]] = {
+    "es": {
+        "room temperature or refrigerator": "Guárdelo a temperatura ambiente o en el refrigerador.",
+        "refrigerator": "Guárdelo en el refrigerador.",
+        "room temperature": "Guárdelo a temperatura ambiente.",
+    },
 }
 
 
@@ -387,6 +409,18 @@ SEEDS: dict[str, Seed] = {
         DIRECTION_TEXTS,
         "text templates by language (BCP 47)",
         f"{DOMAIN} §7 [USP <17>]; {SPANISH_SOURCE}",
+        "text_by_language",
+    ),
+    "liquid_texts_translated": Seed(
+        LIQUID_TEXTS_TRANSLATED,
+        "text by language (BCP 47) and liquid_texts key",
+        f"{DOMAIN} §5 (labels) [USP <17>]; {SPANISH_SOURCE}",
+        "text_by_language",
+    ),
+    "storage_texts_translated": Seed(
+        STORAGE_TEXTS_TRANSLATED,
+        "text by language (BCP 47) and storage as the batch names it",
+        f"{DOMAIN} §9 (storage on the label; the storages of §6) [USP <17>]; {SPANISH_SOURCE}",
         "text_by_language",
     ),
     "label_languages": Seed(

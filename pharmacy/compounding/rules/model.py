@@ -97,6 +97,8 @@ class Rules:
     fawcett_stable_days_refrigerated: int = _seeded("fawcett_stable_days_refrigerated")
     fawcett_stable_days_room: int = _seeded("fawcett_stable_days_room")
     liquid_texts: Mapping[str, str] = _seeded("liquid_texts")
+    liquid_texts_translated: Mapping[str, Mapping[str, str]] = _seeded("liquid_texts_translated")
+    storage_texts_translated: Mapping[str, Mapping[str, str]] = _seeded("storage_texts_translated")
 
     label_warnings: tuple[str, ...] = _seeded("label_warnings")
 
@@ -114,6 +116,9 @@ class Rules:
     capsules_per_dose_suggested_max: int = _seeded("capsules_per_dose_suggested_max")
     screen_texts: Mapping[str, str] = _seeded("screen_texts")
     caution_rules: tuple[CautionRule, ...] = _seeded("caution_rules")
+    caution_advice_translated: Mapping[str, Mapping[str, str]] = _seeded(
+        "caution_advice_translated"
+    )
     caution_lookalikes: tuple[str, ...] = _seeded("caution_lookalikes")
     ldn_indications: Mapping[str, str] = _seeded("ldn_indications")
 
@@ -121,9 +126,7 @@ class Rules:
         "titration_templates"
     )
     directions_route_timing: str = _seeded("directions_route_timing")
-    label_warnings_translated: Mapping[str, tuple[str, ...]] = _seeded(
-        "label_warnings_translated"
-    )
+    label_warnings_translated: Mapping[str, tuple[str, ...]] = _seeded("label_warnings_translated")
     direction_texts: Mapping[str, Mapping[str, str]] = _seeded("direction_texts")
     label_languages: tuple[str, ...] = _seeded("label_languages")
 
@@ -224,6 +227,15 @@ class Rules:
             or (lang != "en" and not self.label_warnings_translated.get(lang))
         ]
         return [
+            (
+                "liquid_texts_translated",
+                all(
+                    key in self.liquid_texts
+                    for t in self.liquid_texts_translated.values()
+                    for key in t
+                ),
+                "every text must name a key of liquid_texts",
+            ),
             ("label_languages", "en" in self.label_languages, "must include en"),
             (
                 "label_languages",

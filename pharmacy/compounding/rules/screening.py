@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from pharmacy.compounding.rules import vocabulary
-from pharmacy.compounding.rules.defaults import DOMAIN, Seed
+from pharmacy.compounding.rules.defaults import DOMAIN, SPANISH_SOURCE, Seed
 
 _DUPLICATE = vocabulary.duplicate_therapy()
 
@@ -30,6 +30,30 @@ SCREEN_TEXTS: dict[str, str] = {
     "strength makes every dose 1 to {most} capsules: consider a liquid.",
     "shorthand": "shorthand: confirm with the patient or prescriber what it means",
     "caution": "Caution ({title}): '{written}' ({how}). {text}",
+}
+
+# Each caution's patient advice (data/cautions.json) in the other languages the leaflet
+# prints in (BCP 47 tag -> caution code -> text). Reviewed texts: never machine-translated
+# at run time; a caution without a text here prints its English advice.
+CAUTION_ADVICE_TRANSLATED: dict[str, dict[str, str]] = {
+    "es": {
+        "thyroid": "Usted toma hormona tiroidea. La LDN puede reducir la dosis que necesita. "
+        "Avise a su médico si se siente tembloroso, nervioso o acalorado, si suda más, si "
+        "tiene latidos rápidos o fuertes del corazón o si duerme mal: pueden ser señales de "
+        "demasiada hormona tiroidea, y es posible que necesite un análisis de tiroides.",
+        "immunosuppressant": "Usted toma un medicamento que actúa sobre su sistema "
+        "inmunitario. Su farmacéutico ya revisó la LDN con su médico; avísenos a nosotros y a "
+        "su médico si tiene una infección nueva o cualquier cambio en estos medicamentos.",
+        "antiretroviral": "Usted toma medicamentos para el VIH. Siga tomándolos exactamente "
+        "como se los recetaron; su farmacéutico ya revisó la LDN con su médico. Dígale a su "
+        "especialista en VIH que toma LDN.",
+        "liver": "La naltrexona se procesa en el hígado. Avise a su médico de inmediato si "
+        "nota la piel o los ojos amarillos, orina oscura, heces de color claro o dolor en la "
+        "parte superior derecha del abdomen.",
+        "pregnancy": "Avise a su médico y a su farmacéutico si está embarazada, si planea "
+        "quedar embarazada o si está amamantando: sus especialistas decidirán juntos si debe "
+        "tomar LDN.",
+    },
 }
 
 SCREEN_SEEDS: dict[str, Seed] = {
@@ -74,6 +98,12 @@ SCREEN_SEEDS: dict[str, Seed] = {
         f"{DOMAIN} §11; the source of each caution is in its entry (data/cautions.json)",
         "cautions",
     ),
+    "caution_advice_translated": Seed(
+        CAUTION_ADVICE_TRANSLATED,
+        "text by language (BCP 47) and caution code",
+        f"{DOMAIN} §11 (the leaflet's advice) [USP <17>]; {SPANISH_SOURCE}",
+        "text_by_language",
+    ),
     "caution_lookalikes": Seed(
         vocabulary.caution_lookalikes(),
         "names that never raise a caution",
@@ -110,6 +140,15 @@ def screen_problems(rules: Any) -> list[tuple[str, bool, str]]:
             "opioid_two_edit_min_letters",
             rules.opioid_two_edit_min_letters > rules.opioid_misspelling_min_letters,
             "must be more than opioid_misspelling_min_letters",
+        ),
+        (
+            "caution_advice_translated",
+            all(
+                code in {c.code for c in rules.caution_rules}
+                for texts in rules.caution_advice_translated.values()
+                for code in texts
+            ),
+            "every text must name a caution code of caution_rules",
         ),
         (
             "capsules_per_dose_suggested_max",
