@@ -7,8 +7,8 @@ worksheet or report arrives here. The ``DEFAULT_*`` texts are seeded defaults; c
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -227,11 +227,55 @@ class WorksheetContent:
 
 
 @dataclass(frozen=True)
+class LeafletCaptions:
+    """The fixed words of the leaflet, in its language (the caller translates).
+    ``use_by_advice`` holds ``{date}``; ``page_of`` ``{page}`` and ``{pages}``."""
+
+    title: str = "Your low-dose naltrexone (LDN)"
+    patient: str = "For:"
+    medicine: str = "Medicine:"
+    rx_number: str = "Rx number:"
+    rx: str = "Rx"
+    what_ldn_is: str = "What LDN is"
+    how_to_take: str = "How to take it"
+    in_english: str = "In English:"
+    how_to_keep: str = "How to keep it"
+    use_by: str = "Use by:"
+    use_by_advice: str = "{date}. Do not use it after this date: ask us for a refill before then."
+    storage: str = "Storage:"
+    schedule: str = "Your dosing schedule"
+    warnings: str = "Important warnings"
+    cautions: str = "Your other medicines and conditions"
+    washout: str = "Before you start, and before surgery"
+    side_effects: str = "Possible side effects"
+    call_us: str = "Call us or your prescriber when"
+    calendar: str = "Daily calendar: note how you slept and any symptoms"
+    step: str = "Step"
+    start: str = "From"
+    end: str = "To (including)"
+    dose: str = "Dose at bedtime"
+    amount: str = "How much"
+    day: str = "Date"
+    days: str = "Dates"
+    taken: str = "Taken \u2713"
+    sleep: str = "Sleep (dreams, waking)"
+    symptoms: str = "Other symptoms"
+    new_supply: str = "new supply"
+    page_of: str = "Page {page} of {pages}"
+
+
+ENGLISH_LEAFLET_CAPTIONS = LeafletCaptions()
+
+
+@dataclass(frozen=True)
 class ScheduleRow:
     start: date
     end: date
     dose: str  # "1.5 mg"
     amount: str  # "1 capsule" / "1.5 mL"
+    # The dates as the caller writes them for the leaflet's language ("" : Jan 5, 2026).
+    start_text: str = ""
+    end_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -256,6 +300,13 @@ class LeafletContent:
     # Advice for the cautions the clinical screen raised (thyroid hormone, liver…): rule
     # texts, one paragraph each (DOMAIN.md §11).
     caution_advice: tuple[str, ...] = ()
+    # In the patient's language (the caller translates): the fixed words, the use-by date
+    # and each calendar day as written for it ("" or missing: English, "Jan 5, 2026" and
+    # "Mon Jan 5"); on a leaflet in another language, the directions in English too.
+    captions: LeafletCaptions = ENGLISH_LEAFLET_CAPTIONS
+    bud_text: str = ""
+    day_texts: Mapping[date, str] = field(default_factory=dict)
+    english_directions: Sequence[str] = ()
 
 
 # --- recall report --------------------------------------------------------------------------

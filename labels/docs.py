@@ -31,6 +31,7 @@ MARGIN = 0.6 * POINTS_PER_INCH
 GRID = colors.Color(0.55, 0.55, 0.55)
 HEAD_BG = colors.Color(0.90, 0.90, 0.90)
 ALERT = colors.Color(0.75, 0.0, 0.0)
+PAGE_OF = "Page {page} of {pages}"
 
 
 def escape(text: str) -> str:
@@ -140,8 +141,9 @@ def keep(*flowables: Any) -> Any:
     return KeepTogether(list(flowables))
 
 
-def _numbered_canvas(footer_left: str) -> type:
+def _numbered_canvas(footer_left: str, page_of: str = PAGE_OF) -> type:
     check_glyphs(footer_left)
+    check_glyphs(page_of)
 
     class NumberedCanvas(Canvas):  # type: ignore[misc, unused-ignore]
         """Holds pages until save() so that each footer can say "Page X of Y"."""
@@ -162,7 +164,8 @@ def _numbered_canvas(footer_left: str) -> type:
                 self.setFont(COND, 8)
                 self.setFillColor(colors.black)
                 self.drawString(MARGIN, MARGIN / 2, footer_left)
-                self.drawRightString(w - MARGIN, MARGIN / 2, f"Page {self._pageNumber} of {total}")
+                number = page_of.format(page=self._pageNumber, pages=total)
+                self.drawRightString(w - MARGIN, MARGIN / 2, number)
                 Canvas.showPage(self)
             Canvas.save(self)
 
@@ -176,8 +179,10 @@ def build(
     subject: str,
     footer_left: str,
     on_page: Callable[[Any, Any], None] | None = None,
+    page_of: str = PAGE_OF,
 ) -> bytes:
-    """Lay the story out on letter pages; byte-identical for identical input."""
+    """Lay the story out on letter pages; byte-identical for identical input. ``page_of``:
+    the footer's page number in the document's language (``{page}``, ``{pages}``)."""
     register_fonts()
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -195,7 +200,7 @@ def build(
         invariant=1,
         pageCompression=1,
     )
-    kwargs: dict[str, Any] = {"canvasmaker": _numbered_canvas(footer_left)}
+    kwargs: dict[str, Any] = {"canvasmaker": _numbered_canvas(footer_left, page_of)}
     if on_page is not None:
         kwargs["onFirstPage"] = on_page
         kwargs["onLaterPages"] = on_page

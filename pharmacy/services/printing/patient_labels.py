@@ -4,6 +4,7 @@ is labelled."""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -11,6 +12,7 @@ from labels import PatientLabelContent, render_patient_label
 from pharmacy.audit import Actor
 from pharmacy.compounding.liquids import liquid_auxiliary
 from pharmacy.compounding.rules import Rules
+from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, NotFound
 from pharmacy.models import Batch, Fill, Prescription
 from pharmacy.services.dispensing.states import mark_labeled
@@ -61,15 +63,27 @@ def _warnings(rules: Rules, language: str) -> tuple[str, ...]:
     return tuple(rules.label_warnings_translated[language])
 
 
+def _quantity(rx: Prescription, data: dict[str, Any], lang: str) -> str:
+    """The quantity with its unit in ``lang`` (``132 cápsulas``; mL in every language)."""
+    if lang == "en" or rx.dosage_form != "capsule":
+        return str(data["quantity_text"])
+    return f"{plain(data['quantity'])} {language.gettext(lang, 'capsules')}"
+
+
+def label_language(rx: Prescription, rules: Rules) -> str:
+    """The patient's language where the labels print in it, else English."""
+    return rx.patient.language if rx.patient.language in rules.label_languages else "en"
+
+
 def patient_label_content(session: Session, fill: Fill, today: date) -> PatientLabelContent:
-    """The label's words in the patient's language: warning, direction and auxiliary texts
-    are the rules in force (data the pharmacy can change), fixed words come from the
+    """The label's words in the patient's language: warning, direction, storage and auxiliary
+    texts are the rules in force (data the pharmacy can change), fixed words come from the
     catalog, dates as Babel writes them; the layout is the renderer's. On a label in
     another language the English directions and warning follow where the stock has room."""
     rules = current_rules(session)
     data = fill_data(session, fill, today, rules)
     rx = fill.prescription
-    lang = rx.patient.language if rx.patient.language in rules.label_languages else "en"
+    lang = label_language(rx, rules)
     directions = label_directions(
         session, fill, rules, lang, lambda day: language.short_date(day, lang)
     )
@@ -79,6 +93,8 @@ def patient_label_content(session: Session, fill: Fill, today: date) -> PatientL
         else None
     )
     storage, auxiliary = _storage_and_auxiliary(rx, data["storage"], rules)
+    storage = language.clinical_text(storage, rules, lang)
+    auxiliary = tuple(language.clinical_text(text, rules, lang) for text in auxiliary)
     return PatientLabelContent(
         patient_name=data["patient"]["name"],
         drug_line=data["drug"],
@@ -91,7 +107,7 @@ def patient_label_content(session: Session, fill: Fill, today: date) -> PatientL
         storage=storage,
         lot_number=data["lot_number"],
         rx_number=data["rx_number"],
-        quantity=data["quantity_text"],
+        quantity=_quantity(rx, data, lang),
         refills_remaining=data["refills_remaining"],
         fill_date=data["filled_on"],
         fill_date_text=language.long_date(data["filled_on"], lang),
