@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -10,11 +10,14 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -24,6 +27,7 @@ from pharmacy.models._types import Mass, UTCDateTime, utcnow
 PRESCRIPTION_STATUSES = ("submitted", "on_hold", "verified", "rejected", "filled", "voided")
 SOURCES = ("prescriber_portal", "api", "phone", "fax", "written", "fhir")
 PATIENT_DETAILS = ("address", "phone", "allergies", "current_medications", "conditions")
+REFILLABLE_SQL = "refills_remaining > 0 AND status IN ('verified', 'filled')"
 
 
 class Prescription(Base):
@@ -42,6 +46,10 @@ class Prescription(Base):
             "(dosage_form = 'liquid' AND concentration_mg_per_ml IS NOT NULL)",
             name="strength_matches_form",
         ),
+        # Refills due: the prescriptions that can be refilled, by the day supply runs out.
+        Index("ix_prescriptions_refills_due", "supply_ends_on",
+              postgresql_where=text(REFILLABLE_SQL), sqlite_where=text(REFILLABLE_SQL)),
+        Index("ix_prescriptions_prescriber_created", "prescriber_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -91,6 +99,9 @@ class Prescription(Base):
     # objects: system and value): the order's, and the group it was ordered with.
     external_identifier: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     group_identifier: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The day the newest fill's supply runs out (kept by pharmacy.models.search as fills
+    # are made or corrected): the refills-due count reads it from an index.
+    supply_ends_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     patient = relationship("Patient")
     prescriber = relationship("Prescriber")

@@ -5,7 +5,8 @@ taken off, punctuation as spaces), the date of birth as YYYY-MM-DD and the phone
 one column, so one trigram index (PostgreSQL pg_trgm) or one FTS5 table (SQLite) answers a
 name, a date of birth and a phone number alike. A prescriber's holds the folded name and
 the NPI. A fill's `supply_ends_on` is the day its supply runs out (filled_on + days
-supplied): the dashboards count refills due on it with an index.
+supplied); its prescription's `supply_ends_on` is its newest fill's (kept here as fills
+are inserted, changed or deleted): the dashboards count refills due on it with an index.
 
 Unicode's NFKD takes the accent off "é" or "ễ" but leaves letters that are not a base
 letter plus a mark ("Ł", "ø", "ß", "æ"), so those are spelt out here."""
@@ -17,17 +18,38 @@ import unicodedata
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, select, update
 
 from pharmacy.models.people import Patient, Prescriber
+from pharmacy.models.prescriptions import Prescription
 from pharmacy.models.stock import Fill
 
 # Letters NFKD does not decompose, as a reader without them would type them.
-SPELT_OUT = str.maketrans({
-    "ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ð": "d", "Ð": "d",
-    "ß": "ss", "ẞ": "ss", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "þ": "th",
-    "Þ": "th", "ı": "i", "ħ": "h", "Ħ": "h", "ŋ": "n", "Ŋ": "n",
-})
+SPELT_OUT = str.maketrans(
+    {
+        "ł": "l",
+        "Ł": "l",
+        "ø": "o",
+        "Ø": "o",
+        "đ": "d",
+        "Đ": "d",
+        "ð": "d",
+        "Ð": "d",
+        "ß": "ss",
+        "ẞ": "ss",
+        "æ": "ae",
+        "Æ": "ae",
+        "œ": "oe",
+        "Œ": "oe",
+        "þ": "th",
+        "Þ": "th",
+        "ı": "i",
+        "ħ": "h",
+        "Ħ": "h",
+        "ŋ": "n",
+        "Ŋ": "n",
+    }
+)
 NOT_WORD = re.compile(r"[^0-9a-z]+")
 
 
@@ -44,8 +66,12 @@ def digits(text: str) -> str:
 
 def patient_search_name(patient: Patient) -> str:
     born = patient.date_of_birth.isoformat() if patient.date_of_birth else ""
-    parts = [fold(patient.first_name or ""), fold(patient.last_name or ""), born,
-             digits(patient.phone or "")]
+    parts = [
+        fold(patient.first_name or ""),
+        fold(patient.last_name or ""),
+        born,
+        digits(patient.phone or ""),
+    ]
     return " ".join(part for part in parts if part)
 
 
@@ -73,3 +99,34 @@ def _supply_ends(_mapper: Any, _connection: Any, fill: Fill) -> None:
         if fill.filled_on is not None and fill.days_supply is not None
         else None
     )
+
+
+def _newest_supply_end(connection: Any, prescription_id: int) -> None:
+    newest = (
+        select(Fill.supply_ends_on)
+        .where(Fill.prescription_id == prescription_id)
+        .order_by(Fill.fill_number.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    connection.execute(
+        update(Prescription.__table__)
+        .where(Prescription.__table__.c.id == prescription_id)
+        .values(supply_ends_on=newest)
+    )
+
+
+@event.listens_for(Fill, "after_insert")
+@event.listens_for(Fill, "after_delete")
+def _prescription_supply_ends(_mapper: Any, connection: Any, fill: Fill) -> None:
+    _newest_supply_end(connection, fill.prescription_id)
+
+
+@event.listens_for(Fill, "after_update")
+def _prescription_supply_ends_changed(_mapper: Any, connection: Any, fill: Fill) -> None:
+    attrs = inspect(fill).attrs
+    if any(
+        attrs[name].history.has_changes()
+        for name in ("supply_ends_on", "fill_number", "prescription_id")
+    ):
+        _newest_supply_end(connection, fill.prescription_id)
