@@ -20,6 +20,10 @@ class LabelStock:
     height_in: Decimal | float
     margin_in: Decimal | float
     kind: str = "thermal"  # "thermal" (one label per page) or "sheet" (letter paper)
+    #: Offered for the container (patient) label: whether the stock can hold one at all,
+    #: the complete directions and the boxed opioid warning with the critical cluster at
+    #: 11 pt or more (DOMAIN.md §9). A stock that cannot is still used for batch labels.
+    container_label: bool = True
 
     @property
     def width_pt(self) -> float:
@@ -49,7 +53,16 @@ STOCKS: dict[str, LabelStock] = {
         LabelStock(
             "4x3.5", "4 × 3.5 in thermal label", Decimal("4"), Decimal("3.5"), Decimal("0.1")
         ),
-        LabelStock("3x2", "3 × 2 in thermal label", Decimal("3"), Decimal("2"), Decimal("0.08")),
+        # Too small for any container label (even one fixed dose in English needs about
+        # 40 pt more at the floor: tests/unit/labels/test_stocks_offered.py measures it).
+        LabelStock(
+            "3x2",
+            "3 × 2 in thermal label",
+            Decimal("3"),
+            Decimal("2"),
+            Decimal("0.08"),
+            container_label=False,
+        ),
         LabelStock(
             "letter",
             "US letter paper (8.5 × 11 in)",

@@ -18,11 +18,26 @@ class ReprintArgs(StrictSchema):
     reason = Text(500, min_length=3)
 
 
+#: What the patient-label endpoints say of ``stock`` in the API description.
+CONTAINER_STOCKS_TEXT = (
+    "The label stock: 4x2.5, 4x3.5 or letter. Omitted: the smallest label stock that holds "
+    "the whole label (complete directions and the boxed opioid warning with the critical "
+    "cluster at 11 pt, 14 pt in large print). A stock that cannot hold it is refused with "
+    "409 naming the one that can; 3x2 holds no container label."
+)
+
+
 class LabelArgs(ReprintArgs):
-    stock = fields.String(validate=validate.Length(max=20))
+    stock = fields.String(
+        validate=validate.Length(max=20), metadata={"description": CONTAINER_STOCKS_TEXT}
+    )
 
 
-class BatchLabelArgs(LabelArgs):
+class BatchLabelArgs(ReprintArgs):
+    stock = fields.String(
+        validate=validate.Length(max=20),
+        metadata={"description": "The label stock: 4x2.5 (default), 4x3.5, 3x2 or letter."},
+    )
     containers = WholeNumber(load_default=1, validate=validate.Range(min=1, max=500))
     quantity_per_container = DecimalNumber(validate=_positive)
 
@@ -31,7 +46,9 @@ class QueuePrintIn(StrictSchema):
     fill_ids = fields.List(
         WholeNumber(validate=validate.Range(min=1)), validate=validate.Length(max=1000)
     )
-    stock = fields.String(validate=validate.Length(max=20))
+    stock = fields.String(
+        validate=validate.Length(max=20), metadata={"description": CONTAINER_STOCKS_TEXT}
+    )
 
 
 class PrintLogArgs(StrictSchema):

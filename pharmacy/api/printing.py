@@ -36,7 +36,8 @@ def pdf(data: bytes, name: str) -> Response:
 @blp.arguments(LabelArgs, location="query")
 @blp.doc(responses=PDF_RESPONSE)
 def fill_label(args: dict[str, Any], fill_id: int) -> Response:
-    """The patient label of a fill (4 × 2.5 in unless `stock` says otherwise)."""
+    """The patient label of a fill, whole, on the smallest label stock that holds it
+    unless `stock` names one (409 naming the stock that can, if it cannot hold it)."""
     data = printing.patient_label(
         require_actor(),
         fill_id,

@@ -22,7 +22,7 @@ login_manager = LoginManager()
 
 def register_web(app: Flask) -> None:
     # Import the view modules so their routes land on the blueprint (once per process).
-    from pharmacy.services.label_stocks import label_stocks
+    from pharmacy.services.label_stocks import container_label_stocks, label_stocks
     from pharmacy.web import (  # noqa: F401
         admin,
         auth_views,
@@ -73,6 +73,7 @@ def register_web(app: Flask) -> None:
     app.jinja_env.globals["sign_in_alerts"] = sign_in_alerts
     app.jinja_env.filters["num"] = _num
     app.jinja_env.globals["label_stocks"] = label_stocks
+    app.jinja_env.globals["container_label_stocks"] = container_label_stocks
     app.jinja_env.globals["web_endpoints"] = lambda: set(app.view_functions)
     app.jinja_env.globals["filler_name"] = _filler_name
     app.jinja_env.filters["units"] = _units

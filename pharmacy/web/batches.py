@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from pharmacy.auth import allow
 from pharmacy.db import parse_id
-from pharmacy.services import batches, catalog, fills, prescriptions, pricing
+from pharmacy.services import batches, catalog, fills, label_stocks, prescriptions, pricing
 from pharmacy.services.printing import print_history
 from pharmacy.services.rules import rules_in_force
 from pharmacy.web.blueprint import bp
@@ -335,4 +335,5 @@ def fill(fill_id: int) -> tuple[str, int]:
         price_text=None if data["price"] is None
         else pricing.format_money(data["price"], data["currency"]),
         history={doc: print_history(doc, fill_id) for doc in ("patient_label", "leaflet")},
+        label_choices=label_stocks.fill_label_stocks(fill_id, today=date.today()),
     )

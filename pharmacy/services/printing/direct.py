@@ -131,8 +131,9 @@ def _fill_label(
 ) -> Sent:
     fill = labellable_fill(session, fill_id, today)
     station = station_named(session, printer)
-    stock = rendering.stock(station.stock)
     content = patient_label_content(session, fill, today)
+    # The stock loaded must hold the whole label: else 409 naming the stock that does.
+    stock = rendering.patient_label_stock(content, station.stock)
     if station.protocol == "zpl":
         data = rendering.render(render_patient_label_zpl, content, stock, station.dpi)
     else:

@@ -68,15 +68,18 @@ def print_queued_labels(
     stock_code: str | None,
     today: date,
 ) -> bytes:
-    """Every waiting patient label (or the chosen ones) in one PDF, logged as printed."""
+    """Every waiting patient label (or the chosen ones) in one PDF on one stock that holds
+    each of them whole, logged as printed."""
     query_ = _waiting_fills(session)
     if fill_ids:
         query_ = query_.where(Fill.id.in_(list(fill_ids)))
     fills = list(session.execute(query_).scalars())
     if not fills:
         raise Conflict("No labels are waiting to be printed.")
-    stock = rendering.stock(stock_code)
     contents = [patient_label_content(session, fill, today) for fill in fills]
+    # One stock for the run: the one named, if it holds every label whole (409 naming the
+    # stock that does, if not), else the smallest that holds them all.
+    stock = rendering.patient_labels_stock(contents, stock_code)
     pdf = rendering.render(render_patient_labels, contents, stock)
     for fill in fills:
         print_log.record(session, actor, "patient_label", fill.id, stock=stock.code, reason=None)

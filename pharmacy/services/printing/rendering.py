@@ -3,6 +3,7 @@ stock it is printed on, and the renderer's refusals turned into a 422."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -52,29 +53,46 @@ def _by_size(stock: Any) -> float:
     return float(stock.width_in) * float(stock.height_in)
 
 
+def container_label_stocks() -> list[Any]:
+    """The stocks offered for container (patient) labels: label stocks by size, then
+    letter paper; never one that cannot hold a container label at all."""
+    offered = (s for s in STOCKS.values() if s.container_label)
+    return sorted(offered, key=lambda s: (s.kind != "thermal", _by_size(s)))
+
+
+def stocks_holding(contents: Sequence[Any]) -> list[Any]:
+    """The offered stocks that hold every one of these labels whole (smallest first)."""
+    return [s for s in container_label_stocks() if all(fits_patient_label(c, s) for c in contents)]
+
+
 def patient_label_stock(content: Any, code: str | None) -> Any:
     """The stock a patient label prints on. None: the smallest label stock that holds the
     whole label (complete directions, the boxed warning, every detail) with the critical
     cluster at its floor. A named stock that cannot hold it is refused (409), naming the
     smallest one that can; nothing is ever cut or shrunk below the floor."""
-    labels_by_size = sorted((s for s in STOCKS.values() if s.kind == "thermal"), key=_by_size)
-    fitting = [s for s in labels_by_size if fits_patient_label(content, s)]
+    return patient_labels_stock((content,), code)
+
+
+def patient_labels_stock(contents: Sequence[Any], code: str | None) -> Any:
+    """The one stock a run of patient labels prints on (see ``patient_label_stock``): it
+    holds every label of the run, or the run is refused (409) naming the stock that does."""
+    one = len(contents) == 1
+    what = "This patient label does" if one else "These patient labels do"
+    fitting = [s for s in stocks_holding(contents) if s.kind == "thermal"]
     if code is None:
         if not fitting:
             raise Conflict(
-                "This patient label does not fit any label stock at the minimum print "
-                "size; shorten the directions or split the fill."
+                f"{what} not fit any label stock at the minimum print size; shorten the "
+                "directions or split the fill."
             )
         return fitting[0]
     chosen = stock(code)
-    if fits_patient_label(content, chosen):
+    if all(fits_patient_label(c, chosen) for c in contents):
         return chosen
+    label = "The patient label does" if one else "A patient label of these does"
     if fitting:
         raise Conflict(
-            f"The patient label does not fit {chosen.name} ({chosen.code}) with complete "
-            f"directions and the opioid warning; print it on {fitting[0].name} "
-            f"({fitting[0].code})."
+            f"{label} not fit {chosen.name} ({chosen.code}) with complete directions and "
+            f"the opioid warning; print it on {fitting[0].name} ({fitting[0].code})."
         )
-    raise Conflict(
-        f"The patient label does not fit {chosen.name} ({chosen.code}) or any other stock."
-    )
+    raise Conflict(f"{label} not fit {chosen.name} ({chosen.code}) or any other stock.")
