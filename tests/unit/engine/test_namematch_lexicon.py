@@ -1,0 +1,102 @@
+"""The screen's fast reading is exact (issue 20): the lexicon finds the same slips as
+measuring every listed word, and the bounded distance agrees with the full table."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pharmacy.compounding import DEFAULT_RULES as R
+from pharmacy.compounding import opioids
+from pharmacy.compounding.namematch import Lexicon, NameIndex, deletions, edit_distance
+
+
+def _table_distance(a: str, b: str) -> int:
+    """Optimal string alignment by the full table, no early exit."""
+    rows = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            rows[i][j] = min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                rows[i][j] = min(rows[i][j], rows[i - 2][j - 2] + 1)
+    return rows[-1][-1]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    a=st.text("abcd", max_size=9),
+    b=st.text("abcd", max_size=9),
+    limit=st.integers(0, 4),
+)
+def test_the_bounded_distance_is_the_table_distance(a, b, limit):
+    full = _table_distance(a, b)
+    assert edit_distance(a, b, limit) == (full if full <= limit else limit + 1)
+
+
+LEXICON = opioids.shared_lexicon(R)
+LISTED = sorted(w for w in LEXICON.words if w.isalpha() and len(w) >= 5)
+
+
+def _every_listed_word(written: str) -> dict[str, int]:
+    """The slips found the slow way: every listed word measured."""
+    found = {}
+    for listed in LEXICON.words:
+        budget = LEXICON.budget(listed)
+        # (a word more letters longer or shorter than its budget cannot be within it)
+        if budget and listed.isalpha() and abs(len(listed) - len(written)) <= budget:
+            edits = _table_distance(written, listed)
+            if 0 < edits <= budget:
+                found[listed] = edits
+    return found
+
+
+def _slip(word: str, data: st.DataObject) -> str:
+    for _ in range(data.draw(st.integers(0, 3))):
+        if not word:
+            break
+        place = data.draw(st.integers(0, len(word) - 1))
+        letter = data.draw(st.sampled_from("abcdefghijklmnopqrstuvwxyz"))
+        edit = data.draw(st.sampled_from(["change", "drop", "add", "swap"]))
+        if edit == "change":
+            word = word[:place] + letter + word[place + 1 :]
+        elif edit == "drop":
+            word = word[:place] + word[place + 1 :]
+        elif edit == "add":
+            word = word[:place] + letter + word[place:]
+        elif place + 1 < len(word):
+            word = word[:place] + word[place + 1] + word[place] + word[place + 2 :]
+    return word
+
+
+@settings(max_examples=150, deadline=None)
+@given(listed=st.sampled_from(LISTED), data=st.data())
+def test_the_lexicon_finds_every_slip_a_full_scan_finds(listed, data):
+    written = _slip(listed, data)
+    LEXICON.forget()
+    assert LEXICON.close(written) == _every_listed_word(written), written
+
+
+@settings(max_examples=80, deadline=None)
+@given(written=st.text("abcdefghijklmnopqrstuvwxyz", min_size=4, max_size=14))
+def test_the_lexicon_agrees_on_words_that_are_no_slip_of_anything(written):
+    LEXICON.forget()
+    assert LEXICON.close(written) == _every_listed_word(written), written
+
+
+def test_the_close_readings_come_in_a_fixed_order():
+    # fewest edits first, then spelling: a tie between equally near names falls one way
+    reading = LEXICON.close("hydroget")
+    assert list(reading) == sorted(reading, key=lambda w: (reading[w], w))
+
+
+def test_deletions_are_every_string_with_up_to_two_letters_dropped():
+    assert deletions("abc", 1) == {"abc", "bc", "ac", "ab"}
+    assert deletions("abc", 2) == {"abc", "bc", "ac", "ab", "a", "b", "c"}
+
+
+def test_a_shared_lexicon_must_hold_the_index_words():
+    lexicon = Lexicon({"morphine"}, keys={"morphine"})
+    with pytest.raises(ValueError, match="lexicon"):
+        NameIndex([("oxycodone", 1)], lexicon=lexicon)
