@@ -27,6 +27,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Generic, TypeVar
 
+# (re-exported: the opioid gate and the tests read them from here)
+from pharmacy.compounding.spelling import deletions as deletions
+from pharmacy.compounding.spelling import edit_distance as edit_distance
+
 T = TypeVar("T")
 
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
@@ -37,6 +41,8 @@ _SEEN_MAX = 20_000
 # How many letters of a variant's beginning are kept to cut short the variants of a written
 # word that no listed word has (a speed and memory trade, not a rule: any number is exact).
 _STARTS = 6
+# The reading of a word that is no slip of anything (shared: never changed).
+_NO_SLIPS: dict[str, int] = {}
 # How many texts' readings are kept for the other tables of the same screen (memory bound).
 _TEXTS_MAX = 512
 
@@ -60,53 +66,6 @@ def compact(text: str) -> str:
     return "".join(tokens(text))
 
 
-def edit_distance(a: str, b: str, limit: int) -> int:
-    """Optimal-string-alignment distance (insert, delete, change, swap two neighbours),
-    or ``limit + 1`` when it exceeds ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    if limit <= 2:
-        return _within(a, b, limit)
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        row = [i] + [0] * len(b)
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            row[j] = min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                row[j] = min(row[j], prev2[j - 2] + 1)
-        if min(row) > limit:
-            return limit + 1
-        prev2, prev = prev, row
-    return min(prev[-1], limit + 1)
-
-
-def _within(a: str, b: str, k: int) -> int:
-    """The same distance for a small ``k`` (0 to 2), or ``k + 1``: the common beginning and
-    end cost nothing, and at the first difference each of the four edits is tried with one
-    edit fewer to spend (at most 4 × 4 branches)."""
-    n, m = len(a), len(b)
-    i, top = 0, min(n, m)
-    while i < top and a[i] == b[i]:
-        i += 1
-    while n > i and m > i and a[n - 1] == b[m - 1]:
-        n -= 1
-        m -= 1
-    a, b = a[i:n], b[i:m]
-    if not a or not b:
-        left = len(a) + len(b)
-        return left if left <= k else k + 1
-    if k == 0 or abs(len(a) - len(b)) > k:
-        return k + 1
-    best = 1 + _within(a[1:], b[1:], k - 1)  # change
-    if best > 1:
-        best = min(best, 1 + _within(a[1:], b, k - 1), 1 + _within(a, b[1:], k - 1))
-        if best > 1 and len(a) > 1 and len(b) > 1 and a[0] == b[1] and a[1] == b[0]:
-            best = min(best, 1 + _within(a[2:], b[2:], k - 1))  # swap
-    return best
-
-
 def listed_words(names: Iterable[str]) -> tuple[set[str], set[str]]:
     """The words of listed names (each name's words written together among them), and
     the names written together."""
@@ -117,23 +76,6 @@ def listed_words(names: Iterable[str]) -> tuple[set[str], set[str]]:
         words.update(parts)
         keys.add("".join(parts))
     return (words | keys) - {""}, keys - {""}
-
-
-def deletions(word: str, depth: int) -> set[str]:
-    """``word`` and every string made from it by dropping up to ``depth`` (1 or 2) letters."""
-    found = {word}
-    add = found.add
-    for i in range(len(word)):
-        head, tail = word[:i], word[i + 1 :]
-        add(head + tail)
-        if depth > 1:
-            for j in range(len(tail)):
-                add(head + tail[:j] + tail[j + 1 :])
-    return found
-
-
-def _beginnings(variants: Iterable[str]) -> set[str]:
-    return {v[:n] for v in variants for n in range(min(len(v), _STARTS) + 1)}
 
 
 class Lexicon:
@@ -166,7 +108,7 @@ class Lexicon:
                     self.near.setdefault(variant, []).append(word)
         # How every variant begins, up to _STARTS letters: a written word's variants are made
         # only while they begin as one of these does.
-        self.starts = _beginnings(self.near)
+        self.starts = {v[:n] for v in self.near for n in range(min(len(v), _STARTS) + 1)}
         listed = [len(w) for w in self.words if self.budget(w) and w.isalpha()]
         # A written word more than two letters longer than every listed word is no slip.
         self.longest = max(listed, default=0) + 2
@@ -180,7 +122,10 @@ class Lexicon:
         return 1 if len(listed) >= self.one_edit_min else 0
 
     def close(self, written: str) -> dict[str, int]:
-        """Listed words a written word is a slip of, with the edits (never itself)."""
+        """Listed words a written word is a slip of, with the edits (never itself). The
+        answer is shared: read it, never change it."""
+        if len(written) < self.one_edit_min - 1 or not written.isalpha():
+            return _NO_SLIPS  # a number, or too short to be a slip of any listed word
         known = self._seen.get(written)
         if known is None:
             known = self._slips(written)
@@ -196,7 +141,10 @@ class Lexicon:
         if reading is None:
             words = _tokens(text)
             close = tuple(self.close(w) for w in words)
-            joined = tuple(self.close(words[i] + words[i + 1]) for i in range(len(words) - 1))
+            joined = tuple(
+                self.close(a + b) if a.isalpha() and b.isalpha() else _NO_SLIPS
+                for a, b in zip(words, words[1:], strict=False)
+            )
             quiet = not (any(close) or any(joined) or self._spells_a_name(words))
             reading = Reading(words, close, joined, quiet)
             if len(self._texts) >= _TEXTS_MAX:
@@ -309,6 +257,7 @@ class NameIndex(Generic[T]):
     ) -> None:
         # Texts already read (the same list is read again at each step), bounded.
         self._found: dict[str, tuple[Hit[T], ...]] = {}
+        self._roots_seen: dict[str, bool] = {}
         self.prefixes: set[str] = set()
         self.by_compact: dict[str, list[tuple[str, T]]] = {}
         self.by_first_word: dict[str, list[tuple[tuple[str, ...], str, T]]] = {}
@@ -349,6 +298,7 @@ class NameIndex(Generic[T]):
         self._found.clear()
         self.lexicon.forget(words=words)
         if words:
+            self._roots_seen.clear()
             _tokens.cache_clear()
 
     def budget(self, listed: str) -> int:
@@ -368,7 +318,7 @@ class NameIndex(Generic[T]):
     def _read(self, text: str) -> list[Hit[T]]:
         reading = self.lexicon.read(text)
         words, close, joined = reading.words, reading.close, reading.joined
-        rooted = self.roots and self.any_root.search(" ".join(words))
+        rooted = self.roots and any(self._rooted(w) for w in words)
         if not rooted and (reading.quiet or not self._anything(reading)):
             return []  # no listed word, prefix, slip or root: nothing to find
         guarded = self._guarded(words)
@@ -386,6 +336,16 @@ class NameIndex(Generic[T]):
                 if root in word and root != word
             ]
         return hits
+
+    def _rooted(self, word: str) -> bool:
+        """Whether a listed root is inside the word (kept per word, bounded)."""
+        rooted = self._roots_seen.get(word)
+        if rooted is None:
+            rooted = bool(self.any_root.search(word))
+            if len(self._roots_seen) >= _SEEN_MAX:
+                self._roots_seen.clear()
+            self._roots_seen[word] = rooted
+        return rooted
 
     def _anything(self, reading: Reading) -> bool:
         """Whether any word could begin one of these names, or is (or two joined are) a slip
