@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
+from labels.dose_chart import DoseChart
+
 # --- default texts (data, not rules: callers may pass their own) -------------------------
 
 #: The first is the short opioid warning the container label prints in its emphasised box
@@ -49,6 +51,14 @@ DEFAULT_HOW_TO_TAKE: tuple[str, ...] = (
     "Do not take two doses at once.",
     "Use the last column to note how you slept and any symptoms; bring it to your "
     "next appointment.",
+)
+
+#: How to take a fixed dose: the same words, but nothing about a dose that goes up.
+DEFAULT_HOW_TO_TAKE_FIXED: tuple[str, ...] = (
+    DEFAULT_HOW_TO_TAKE[0],
+    "Take the same dose every day, on the dates in the schedule below. Do not change your "
+    "dose without talking to your prescriber or pharmacist.",
+    *DEFAULT_HOW_TO_TAKE[2:],
 )
 
 DEFAULT_WASHOUT_TEXT: tuple[str, ...] = (
@@ -300,6 +310,8 @@ class LeafletContent:
     # Advice for the cautions the clinical screen raised (thyroid hormone, liver…): rule
     # texts, one paragraph each (DOMAIN.md §11).
     caution_advice: tuple[str, ...] = ()
+    # The dose over time as a step chart (labels/dose_chart.py), under the schedule.
+    dose_chart: DoseChart | None = None
     # In the patient's language (the caller translates): the fixed words, the use-by date
     # and each calendar day as written for it ("" or missing: English, "Jan 5, 2026" and
     # "Mon Jan 5"); on a leaflet in another language, the directions in English too.

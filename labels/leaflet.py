@@ -13,6 +13,7 @@ from labels import docs
 from labels.common import fmt_date, fmt_day
 from labels.content import LeafletContent, ScheduleRow
 from labels.docs import BODY, BODY_BOLD, H1, H2, SMALL, bullets, p, table
+from labels.dose_chart import leaflet_part
 from labels.fonts import COND
 
 #: Longest schedule printed as one row per day; longer ones get one row per step.
@@ -27,6 +28,8 @@ def leaflet_story(c: LeafletContent) -> list[Any]:
     if c.schedule:
         story.append(p(k.schedule, H2))
         story.append(_schedule(c, w))
+    if c.dose_chart is not None:
+        story.append(leaflet_part(c.dose_chart, w))
     story.append(docs.keep(p(k.warnings, H2), *bullets(c.warnings)))
     if c.caution_advice:
         story.append(docs.keep(p(k.cautions, H2), *bullets(c.caution_advice)))
@@ -87,6 +90,9 @@ def _schedule(c: LeafletContent, w: float) -> Any:
     rows: list[list[Any]] = [[k.step, k.start, k.end, k.dose, k.amount]]
     for i, r in enumerate(c.schedule, 1):
         rows.append([str(i), _start(r), _end(r), r.dose, r.amount])
+    if len(rows) == 2:
+        # One dose (a fixed dose): no step numbers.
+        return table([row[1:] for row in rows], [w * f for f in (0.25, 0.25, 0.22, 0.28)])
     return table(rows, [w * f for f in (0.08, 0.2, 0.2, 0.22, 0.3)])
 
 

@@ -19,6 +19,7 @@ from labels import (
     ScheduleRow,
     render_leaflet,
 )
+from labels.content import DEFAULT_HOW_TO_TAKE_FIXED
 from labels.leaflet import MAX_CALENDAR_DAYS
 from pharmacy.audit import Actor
 from pharmacy.compounding.rules import Rules
@@ -32,6 +33,7 @@ from pharmacy.services.fill_directions import (
     step_strengths,
 )
 from pharmacy.services.printing import language, print_log, rendering
+from pharmacy.services.printing.dose_charts import fill_chart
 from pharmacy.services.printing.patient_labels import (
     label_language,
     labellable_fill,
@@ -122,12 +124,15 @@ def leaflet_content(session: Session, fill: Fill, today: date) -> LeafletContent
         side_effects=language.texts(lang, DEFAULT_SIDE_EFFECTS),
         call_us_when=language.texts(lang, DEFAULT_CALL_US_WHEN),
         about=language.texts(lang, DEFAULT_LEAFLET_ABOUT),
-        how_to_take=language.texts(lang, DEFAULT_HOW_TO_TAKE),
+        how_to_take=language.texts(
+            lang, DEFAULT_HOW_TO_TAKE if rx.steps else DEFAULT_HOW_TO_TAKE_FIXED
+        ),
         rx_number=label.rx_number,
         bud=label.bud,
         bud_text=label.bud_text,
         storage=label.storage,
         auxiliary=label.auxiliary,
+        dose_chart=fill_chart(session, fill),
         caution_advice=caution_advice(rx.screen, rules, lang),
         captions=language.leaflet_captions(lang),
         day_texts=_calendar_days(schedule, lang),
