@@ -3,6 +3,7 @@ one reportlab drawing for the leaflet's PDF and the preview's SVG."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from datetime import date
@@ -12,7 +13,8 @@ import pdfplumber
 import pytest
 from reportlab.graphics import renderPDF
 
-from labels import LabelError
+from labels import LabelError, render_leaflet
+from labels.content import DEFAULT_HOW_TO_TAKE_FIXED
 from labels.dose_chart import (
     DoseStep,
     StepPoint,
@@ -21,6 +23,7 @@ from labels.dose_chart import (
     dose_chart,
     step_points,
 )
+from tests.unit.labels.label_samples import leaflet
 
 JAN_5 = date(2026, 1, 5)
 TITRATION = [DoseStep(Decimal("1.5"), 14), DoseStep(Decimal(3), 14), DoseStep(Decimal("4.5"), 30)]
@@ -119,3 +122,25 @@ def test_the_pdf_drawing_shows_the_axis_caption_dates_and_doses() -> None:
         words = " ".join(w["text"] for w in pdf.pages[0].extract_words())
     for text in ("mg per day", "Jan 5", "Jan 19", "Feb 2", "Mar 3", "1.5 mg", "3 mg", "4.5 mg"):
         assert text in words, text
+
+
+def test_the_leaflet_draws_the_chart_under_the_schedule() -> None:
+    chart = dose_chart(TITRATION, JAN_5, english)
+    pdf = render_leaflet(dataclasses.replace(leaflet(weeks=3), dose_chart=chart))
+    text = _text_of(pdf)
+    assert text.index("Your dosing schedule") < text.index("Your dose over time")
+    assert text.index("Your dose over time") < text.index("mg per day")
+    assert "Jan 5 Jan 19 Feb 2 Mar 3" in text
+    assert "Your dose over time" not in _text_of(render_leaflet(leaflet(weeks=3)))
+
+
+def test_a_one_dose_schedule_has_no_step_numbers() -> None:
+    one = dataclasses.replace(leaflet(weeks=1), how_to_take=DEFAULT_HOW_TO_TAKE_FIXED)
+    text = _text_of(render_leaflet(one))
+    assert not RISING.search(text), RISING.search(text)
+    assert RISING.search(_text_of(render_leaflet(leaflet(weeks=3))))  # a titration has steps
+
+
+def _text_of(pdf: bytes) -> str:
+    with pdfplumber.open(io.BytesIO(pdf)) as doc:
+        return "\n".join(page.extract_text() or "" for page in doc.pages)
