@@ -90,6 +90,12 @@ def fill_directions(session: Session, fill: Fill, rules: Rules) -> list[str]:
     return lines
 
 
+def label_language_of(rx: Prescription, rules: Rules) -> str:
+    """The language the container label prints in: the patient's where the labels print
+    in it, else English."""
+    return rx.patient.language if rx.patient.language in rules.label_languages else "en"
+
+
 @dataclass(frozen=True)
 class LabelDirections:
     """The directions as the container label prints them, in one language: the whole plan

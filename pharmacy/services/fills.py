@@ -37,7 +37,7 @@ from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Batch, Fill, PharmacyDetails, Prescription
 from pharmacy.services.batches import batch_has_lactose, batch_state, try_take_from_batch
 from pharmacy.services.fill_courses import course_of_fill, days_supplied, fill_open, fills_of
-from pharmacy.services.fill_directions import fill_directions
+from pharmacy.services.fill_directions import fill_directions, label_directions, label_language_of
 from pharmacy.services.fill_status import dispensing_fields
 from pharmacy.services.payments import payment_of, payment_view
 from pharmacy.services.prescriptions import locked_prescription
@@ -299,7 +299,12 @@ def fill_data(
     pharmacy = session.execute(select(PharmacyDetails)).scalars().first()
     drug = drug_line(fill)
     unit = "capsules" if rx.dosage_form == "capsule" else "mL"
-    directions = fill_directions(session, fill, rules or current_rules(session))
+    rules = rules or current_rules(session)
+    directions = fill_directions(session, fill, rules)
+    # What the label prints, in the label's language: the whole plan in one sentence.
+    printed = label_directions(
+        session, fill, rules, label_language_of(rx, rules), lambda day: day.isoformat()
+    )
     return {
         "id": fill.id,
         "prescription_id": rx.id,
@@ -323,8 +328,8 @@ def fill_data(
         "refills_remaining": max(rx.refills - fill.course_number, 0),
         "drug": drug,
         "dosage_form": rx.dosage_form,
-        "directions": " ".join(directions),
-        "direction_lines": directions,  # as the label prints them, a line per dated step
+        "directions": printed.concise,  # the sentence the container label prints
+        "direction_lines": directions,  # the dated steps (leaflet), a line per step
         "patient": {
             "id": patient.id,
             "name": patient.full_name,

@@ -111,6 +111,8 @@ def test_every_stock_offered_holds_the_whole_titration_label(
     for language, name in (("en", "Ana"), ("es", "Inés")):
         fill_id = filled(api, batch, form, language, name)
         page = tech.text(tech.get(f"/fills/{fill_id}"))
+        # The record shows the sentence the label prints, the dated steps under it.
+        assert DIRECTIONS[(form, language)] in page and 'id="fill-dated-steps"' in page
         select = page[
             page.index('id="label-stock"') : page.index("</select>", page.index('id="label-stock"'))
         ]
