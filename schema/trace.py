@@ -104,6 +104,9 @@ class RecallOut(_TraceBase):
     recalled_by = fields.String()
     quarantined_batch_ids = fields.List(fields.Integer())
     affected_fill_ids = fields.List(fields.Integer())
+    is_open = fields.Boolean(
+        metadata={"description": "still open: see pharmacy.services.recall (open_recall)"}
+    )
 
 
 class RecallSummary(Schema):
@@ -115,3 +118,6 @@ class RecallSummary(Schema):
     recalled_by = fields.String()
     quarantined_batch_ids = fields.List(fields.Integer())
     affected_fill_ids = fields.List(fields.Integer())
+    is_open = fields.Boolean(
+        metadata={"description": "still open: see pharmacy.services.recall (open_recall)"}
+    )

@@ -10,7 +10,7 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from pharmacy.audit import Actor
 from pharmacy.errors import NotFound
@@ -21,7 +21,11 @@ NO_PATIENT = "No such patient."
 
 
 def _prescriptions(session: Session, actor: Actor, patient_id: int) -> list[Prescription]:
-    stmt = select(Prescription).where(Prescription.patient_id == patient_id)
+    stmt = (
+        select(Prescription)
+        .options(joinedload(Prescription.prescriber), lazyload(Prescription.steps))
+        .where(Prescription.patient_id == patient_id)
+    )
     if actor.role == "prescriber":
         stmt = stmt.where(Prescription.prescriber_id == actor.prescriber_id)
     stmt = stmt.order_by(Prescription.created_at.desc(), Prescription.id.desc())
@@ -32,8 +36,10 @@ def _details(patient: Patient, rxs: list[Prescription], actor: Actor) -> dict[st
     if actor.role == "prescriber":
         shown = rxs[0].patient_as_prescribed  # the newest of their own
     else:
-        shown = {name: getattr(patient, name) for name in
-                 ("address", "phone", "allergies", "current_medications", "conditions")}
+        shown = {
+            name: getattr(patient, name)
+            for name in ("address", "phone", "allergies", "current_medications", "conditions")
+        }
     return {
         "id": patient.id,
         "first_name": patient.first_name,
@@ -66,14 +72,27 @@ def _ingredient_lots(batch: Batch) -> list[dict[str, Any]]:
     for component in batch.components:
         lot = component.ingredient_lot
         if lot is not None:
-            lots.append({"kind": "lot", "id": lot.id, "number": lot.manufacturer_lot,
-                         "description": lot.item.name, "manufacturer": lot.manufacturer,
-                         "expiry": lot.expiry})
+            lots.append(
+                {
+                    "kind": "lot",
+                    "id": lot.id,
+                    "number": lot.manufacturer_lot,
+                    "description": lot.item.name,
+                    "manufacturer": lot.manufacturer,
+                    "expiry": lot.expiry,
+                }
+            )
         elif component.source_batch is not None:
-            lots.append({"kind": "batch", "id": component.source_batch.id,
-                         "number": component.source_batch.lot_number,
-                         "description": component.description, "manufacturer": "",
-                         "expiry": component.source_batch.bud})
+            lots.append(
+                {
+                    "kind": "batch",
+                    "id": component.source_batch.id,
+                    "number": component.source_batch.lot_number,
+                    "description": component.description,
+                    "manufacturer": "",
+                    "expiry": component.source_batch.bud,
+                }
+            )
     return lots
 
 
@@ -82,23 +101,27 @@ def _fills(session: Session, rx_ids: list[int]) -> dict[int, list[dict[str, Any]
     if not rx_ids:
         return by_rx
     fills = session.execute(
-        select(Fill).where(Fill.prescription_id.in_(rx_ids))
+        select(Fill)
+        .options(lazyload(Fill.prescription))  # the profile has them already
+        .where(Fill.prescription_id.in_(rx_ids))
         .order_by(Fill.prescription_id, Fill.fill_number)
     ).scalars()
     for fill in fills:
-        by_rx[fill.prescription_id].append({
-            "id": fill.id,
-            "fill_number": fill.fill_number,
-            "filled_on": fill.filled_on,
-            "quantity": fill.quantity,
-            "days_supply": fill.days_supply,
-            "supply_ends_on": fill.supply_ends_on,
-            "status": getattr(fill, "status", "filled"),
-            "batch_id": fill.batch_id,
-            "batch_lot_number": fill.batch.lot_number,
-            "bud": fill.bud,
-            "ingredient_lots": _ingredient_lots(fill.batch),
-        })
+        by_rx[fill.prescription_id].append(
+            {
+                "id": fill.id,
+                "fill_number": fill.fill_number,
+                "filled_on": fill.filled_on,
+                "quantity": fill.quantity,
+                "days_supply": fill.days_supply,
+                "supply_ends_on": fill.supply_ends_on,
+                "status": getattr(fill, "status", "filled"),
+                "batch_id": fill.batch_id,
+                "batch_lot_number": fill.batch.lot_number,
+                "bud": fill.bud,
+                "ingredient_lots": _ingredient_lots(fill.batch),
+            }
+        )
     return by_rx
 
 
@@ -112,9 +135,15 @@ def _label_prints(session: Session, fill_ids: list[int]) -> list[dict[str, Any]]
         .order_by(PrintLog.printed_at.desc(), PrintLog.id.desc())
     ).all()
     return [
-        {"fill_id": log.entity_id, "printed_at": log.printed_at, "copies": log.copies,
-         "stock": log.stock, "is_reprint": log.is_reprint, "reason": log.reason,
-         "printed_by": name or ""}
+        {
+            "fill_id": log.entity_id,
+            "printed_at": log.printed_at,
+            "copies": log.copies,
+            "stock": log.stock,
+            "is_reprint": log.is_reprint,
+            "reason": log.reason,
+            "printed_by": name or "",
+        }
         for log, name in rows
     ]
 
@@ -122,25 +151,45 @@ def _label_prints(session: Session, fill_ids: list[int]) -> list[dict[str, Any]]
 def _holds(session: Session, rxs: list[Prescription]) -> list[dict[str, Any]]:
     held = [rx for rx in rxs if rx.hold_reasons]
     overriders = {rx.override_by_user_id for rx in held if rx.override_by_user_id}
-    names = dict(session.execute(
-        select(User.id, User.full_name).where(User.id.in_(overriders))
-    ).tuples().all()) if overriders else {}
+    names = (
+        dict(
+            session.execute(select(User.id, User.full_name).where(User.id.in_(overriders)))
+            .tuples()
+            .all()
+        )
+        if overriders
+        else {}
+    )
     return [
-        {"prescription_id": rx.id, "rx_number": rx.rx_number, "reasons": list(rx.hold_reasons),
-         "status": rx.status, "override_reason": rx.override_reason,
-         "overridden_by": names.get(rx.override_by_user_id or 0)}
+        {
+            "prescription_id": rx.id,
+            "rx_number": rx.rx_number,
+            "reasons": list(rx.hold_reasons),
+            "status": rx.status,
+            "override_reason": rx.override_reason,
+            "overridden_by": names.get(rx.override_by_user_id or 0),
+        }
         for rx in held
     ]
 
 
 def _prescription_row(rx: Prescription, fills: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "id": rx.id, "rx_number": rx.rx_number, "status": rx.status, "source": rx.source,
-        "created_at": rx.created_at, "dosage_form": rx.dosage_form,
-        "strength_mg": rx.strength_mg, "concentration_mg_per_ml": rx.concentration_mg_per_ml,
-        "directions": rx.directions, "refills": rx.refills,
-        "refills_remaining": rx.refills_remaining, "prescriber": rx.prescriber.full_name,
-        "prescriber_id": rx.prescriber_id, "indication": rx.indication, "fills": fills,
+        "id": rx.id,
+        "rx_number": rx.rx_number,
+        "status": rx.status,
+        "source": rx.source,
+        "created_at": rx.created_at,
+        "dosage_form": rx.dosage_form,
+        "strength_mg": rx.strength_mg,
+        "concentration_mg_per_ml": rx.concentration_mg_per_ml,
+        "directions": rx.directions,
+        "refills": rx.refills,
+        "refills_remaining": rx.refills_remaining,
+        "prescriber": rx.prescriber.full_name,
+        "prescriber_id": rx.prescriber_id,
+        "indication": rx.indication,
+        "fills": fills,
     }
 
 
@@ -189,7 +238,9 @@ def patients_seen(session: Session, actor: Actor, limit: int = 200) -> list[Pati
         .group_by(Prescription.patient_id)
     ).subquery()
     stmt = (
-        select(Patient).join(newest, newest.c.patient_id == Patient.id)
-        .order_by(Patient.last_name, Patient.first_name, Patient.id).limit(limit)
+        select(Patient)
+        .join(newest, newest.c.patient_id == Patient.id)
+        .order_by(Patient.last_name, Patient.first_name, Patient.id)
+        .limit(limit)
     )
     return list(session.execute(stmt).scalars())

@@ -10,6 +10,22 @@ Service functions:
 - `recall_list_rows(actor, recall_id, today) -> list[dict]` — one row per fill: plain data
   for a PDF recall list
 - `recall_list_csv(actor, recall_id, today) -> str`
+- `open_recall()`: the SQL condition of an open recall (the dashboard counts it, the
+  list filters by it)
+
+**An open recall** is one that still waits for the pharmacy to act on something it
+reached (a recall row has no closed state of its own):
+
+- a batch it quarantined is still in quarantine: neither cleared after investigation
+  (`clear_quarantine`) nor rejected; or
+- a fill it reached (its affected_fill_ids, taken when recalled) has not left the
+  pharmacy (it is filled, labeled, product-verified or ready for pick-up) and its batch
+  is still kept out (quarantined, rejected or recalled): it must be pulled before it
+  reaches a patient. A batch cleared after investigation frees its fills.
+
+Fills already dispensed are the recall list's patients to contact; the model records no
+notification, so they do not keep a recall open. A fill returned to stock has left the
+recall's reach.
 """
 
 from __future__ import annotations
@@ -19,14 +35,27 @@ import io
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Integer,
+    String,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.expression import FunctionElement
 
 from pharmacy import audit
 from pharmacy.audit import Actor
 from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, NotFound
-from pharmacy.models import Batch, Recall, User
+from pharmacy.models import Batch, Fill, Recall, User
 from pharmacy.models._types import utcnow
 from pharmacy.services.batches import locked_batch
 from pharmacy.services.lots import locked_lot
@@ -34,6 +63,8 @@ from pharmacy.services.trace import downstream_cte, fills_query, trace_lot_in_se
 from pharmacy.services.uow import query, use_case
 
 QUARANTINABLE = ("in_progress", "recorded", "released")
+NOT_YET_HANDED_OVER = ("filled", "labeled", "product_verified", "ready")
+KEPT_OUT = ("quarantined", "rejected", "recalled")
 CSV_COLUMNS = [
     "recall_id",
     "rx_number",
@@ -81,6 +112,54 @@ def _quarantine(
             reason=reason,
         )
     return changed
+
+
+def _reason_prefix() -> ColumnElement[str]:
+    """How _quarantine marks a batch this recall quarantined: 'recall {id}: {reason}'."""
+    return literal("recall ") + cast(Recall.id, String) + literal(":%")
+
+
+class _AffectedFillKeptOut(FunctionElement[bool]):
+    """EXISTS a fill in the recall's affected_fill_ids (what it reached when recalled) not
+    yet handed over whose batch is still kept out (quarantined, rejected or recalled). The
+    JSON array is unnested by each database's own function, so one class compiles per
+    dialect (sqlalchemy.ext.compiler)."""
+
+    type = Boolean()
+    inherit_cache = True  # a statement holding it is cached (sqlalchemy.ext.compiler)
+
+
+def _fill_kept_out(unnest: Any) -> Any:
+    elements = unnest(Recall.affected_fill_ids).table_valued("value")
+    return (
+        exists()
+        .select_from(elements)
+        .where(
+            Fill.id == cast(elements.c.value, Integer),
+            Fill.status.in_(NOT_YET_HANDED_OVER),
+            Batch.id == Fill.batch_id,
+            Batch.status.in_(KEPT_OUT),
+        )
+    )
+
+
+@compiles(_AffectedFillKeptOut, "postgresql")
+def _pg_affected(element: Any, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(_fill_kept_out(func.json_array_elements_text), **kw))
+
+
+@compiles(_AffectedFillKeptOut)
+def _sqlite_affected(element: Any, compiler: Any, **kw: Any) -> str:
+    return str(compiler.process(_fill_kept_out(func.json_each), **kw))
+
+
+def open_recall() -> ColumnElement[bool]:
+    """A recall still open (see the module's docstring), correlated to `recalls`."""
+    prefix = literal("recall ") + cast(Recall.id, String) + literal(":%")
+    still_quarantined = exists().where(
+        Batch.status == "quarantined", Batch.status_reason.like(prefix)
+    )
+    return or_(still_quarantined, _AffectedFillKeptOut())
 
 
 def _in_closure(closure: Any) -> Any:
@@ -224,6 +303,9 @@ def recall_data(session: Session, actor: Actor, recall: Recall, today: date) -> 
         "recalled_by": recall.recalled_by_name,
         "quarantined_batch_ids": list(recall.quarantined_batch_ids or []),
         "affected_fill_ids": list(recall.affected_fill_ids or []),
+        "is_open": bool(
+            session.execute(select(open_recall()).where(Recall.id == recall.id)).scalar_one()
+        ),
         "batches": trace["batches"],
         "fills": trace["fills"],
         "patients": trace["patients"],
@@ -245,8 +327,15 @@ def get_recall(session: Session, actor: Actor, recall_id: int, *, today: date) -
 
 
 @query
-def list_recalls(session: Session, actor: Actor) -> list[dict[str, Any]]:
-    rows = session.execute(select(Recall).order_by(Recall.id.desc()).limit(200)).scalars()
+def list_recalls(
+    session: Session, actor: Actor, *, open_only: bool = False
+) -> list[dict[str, Any]]:
+    """The newest 200 recalls (open_only: only the open ones), each with is_open."""
+    is_open = open_recall()
+    stmt = select(Recall, is_open.label("is_open"))
+    if open_only:
+        stmt = stmt.where(is_open)
+    rows = session.execute(stmt.order_by(Recall.id.desc()).limit(200)).all()
     return [
         {
             "id": r.id,
@@ -257,8 +346,9 @@ def list_recalls(session: Session, actor: Actor) -> list[dict[str, Any]]:
             "recalled_by": r.recalled_by_name,
             "quarantined_batch_ids": r.quarantined_batch_ids,
             "affected_fill_ids": r.affected_fill_ids,
+            "is_open": bool(still_open),
         }
-        for r in rows
+        for r, still_open in rows
     ]
 
 

@@ -19,8 +19,19 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal_column, or_, select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    and_,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+)
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from pharmacy.audit import Actor
 from pharmacy.models import Batch, IngredientLot, Patient, Prescriber, Prescription
@@ -107,9 +118,7 @@ def patients_of(actor: Actor) -> ColumnElement[bool] | None:
     )
 
 
-def patient_query(
-    session: Session, actor: Actor, words: tuple[str, ...], born: date | None
-) -> Any:
+def patient_query(session: Session, actor: Actor, words: tuple[str, ...], born: date | None) -> Any:
     """Patients matching the words (and the date of birth, if given), best first."""
     stmt = select(Patient)
     if words:
@@ -133,17 +142,24 @@ def patient_hit(patient: Patient, rank: int) -> dict[str, Any]:
     detail = f"born {patient.date_of_birth.isoformat()}"
     if patient.phone:
         detail += f" · {patient.phone}"
-    return {"type": "patient", "id": patient.id, "label": patient_label(patient),
-            "detail": detail, "rank": rank}
+    return {
+        "type": "patient",
+        "id": patient.id,
+        "label": patient_label(patient),
+        "detail": detail,
+        "rank": rank,
+    }
 
 
 def prescription_hit(rx: Prescription, rank: int) -> dict[str, Any]:
     strength = (
-        f"{rx.strength_mg.normalize():f} mg capsule" if rx.dosage_form == "capsule"
+        f"{rx.strength_mg.normalize():f} mg capsule"
+        if rx.dosage_form == "capsule"
         else f"{rx.concentration_mg_per_ml.normalize():f} mg/mL liquid"  # type: ignore[union-attr]
     )
     return {
-        "type": "prescription", "id": rx.id,
+        "type": "prescription",
+        "id": rx.id,
         "label": f"{rx.rx_number} — {patient_label(rx.patient)}",
         "detail": f"{strength} · {rx.status.replace('_', ' ')} · {rx.prescriber.full_name}",
         "rank": rank,
@@ -151,16 +167,33 @@ def prescription_hit(rx: Prescription, rank: int) -> dict[str, Any]:
 
 
 def batch_hit(batch: Batch) -> dict[str, Any]:
-    return {"type": "batch", "id": batch.id, "label": f"Batch {batch.lot_number}",
-            "detail": f"{batch.formula.name} · {batch.status} · BUD {batch.bud.isoformat()}",
-            "rank": EXACT}
+    return {
+        "type": "batch",
+        "id": batch.id,
+        "label": f"Batch {batch.lot_number}",
+        "detail": f"{batch.formula.name} · {batch.status} · BUD {batch.bud.isoformat()}",
+        "rank": EXACT,
+    }
 
 
 def lot_hit(lot: IngredientLot) -> dict[str, Any]:
-    return {"type": "lot", "id": lot.id,
-            "label": f"Lot {lot.manufacturer_lot} — {lot.item.name}",
-            "detail": f"{lot.manufacturer} · {lot.status} · expires {lot.expiry.isoformat()}",
-            "rank": EXACT}
+    return {
+        "type": "lot",
+        "id": lot.id,
+        "label": f"Lot {lot.manufacturer_lot} — {lot.item.name}",
+        "detail": f"{lot.manufacturer} · {lot.status} · expires {lot.expiry.isoformat()}",
+        "rank": EXACT,
+    }
+
+
+def _prescriptions() -> Any:
+    """Prescriptions with what a hit shows (patient, prescriber) in the same query, and
+    without their titration steps (not shown)."""
+    return select(Prescription).options(
+        joinedload(Prescription.patient),
+        joinedload(Prescription.prescriber),
+        lazyload(Prescription.steps),
+    )
 
 
 def _own(actor: Actor, stmt: Any) -> Any:
@@ -174,14 +207,16 @@ def exact_hits(session: Session, actor: Actor, terms: Terms, limit: int) -> list
     hits: list[dict[str, Any]] = []
     if terms.rx_number:
         rx = session.execute(
-            _own(actor, select(Prescription)).where(Prescription.rx_number == terms.rx_number)
+            _own(actor, _prescriptions()).where(Prescription.rx_number == terms.rx_number)
         ).scalar_one_or_none()
         if rx is not None:
             hits.append(prescription_hit(rx, EXACT))
     if actor.role == "prescriber" or " " in terms.raw or not terms.raw:
         return hits
     code = terms.raw.upper()
-    batch = session.execute(select(Batch).where(Batch.lot_number == code)).scalar_one_or_none()
+    batch = session.execute(
+        select(Batch).options(lazyload(Batch.components)).where(Batch.lot_number == code)
+    ).scalar_one_or_none()
     if batch is not None:
         hits.append(batch_hit(batch))
     lots = session.execute(
@@ -225,23 +260,33 @@ def prescriber_hits(
         match = and_(*[Prescriber.search_name.like(f"%{word}%") for word in terms.words])
     # The closest few prescribers by name: a fragment that matches many names is a search
     # for a patient, not for every prescription of half the prescribers.
-    ids = (
-        select(Prescriber.id).where(match).order_by(Prescriber.full_name, Prescriber.id)
-        .limit(MAX_PRESCRIBERS).scalar_subquery()
+    closest = (
+        select(Prescriber.id)
+        .where(match)
+        .order_by(Prescriber.full_name, Prescriber.id)
+        .limit(MAX_PRESCRIBERS)
     )
-    stmt = (
-        select(Prescription)
-        .where(Prescription.prescriber_id.in_(ids))
-        .order_by(Prescription.created_at.desc(), Prescription.id.desc())
-        .limit(limit)
-    )
+    newest = (Prescription.created_at.desc(), Prescription.id.desc())
+    if session.get_bind().dialect.name == "postgresql":
+        # Each prescriber's newest `limit` from the (prescriber_id, created_at) index, then
+        # the newest of those: reads 5 x limit rows instead of every prescription of 5.
+        doctors = closest.subquery()
+        theirs = (
+            select(Prescription.id)
+            .where(Prescription.prescriber_id == doctors.c.id)
+            .order_by(*newest)
+            .limit(limit)
+            .lateral()
+        )
+        ids: Any = select(theirs.c.id).select_from(doctors).join(theirs, true())
+    else:  # SQLite has no LATERAL; an embedded pharmacy's prescriptions are few
+        ids = select(Prescription.id).where(Prescription.prescriber_id.in_(closest))
+    stmt = _prescriptions().where(Prescription.id.in_(ids)).order_by(*newest).limit(limit)
     return [prescription_hit(rx, BY_PRESCRIBER) for rx in session.execute(stmt).scalars()]
 
 
 @query
-def search(
-    session: Session, actor: Actor, q: str, *, page: int, per_page: int
-) -> dict[str, Any]:
+def search(session: Session, actor: Actor, q: str, *, page: int, per_page: int) -> dict[str, Any]:
     """One page of typed results, best first, and whether there are more."""
     terms = read_terms(q)
     wanted = page * per_page + 1  # each source gives at most what this page could show
@@ -258,7 +303,7 @@ def search(
             unique.append(hit)
     start = (page - 1) * per_page
     return {
-        "results": unique[start:start + per_page],
+        "results": unique[start : start + per_page],
         "page": page,
         "per_page": per_page,
         "has_more": len(unique) > start + per_page,

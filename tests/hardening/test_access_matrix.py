@@ -184,6 +184,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "web.search_page": frozenset({PHARM, PRESC, TECH}),
     "web.patient": frozenset({PHARM, PRESC, TECH}),
     "web.refills_page": frozenset({PHARM, TECH}),
+    "web.work_list": frozenset({PHARM, TECH}),
     "web.record_refill_request": frozenset({PHARM, PRESC}),
     "web.close_refill_request": frozenset({PHARM}),
     "web.favicon": PUB,
