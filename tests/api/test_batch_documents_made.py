@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from tests.api.test_printing import filled, flat, pdf_text  # noqa: F401 (a fixture)
-from tests.stock_support import stocked
+from tests.conftest import PASSWORD
+from tests.stock_support import record_as_planned, stocked
 
 
 def test_batch_label_gives_the_quantity_made_and_apart_the_container(
@@ -65,3 +66,19 @@ def test_liquid_worksheet_qs_to_the_batch_volume(api: Any) -> None:
     assert "q.s. to 105 mL" in text
     # No other "q.s. to" volume anywhere on the record.
     assert text.count("q.s. to") == text.count("q.s. to 105 mL")
+
+    # Released, its stock label gives the volume made and says how to keep it in words, as
+    # its patients' labels do (not the BUD category's one word).
+    assert record_as_planned(api, batch).status_code == 200
+    released = api.post(
+        f"/api/v1/batches/{batch['id']}/release", as_="pharm", json={"password": PASSWORD}
+    )
+    assert released.status_code == 200, released.get_json()
+    label = api.get(f"/api/v1/batches/{batch['id']}/labels.pdf", as_="tech")
+    assert label.status_code == 200, label.get_json()
+    text = flat(pdf_text(label.data))
+    assert "Quantity made: 105 mL" in text and "Container 1 of 1 holds: 105 mL" in text
+    assert (
+        "Storage: Shake well before each use. Protect from light. Keep in the refrigerator "
+        "(2-8 °C). Do not freeze." in text
+    )

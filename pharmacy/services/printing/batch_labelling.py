@@ -11,11 +11,14 @@ from sqlalchemy.orm import Session
 
 from labels import BatchLabelContent, render_batch_labels
 from pharmacy.audit import Actor
+from pharmacy.compounding.liquids import liquid_auxiliary
+from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.units import ML_STEP, plain
 from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Batch
 from pharmacy.services.batches import batch_worksheet_data
 from pharmacy.services.printing import print_log, rendering
+from pharmacy.services.rules import current_rules
 from pharmacy.services.uow import use_case
 
 
@@ -70,7 +73,7 @@ def batch_label_content(
         quantity_made=data["quantity_text"],  # as made, whatever remains now
         lot_number=batch.lot_number,
         bud=batch.bud,
-        storage=batch.storage,
+        storage=_storage(batch, current_rules(session)),
         compounded_on=batch.compounded_on,
         pharmacy=rendering.pharmacy(session),
         containers=containers,
@@ -103,6 +106,19 @@ def batch_labels(
         session, actor, "batch_labels", batch.id, stock=stock.code, copies=containers, reason=reason
     )
     return pdf
+
+
+def _storage(batch: Batch, rules: Rules) -> str:
+    """The storage line of a stock container: a liquid's says it as its patients' labels
+    do (shake well, protect from light, the refrigerator where its BUD assumes it: the
+    rules' texts, DOMAIN.md §5) rather than the BUD category's one word."""
+    if batch.dosage_form != "liquid":
+        return batch.storage
+    texts = liquid_auxiliary(batch.storage, rules)
+    fridge = rules.liquid_texts.get("refrigerate", "")
+    if fridge and fridge in texts:
+        return " ".join(texts)
+    return " ".join([f"{batch.storage[:1].upper()}{batch.storage[1:]}.", *texts])
 
 
 def _share(on_hand: Decimal, containers: int, *, whole: bool) -> Decimal:
