@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 # (re-exported: the opioid gate and the tests read them from here)
 from pharmacy.compounding.spelling import deletions as deletions
@@ -33,8 +33,9 @@ from pharmacy.compounding.spelling import edit_distance as edit_distance
 
 T = TypeVar("T")
 
-_LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
-_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+# A word is a run of letters or a run of digits: "Tylenol#3" is "tylenol", "3"; "5mg" is
+# "5", "mg"; anything else (spaces, punctuation, other scripts) separates words.
+_WORD = re.compile(r"[a-z]+|[0-9]+")
 
 # How many written words' readings (and texts' hits) are kept (memory bound, not a rule).
 _SEEN_MAX = 20_000
@@ -58,8 +59,7 @@ def tokens(text: str) -> list[str]:
 
 @lru_cache(maxsize=8192)
 def _tokens(text: str) -> tuple[str, ...]:
-    lowered = _LETTER_DIGIT.sub(" ", text.lower())
-    return tuple(t for t in _NON_ALNUM.split(lowered) if t)
+    return tuple(_WORD.findall(text.lower()))
 
 
 def compact(text: str) -> str:
@@ -118,11 +118,11 @@ class Lexicon:
         listed = [len(w) for w in self.words if self.budget(w) and w.isalpha()]
         # A written word more than two letters longer than every listed word is no slip.
         self.longest = max(listed, default=0) + 2
-        self._seen: dict[str, dict[str, int]] = {}
         self._texts: dict[str, Reading] = {}
         # Read now, when the rules load: the listed words themselves and ``known`` (the
         # look-alikes), the words a pharmacy writes most that are nearest the listed ones.
         self._known = {w: self._slips(w) for w in self.words.union(known)}
+        self._seen = dict(self._known)  # and every written word read since (bounded)
 
     def budget(self, listed: str) -> int:
         """Edits a listed word may be misspelt by (its own length decides)."""
@@ -133,15 +133,13 @@ class Lexicon:
     def close(self, written: str) -> dict[str, int]:
         """Listed words a written word is a slip of, with the edits (never itself). The
         answer is shared: read it, never change it."""
-        if len(written) < self.one_edit_min - 1 or not written.isalpha():
-            return _NO_SLIPS  # a number, or too short to be a slip of any listed word
-        known = self._known.get(written)
+        known = self._seen.get(written)
         if known is None:
-            known = self._seen.get(written)
-        if known is None:
+            if len(written) < self.one_edit_min - 1 or not written.isalpha():
+                return _NO_SLIPS  # a number, or too short to be a slip of any listed word
             known = self._slips(written)
             if len(self._seen) >= _SEEN_MAX:
-                self._seen.clear()
+                self._seen = dict(self._known)
             self._seen[written] = known
         return known
 
@@ -151,10 +149,13 @@ class Lexicon:
         reading = self._texts.get(text)
         if reading is None:
             words = _tokens(text)
-            close = tuple(self.close(w) for w in words)
+            seen, read = self._seen.get, self.close
+            close = tuple([r if (r := seen(w)) is not None else read(w) for w in words])
             joined = tuple(
-                self.close(a + b) if a.isalpha() and b.isalpha() else _NO_SLIPS
-                for a, b in zip(words, words[1:], strict=False)
+                [
+                    read(a + b) if a.isalpha() and b.isalpha() else _NO_SLIPS
+                    for a, b in zip(words, words[1:], strict=False)
+                ]
             )
             quiet = not (any(close) or any(joined) or self._spells_a_name(words))
             reading = Reading(words, close, joined, quiet)
@@ -210,7 +211,7 @@ class Lexicon:
         readings made when the rules loaded stay."""
         self._texts.clear()
         if words:
-            self._seen.clear()
+            self._seen = dict(self._known)
 
     def _slips(self, written: str) -> dict[str, int]:
         size = len(written)
@@ -227,8 +228,7 @@ class Lexicon:
         return dict(sorted(close.items(), key=lambda item: (item[1], item[0])))
 
 
-@dataclass(frozen=True)
-class Reading:
+class Reading(NamedTuple):
     """A text read once: its words, each word's slips (listed word -> edits) and each two
     neighbouring words' slips read as one word ("oxy cotin")."""
 
@@ -330,7 +330,7 @@ class NameIndex(Generic[T]):
     def _read(self, text: str) -> list[Hit[T]]:
         reading = self.lexicon.read(text)
         words, close, joined = reading.words, reading.close, reading.joined
-        rooted = self.roots and any(self._rooted(w) for w in words)
+        rooted = self.roots and self._rooted(words)
         if not rooted and (reading.quiet or not self._anything(reading)):
             return []  # no listed word, prefix, slip or root: nothing to find
         guarded = self._guarded(words)
@@ -349,15 +349,19 @@ class NameIndex(Generic[T]):
             ]
         return hits
 
-    def _rooted(self, word: str) -> bool:
-        """Whether a listed root is inside the word (kept per word, bounded)."""
-        rooted = self._roots_seen.get(word)
-        if rooted is None:
-            rooted = bool(self.any_root.search(word))
-            if len(self._roots_seen) >= _SEEN_MAX:
-                self._roots_seen.clear()
-            self._roots_seen[word] = rooted
-        return rooted
+    def _rooted(self, words: Sequence[str]) -> bool:
+        """Whether a listed root is inside any of the words (kept per word, bounded)."""
+        seen = self._roots_seen
+        for word in words:
+            rooted = seen.get(word)
+            if rooted is None:
+                rooted = bool(self.any_root.search(word))
+                if len(seen) >= _SEEN_MAX:
+                    seen.clear()
+                seen[word] = rooted
+            if rooted:
+                return True
+        return False
 
     def _anything(self, reading: Reading) -> bool:
         """Whether any word could begin one of these names, or is (or two joined are) a slip
