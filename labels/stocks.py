@@ -20,9 +20,10 @@ class LabelStock:
     height_in: Decimal | float
     margin_in: Decimal | float
     kind: str = "thermal"  # "thermal" (one label per page) or "sheet" (letter paper)
-    #: Offered for the container (patient) label: whether the stock can hold one at all,
+    #: Offered for the container (patient) label: a label stock that can hold one at all,
     #: the complete directions and the boxed opioid warning with the critical cluster at
-    #: 11 pt or more (DOMAIN.md §9). A stock that cannot is still used for batch labels.
+    #: 11 pt or more (DOMAIN.md §9). A stock that cannot is still used for batch labels;
+    #: letter paper is not a label for a container (a named one still prints it).
     container_label: bool = True
 
     @property
@@ -70,6 +71,7 @@ STOCKS: dict[str, LabelStock] = {
             Decimal("11"),
             Decimal("0.5"),
             kind="sheet",
+            container_label=False,
         ),
     )
 }

@@ -20,7 +20,8 @@ class ReprintArgs(StrictSchema):
 
 #: What the patient-label endpoints say of ``stock`` in the API description.
 CONTAINER_STOCKS_TEXT = (
-    "The label stock: 4x2.5, 4x3.5 or letter. Omitted: the smallest label stock that holds "
+    "The label stock: 4x2.5 or 4x3.5 (letter paper also prints it, as a sheet). Omitted: "
+    "the smallest label stock that holds "
     "the whole label (complete directions and the boxed opioid warning with the critical "
     "cluster at 11 pt, 14 pt in large print). A stock that cannot hold it is refused with "
     "409 naming the one that can; 3x2 holds no container label."

@@ -1,8 +1,8 @@
 """Which stocks are offered for a container label (issue 19): a stock is offered only if
 it can hold one at all, measured: the 3 × 2 in label holds no container label in any form,
 plan or language at the 11 pt floor, so it is not offered for one (batch labels still use
-it); every other stock holds at least a one-dose label, and the stocks that hold a given
-label are offered smallest first."""
+it); every other label stock holds at least a one-dose label, and the stocks that hold a
+given label are offered smallest first. Letter paper is not offered (not a label)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ from .test_container_label import PLANS, content
 
 
 def test_a_stock_is_offered_for_container_labels_exactly_when_it_can_hold_one() -> None:
-    for stock in STOCKS.values():
+    # Letter paper holds the label but is no label for a container: never offered.
+    assert not get_stock("letter").container_label and fits(FIXED, get_stock("letter"))
+    for stock in (s for s in STOCKS.values() if s.kind == "thermal"):
         holds_any = any(
             fits(content(form, plan, lang, False), stock)
             for (form, plan) in PLANS
@@ -29,7 +31,7 @@ def test_a_stock_is_offered_for_container_labels_exactly_when_it_can_hold_one() 
         if stock.container_label:
             assert fits(FIXED, stock), stock.code
     assert not get_stock("3x2").container_label
-    assert [s.code for s in container_label_stocks()] == ["4x2.5", "4x3.5", "letter"]
+    assert [s.code for s in container_label_stocks()] == ["4x2.5", "4x3.5"]
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])
