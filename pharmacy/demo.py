@@ -1,5 +1,7 @@
 """Demo data for a first look: one user of each role, prescribers, patients, released
-ingredient lots to compound from, and prescriptions waiting in the pharmacist's queues."""
+ingredient lots to compound from (one expiring this month), prescriptions waiting in the
+pharmacist's queues, and a released batch with fills at each step of dispensing
+(pharmacy.demo_dispensing)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pharmacy.audit import SYSTEM, Actor
+from pharmacy.demo_dispensing import expiring_lot, finish_fills, seed_fills
 from pharmacy.demo_patients import seed_patients
 from pharmacy.models import Patient, User
 from pharmacy.services import accounts, lots, prescriptions
@@ -131,7 +134,7 @@ DEMO_PRESCRIPTIONS: list[tuple[str, dict[str, Any]]] = [
 
 def _seed_stock(session: Session, technician: Actor, pharmacist: Actor, password: str) -> None:
     today = date.today()
-    for code, maker, maker_lot, expiry, quantity, unit, extra in DEMO_LOTS:
+    for code, maker, maker_lot, expiry, quantity, unit, extra in [*DEMO_LOTS, expiring_lot()]:
         data: dict[str, Any] = {
             "item_code": code,
             "manufacturer": maker,
@@ -187,7 +190,9 @@ def seed_demo() -> list[tuple[str, str, str]]:
             prescriptions.create_prescription.in_session(  # type: ignore[attr-defined]
                 session, actors[prescriber], data, today=date.today()
             )
-        seed_patients(session, actors, passwords["pharmacist"], date.today())
+        verified = seed_patients(session, actors, passwords["pharmacist"], date.today())
+        made = seed_fills(session, actors, passwords["pharmacist"], date.today(), verified)
+    finish_fills(actors, passwords["pharmacist"], date.today(), made)
     write_credentials(created)
     return created
 

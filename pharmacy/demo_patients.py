@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from pharmacy.audit import Actor
+from pharmacy.models import Prescription
 from pharmacy.services import prescriptions, refills
 from schema.prescriptions import PrescriptionIn
 
@@ -75,10 +76,12 @@ def _body(index: int, person: tuple[Any, ...], medications: list[str]) -> dict[s
     return body
 
 
-def seed_patients(session: Session, actors: dict[str, Actor], password: str, today: date) -> int:
+def seed_patients(
+    session: Session, actors: dict[str, Actor], password: str, today: date
+) -> list[Prescription]:
     """Intake for each person (an earlier prescription first where they have one), then
     the pharmacist verifies most of what is not on hold and takes a refill request by
-    phone. Returns how many prescriptions were made."""
+    phone. Returns the prescriptions verified (pharmacy.demo_dispensing fills some)."""
     pharmacist = actors["pharmacist"]
     made = []
     for index, person in enumerate(PEOPLE):
@@ -99,4 +102,4 @@ def seed_patients(session: Session, actors: dict[str, Actor], password: str, tod
         refills.request_refill.in_session(  # type: ignore[attr-defined]
             session, pharmacist, with_refills[0].id, source="phone",
             requested_by_name="the patient's daughter", note="running low by Friday")
-    return len(made)
+    return verified

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
 
-from pharmacy.models import IngredientLot, Patient, Prescription, User
+from pharmacy.models import Fill, IngredientLot, Patient, Prescription, User
+from pharmacy.services import accounts, dashboard
 from pharmacy.services.uow import current_db
 
 
@@ -19,12 +21,30 @@ def test_demo_seeds_once(app: Any, tmp_path: Any) -> None:
     session = current_db().session()
     assert session.execute(select(func.count(User.id))).scalar_one() == 5
     statuses = set(session.execute(select(Prescription.status)).scalars())
-    assert statuses == {"on_hold", "submitted", "verified"}
+    assert statuses == {"on_hold", "submitted", "verified", "filled"}
     patients = session.execute(select(func.count(Patient.id))).scalar_one()
     assert patients >= 30  # a few dozen, some with more than one prescription
     assert session.execute(select(func.count(Prescription.id))).scalar_one() > patients
     lot_states = set(session.execute(select(IngredientLot.status)).scalars())
     assert lot_states == {"released"}
+    # Work on a first run (issue 22): fills at each step of dispensing, a refill due within
+    # the week, a lot expiring within 30 days.
+    fills = set(session.execute(select(Fill.status)).scalars())
+    assert fills == {"dispensed", "ready", "labeled", "filled"}
+    session.rollback()
+    pharmacist = accounts.actor_of(
+        session.execute(select(User).where(User.username == "pharmacist")).scalar_one()
+    )
+    counts = {c.key: c.count for c in dashboard.dashboard(pharmacist, today=date.today())}
+    for key in (
+        "to_verify",
+        "on_hold",
+        "awaiting_product_check",
+        "refills_due",
+        "lots_expiring",
+        "refill_requests",
+    ):
+        assert counts[key] > 0, key
     session.rollback()
     second = runner.invoke(args=["demo"])
     assert second.exit_code == 0
