@@ -147,3 +147,20 @@ def test_batch_labels_and_the_print_queue_offer_their_stocks(api: Any, browser_f
     start = queue.index('id="queue-stock"')
     offered = OPTION.findall(queue[start : queue.index("</select>", start)])
     assert offered[0] == "" and "3x2" not in offered and "4x2.5" in offered
+
+
+def test_the_print_queue_prints_on_one_stock_that_holds_every_label(api: Any) -> None:
+    from pypdf import PdfReader
+
+    capsule_stock(api)
+    batch = released_batch(api, strength=1.5, quantity=300)
+    filled(api, batch, "capsule", "en", "Ana")  # holds on 4 x 2.5 in
+    filled(api, batch, "capsule", "es", "Inés")  # needs 4 x 3.5 in
+    refused = api.post("/api/v1/print-queue/print", as_="tech", json={"stock": "4x2.5"})
+    assert refused.status_code == 409, refused.get_json()
+    assert "(4x3.5)" in refused.get_json()["message"]
+    assert len(api.get("/api/v1/print-queue", as_="tech").get_json()) == 2  # nothing printed
+    printed = api.post("/api/v1/print-queue/print", as_="tech", json={})
+    assert printed.status_code == 200
+    box = PdfReader(io.BytesIO(printed.data)).pages[0].mediabox
+    assert (float(box.width), float(box.height)) == (288.0, 252.0)  # 4 x 3.5 in
