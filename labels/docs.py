@@ -13,6 +13,7 @@ from reportlab.lib import colors  # type: ignore[import-untyped, unused-ignore]
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped, unused-ignore]
 from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped, unused-ignore]
 from reportlab.platypus import (  # type: ignore[import-untyped, unused-ignore]
+    CondPageBreak,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -139,6 +140,16 @@ def spacer(h: float) -> Any:
 
 def keep(*flowables: Any) -> Any:
     return KeepTogether(list(flowables))
+
+
+#: Room a heading needs below it for its table's head and first rows: with less left on
+#: the page, the heading starts the next page rather than sit alone at the foot.
+HEADING_WITH_ROWS = 100
+
+
+def heading_with_rows(heading: Any) -> list[Any]:
+    """A table's heading that never ends a page without its first rows."""
+    return [CondPageBreak(HEADING_WITH_ROWS), heading]
 
 
 def _numbered_canvas(footer_left: str, page_of: str = PAGE_OF) -> type:

@@ -26,7 +26,7 @@ def leaflet_story(c: LeafletContent) -> list[Any]:
     story = _about_and_how_to_take(c)
     story += _how_to_keep(c)
     if c.schedule:
-        story.append(p(k.schedule, H2))
+        story += docs.heading_with_rows(p(k.schedule, H2))
         story.append(_schedule(c, w))
     if c.dose_chart is not None:
         story.append(leaflet_part(c.dose_chart, w))
@@ -43,7 +43,7 @@ def leaflet_story(c: LeafletContent) -> list[Any]:
         )
     )
     if c.schedule:
-        story.append(p(k.calendar, H2))
+        story += docs.heading_with_rows(p(k.calendar, H2))
         story.append(_calendar(c, w))
     return story
 
