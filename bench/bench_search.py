@@ -16,9 +16,13 @@ token, schemas, services, JSON), in the same run:
 - the pharmacist's and the technician's dashboards (GET /api/v1/dashboard).
 
 Targets: search and profile p95 <= 100 ms and <= 3x the floor's p95; dashboard p95 <= 150 ms.
-The scratch database is dropped at the end (--keep keeps it).
+The scratch database is dropped at the end (--keep keeps it; --name names it). Seeding
+takes minutes: `--name N --keep` once, then `--name N --skip-seed` re-measures the same
+data (migrated to head first), and `--plan` prints EXPLAIN ANALYZE of every dashboard
+count instead of measuring.
 
     .venv/bin/python bench/bench_search.py [--database-url postgresql+psycopg://…/db]
+        [--name bench_search_x [--keep | --skip-seed]] [--plan] [--write]
 """
 
 from __future__ import annotations
@@ -492,14 +496,19 @@ def summary(values: list[float]) -> tuple[float, float]:
 
 
 def report(results: dict[str, Any], dash: dict[str, list[float]], seconds: float) -> str:
+    origin = (
+        f"(generated set-based in {seconds:.0f} s in a scratch database, dropped after). "
+        if seconds
+        else "(generated set-based by an earlier run with --keep, measured again with "
+        "--skip-seed after migrating it to head). "
+    )
     lines = [
         "## Search, patient profile and dashboards (issue 22)",
         "",
         f"`.venv/bin/python bench/bench_search.py` on PostgreSQL: {PATIENTS:,} patients, "
         f"{PRESCRIPTIONS:,} prescriptions, {PRESCRIPTIONS * FILLS_PER_RX:,} fills, "
         f"{BATCHES:,} batches, {LOTS:,} ingredient lots, {PRESCRIBERS:,} prescribers "
-        f"(generated set-based in {seconds:.0f} s in a scratch database, dropped after). "
-        "Times are through the app (Flask test client: token, schemas, services, JSON); "
+        f"{origin}Times are through the app (Flask test client: token, schemas, services, JSON); "
         "the floor is one indexed SQL query for the same question, in the same run. "
         "Second of two rounds (the first warms the caches).",
         "",

@@ -100,12 +100,19 @@ def _fills(session: Session, rx_ids: list[int]) -> dict[int, list[dict[str, Any]
     by_rx: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not rx_ids:
         return by_rx
-    fills = session.execute(
-        select(Fill)
-        .options(lazyload(Fill.prescription))  # the profile has them already
-        .where(Fill.prescription_id.in_(rx_ids))
-        .order_by(Fill.prescription_id, Fill.fill_number)
-    ).scalars()
+    fills = (
+        session.execute(
+            select(Fill)
+            .options(
+                lazyload(Fill.prescription),  # the profile has them already
+                joinedload(Fill.batch).joinedload(Batch.components),  # one query, not two
+            )
+            .where(Fill.prescription_id.in_(rx_ids))
+            .order_by(Fill.prescription_id, Fill.fill_number)
+        )
+        .unique()
+        .scalars()
+    )
     for fill in fills:
         by_rx[fill.prescription_id].append(
             {
