@@ -88,6 +88,10 @@
       /* DOMAIN.md §12: an estimate from the standard cost; the fill's price comes from its batch. */
       qty.textContent += " Estimated price: " + est.per_month_text + " a month, " + est.total_text +
         " in total (an estimate; the price is set when the pharmacy fills it).";
+    } else if (data.ok && est && est.available === false) {
+      /* The reason names the pharmacy's missing costs; the prescriber needs only this. */
+      qty.textContent += " No price estimate yet: the pharmacy has not costed this " +
+        "preparation; it will give the patient the price.";
     }
     var flag = $("#preview-opioids");
     if (flag) {
