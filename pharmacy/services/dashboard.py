@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from pharmacy.audit import Actor
 from pharmacy.compounding.rules import Rules
@@ -225,6 +225,10 @@ def work_list(
         raise NotFound("No such list on your dashboard.")
     total = int(session.execute(work.count()).scalar_one())
     stmt = work.rows()
+    if work.entity is Prescription:  # what the list shows of each, in the same query
+        stmt = stmt.options(joinedload(Prescription.patient), lazyload(Prescription.steps))
+    elif work.entity is Fill:
+        stmt = stmt.options(joinedload(Fill.prescription).joinedload(Prescription.patient))
     if key == "refills_due":
         stmt = stmt.order_by(Prescription.supply_ends_on, Prescription.id)
     else:
