@@ -1,4 +1,5 @@
-"""Load benchmark (not a test): gunicorn with 2 sync workers on PostgreSQL, loopback only.
+"""Load benchmark (not a test): gunicorn as `pharmacy serve` runs it (gthread workers, 2 of
+them) on PostgreSQL, loopback only.
 
 Targets, each checked by the verdict:
 
@@ -37,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pharmacy.serving import THREADS_PER_WORKER  # noqa: E402
 from tests.hardening.load_driver import (  # noqa: E402
     Accepted,
     Server,
@@ -282,7 +284,9 @@ def report(run: Run, args: argparse.Namespace, load_before: float) -> tuple[str,
             "",
             f"`bench/bench_load.py --rounds {args.rounds} --seconds {args.seconds:g} "
             f"--slice {args.slice:g} --mixed-seconds {args.mixed_seconds:g}`, "
-            f"{date.today().isoformat()}: gunicorn 2 sync workers, PostgreSQL on 127.0.0.1, "
+            f"{date.today().isoformat()}: gunicorn as `pharmacy serve` runs it (2 gthread "
+            f"workers of {THREADS_PER_WORKER} threads, pharmacy/serving.py), the floor "
+            "under the same settings, PostgreSQL on 127.0.0.1, "
             f"{os.cpu_count()} CPUs ({platform.machine()}), Python "
             f"{platform.python_version()}; client threads on the same machine, a new "
             f"connection per request; load average {load_before:.1f} before the run (the "

@@ -29,6 +29,8 @@ from pharmacy.http_errors import register_error_handlers
 
 _UNSTORABLE = re.compile("[\ud800-\udfff\x00]")
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Methods that change nothing: their sign-in reads in a read transaction of its own.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class DecimalJSONProvider(DefaultJSONProvider):
@@ -100,6 +102,10 @@ def register_database(app: Flask) -> None:
     database = Database(app.config["DATABASE_URL"])
     app.extensions["pharmacy_db"] = database
 
+    @app.teardown_request
+    def _end_unfinished_write(_error: BaseException | None) -> None:
+        database.end_unfinished_write()
+
     @app.teardown_appcontext
     def _end_session(_error: BaseException | None) -> None:
         database.remove()
@@ -107,10 +113,16 @@ def register_database(app: Flask) -> None:
 
 def _resolve_actor() -> audit.Actor | None:
     from pharmacy.services import accounts
+    from pharmacy.services.uow import current_db
 
     token = bearer_token()
     if token is not None:
-        return accounts.actor_for_token(token)
+        if request.method not in READ_METHODS:
+            # The token is read in the transaction the request's use case runs in.
+            current_db().begin_write()
+        # Kept for the request, so its rows stay in the session's identity map.
+        g.signed_in_user = accounts.user_for_token(token)
+        return None if g.signed_in_user is None else accounts.actor_of(g.signed_in_user)
     if token_only(request.path):
         return None
     sid = session.get(WEB_SESSION_KEY)
@@ -147,9 +159,7 @@ def register_json_guard(app: Flask) -> None:
         if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
             # No text the pharmacy keeps holds a NUL, and PostgreSQL cannot store one.
             raise BadRequest("The request holds a NUL character.")
-        if request.mimetype in _FORM_TYPES and any(
-            "\x00" in v for v in request.form.values()
-        ):
+        if request.mimetype in _FORM_TYPES and any("\x00" in v for v in request.form.values()):
             raise BadRequest("The request holds a NUL character.")
         if request.is_json and request.content_length:
             try:

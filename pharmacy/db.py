@@ -103,6 +103,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def writing(session: Session) -> bool:
+    """Whether the session's transaction was opened as a unit of work that writes."""
+    return bool(session.connection().get_execution_options().get(WRITE_OPTION))
+
+
 class Database:
     """The engine and the scoped session of one app."""
 
@@ -112,22 +117,42 @@ class Database:
         self.session_factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.session = scoped_session(self.session_factory)
 
+    def begin_write(self) -> Session:
+        """Open the request's session as a unit of work that will write, before its first
+        read: the sign-in of a request that changes something reads in the transaction its
+        use case then runs in (`transaction` carries on with it), so the request uses one
+        connection and one transaction, and on SQLite holds the write lock from its first
+        statement. A session already in a transaction is left as it is."""
+        session = self.session()
+        if not session.in_transaction():
+            session.connection(execution_options={WRITE_OPTION: True})
+        return session
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on any error."""
         session = self.session()
-        if session.in_transaction():
+        if session.in_transaction() and not writing(session):
             # A read earlier in the request (its sign-in) opened a transaction; end it so
             # the write starts afresh, reads everything under its own locks, and on SQLite
-            # takes the write lock from its first statement.
+            # takes the write lock from its first statement. One opened by `begin_write`
+            # already is such a write: it carries on.
             session.rollback()
-        session.connection(execution_options={WRITE_OPTION: True})
+        self.begin_write()
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+
+    def end_unfinished_write(self) -> None:
+        """Roll back a unit of work `begin_write` opened for a request in which no use case
+        then committed (it was refused, or only read), so that no write lock outlives the
+        request."""
+        session = self.session()
+        if session.in_transaction() and writing(session):
+            session.rollback()
 
     def remove(self) -> None:
         self.session.remove()

@@ -20,7 +20,11 @@ TIMEOUT_SECONDS = 30
 GRACEFUL_TIMEOUT_SECONDS = 10
 
 
-def gunicorn_argv(gunicorn: str, bind: str, workers: int, threads: int) -> list[str]:
+def gunicorn_argv(
+    gunicorn: str, bind: str, workers: int, threads: int, app: str = "wsgi:app"
+) -> list[str]:
+    """The command `pharmacy serve` runs (`app`: another WSGI app under the same settings,
+    the load benchmark's floor)."""
     return [
         gunicorn,
         "--bind", bind,
@@ -31,7 +35,7 @@ def gunicorn_argv(gunicorn: str, bind: str, workers: int, threads: int) -> list[
         "--timeout", str(TIMEOUT_SECONDS),
         "--graceful-timeout", str(GRACEFUL_TIMEOUT_SECONDS),
         "--access-logfile", "-",
-        "wsgi:app",
+        app,
     ]  # fmt: skip
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from pharmacy import audit
 from pharmacy.audit import Actor
@@ -146,9 +146,7 @@ def sign_in(
     throttle = sign_in_throttle.configured()
     try:
         with current_db().transaction() as session:
-            user = check_credentials(
-                session, username, password, client=client, throttle=throttle
-            )
+            user = check_credentials(session, username, password, client=client, throttle=throttle)
             if purpose == "token":
                 secret = issue_token(session, user, token_lifetime_hours)
             else:
@@ -174,10 +172,15 @@ def issue_token(session: Session, user: User, lifetime_hours: int) -> str:
 
 
 @query
-def actor_for_token(session: Session, token: str) -> Actor | None:
+def user_for_token(session: Session, token: str) -> User | None:
+    """The active user a live token belongs to, their prescriber record loaded by the same
+    query: a request that keeps the user (the sign-in does, for the request) then finds
+    that record in the session (`session.get`, the intake's) without another query."""
     found = session.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
+        .outerjoin(User.prescriber)
+        .options(contains_eager(User.prescriber))
         .where(ApiToken.token_hash == digest(token))
     ).one_or_none()
     if found is None:
@@ -185,7 +188,7 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
     api_token, user = found
     if api_token.revoked_at is not None or api_token.expires_at <= utcnow() or not user.active:
         return None
-    return actor_of(user)
+    return user
 
 
 @use_case

@@ -19,8 +19,10 @@ from pharmacy.models._types import utcnow
 from pharmacy.services.uow import query, use_case
 
 # Parsed rules per engine, with the fingerprint of the rows they were parsed from. Every
-# request checks the fingerprint (one small aggregate query), so a change made through any
-# server is seen by every other at once; only the parsing is saved.
+# request checks the fingerprint (one small aggregate query, sent on the session's
+# connection as a Core statement: nothing of it goes into the session), so a change made
+# through any server is seen by every other at once; the rows are read and parsed again only
+# when it moved.
 _PARSED: weakref.WeakKeyDictionary[Engine, tuple[tuple[Any, ...], Rules]] = (
     weakref.WeakKeyDictionary()
 )
@@ -36,7 +38,7 @@ FINGERPRINT = select(
 
 
 def _fingerprint(session: Session) -> tuple[Any, ...]:
-    return tuple(session.execute(FINGERPRINT).one())
+    return tuple(session.connection().execute(FINGERPRINT).one())
 
 
 def current_rules(session: Session) -> Rules:

@@ -45,7 +45,7 @@ def request(
     token: str | None = None,
     timeout: float = 30,
 ) -> tuple[int, Any, float]:
-    """One request on a fresh connection (gunicorn's sync workers close after each)."""
+    """One request on a fresh connection, as a client that sends one and goes."""
     headers = {"Connection": "close"}
     data = None
     if body is not None:
@@ -87,15 +87,19 @@ def free_port() -> int:
 
 
 class Server:
-    """`gunicorn --workers 2` (sync workers) serving `module` from the repository root."""
+    """gunicorn as `pharmacy serve` runs it (pharmacy/serving.py: gthread workers, their
+    threads, keep-alive and timeouts), with 2 workers, serving `module` from the repository
+    root."""
 
     def __init__(self, module: str, env: dict[str, str], name: str) -> None:
+        from pharmacy.serving import THREADS_PER_WORKER, gunicorn_argv
+
         self.port = free_port()
         self.name = name
         self.log_path = Path(tempfile.gettempdir()) / f"load_{name}_{os.getpid()}.log"
         self.log = open(self.log_path, "w")  # noqa: SIM115
-        command = [str(BIN / "gunicorn"), "--workers", "2", "--log-level", "warning"]
-        command += ["--bind", f"127.0.0.1:{self.port}", "--timeout", "60", module]
+        bind = f"127.0.0.1:{self.port}"
+        command = gunicorn_argv(str(BIN / "gunicorn"), bind, 2, THREADS_PER_WORKER, app=module)
         self.proc = subprocess.Popen(
             command, cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=self.log
         )

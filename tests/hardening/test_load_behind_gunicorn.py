@@ -1,8 +1,8 @@
 """Guarantee 5 in CI: for a few seconds, prescribers submit, pharmacists verify (signing with
 their password) and technicians fill from released batches, all at once, against the real app
-under gunicorn (2 sync workers) on PostgreSQL over loopback. No 5xx and no connection error;
-afterwards every accepted write is present, every batch's stock adds up, each prescription
-has one creation event and the audit chain verifies.
+under gunicorn as `pharmacy serve` runs it (2 gthread workers) on PostgreSQL over loopback. No
+5xx and no connection error; afterwards every accepted write is present, every batch's stock
+adds up, each prescription has one creation event and the audit chain verifies.
 
 This test only checks correctness, never speed. `bench/bench_load.py` drives the same mixed
 phase (from `load_driver`) for longer and measures it.
