@@ -202,3 +202,35 @@ def test_an_open_recall_is_what_the_recall_service_calls_open(
         f"/api/v1/recalls/{by_batch[busy_day['recalled']['id']]['id']}", as_="pharm"
     ).get_json()
     assert shown["is_open"] is True
+
+
+def test_refills_due_follow_each_prescriptions_newest_fill(api: Any) -> None:
+    """prescriptions.supply_ends_on (the refills-due index) is kept as fills are made and
+    changed: the newest fill's day, whatever the order."""
+    from sqlalchemy import select
+
+    from pharmacy.models import Fill, Prescription
+    from pharmacy.services.uow import current_db
+
+    def due() -> list[int]:
+        return [
+            d["prescription_id"] for d in api.get("/api/v1/refills-due", as_="pharm").get_json()
+        ]
+
+    capsule_stock(api)
+    batch = released_batch(api)
+    rx = verified_rx(api, first="Ola", last="Often", refills=2, quantity=5, days=5)
+    first = _filled(api, rx, batch, 5)
+    assert due() == [rx["id"]]
+    with current_db().transaction() as session:  # the first fill was, in fact, long ago
+        fill_row = session.get(Fill, first["id"])
+        assert fill_row is not None
+        fill_row.filled_on = date.today() - timedelta(days=20)
+    assert due() == []
+    with current_db().transaction() as session:
+        kept = session.execute(
+            select(Prescription.supply_ends_on).where(Prescription.id == rx["id"])
+        ).scalar_one()
+    assert kept == date.today() - timedelta(days=15)
+    _filled(api, rx, batch, 5)  # the refill, today: due again within the week
+    assert due() == [rx["id"]]
