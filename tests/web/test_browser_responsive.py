@@ -12,8 +12,10 @@ from tests.web.browser import sign_in
 SIZES = ({"width": 768, "height": 1024}, {"width": 390, "height": 844})
 LIST_PAGES = {
     "pharm": ["/pharmacist", "/bench", "/lots", "/recall", "/refills", "/search",
-              "/admin/catalog", "/pharmacist/orders/new"],
-    "tech": ["/bench", "/lots", "/print-queue", "/refills"],
+              "/admin/catalog", "/pharmacist/orders/new", "/work/to_verify",
+              "/work/awaiting_product_check", "/work/lots_expiring", "/work/open_recalls"],
+    "tech": ["/bench", "/lots", "/print-queue", "/refills", "/work/to_compound",
+             "/work/labels_to_print"],
     "drgrey": ["/prescriber", "/prescriptions/new", "/search"],
     "admin": ["/admin/users", "/admin/rules", "/admin/pharmacy", "/admin/catalog"],
 }
