@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session
 
 from pharmacy import migrate
@@ -47,11 +47,7 @@ def _triggers(path: Path) -> dict[str, str]:
 
 def check_backup(path: Path, revision: str | None) -> int:
     """Refuse the backup unless it is safe to restore; the number of audit events."""
-    if revision != head_revision():
-        raise BackupRefused(
-            f"{path} is at schema revision {revision}, this version needs {head_revision()}: "
-            "restore it with the version of the software that wrote it, then upgrade"
-        )
+    require_head_revision(revision, str(path))
     found = _triggers(path)
     for name, sql in sorted(reference_triggers().items()):
         if name not in found:
@@ -60,13 +56,27 @@ def check_backup(path: Path, revision: str | None) -> int:
             raise BackupRefused(f"{path} has an altered trigger {name}")
     engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
     try:
-        with Session(engine) as session:
-            chain = verify_chain(session)
+        return require_intact_chain(engine, str(path))
     finally:
         engine.dispose()
+
+
+def require_head_revision(revision: str | None, what: str) -> None:
+    """Refuse a backup at another schema revision than this code migrates to."""
+    if revision != head_revision():
+        raise BackupRefused(
+            f"{what} is at schema revision {revision}, this version needs {head_revision()}: "
+            "restore it with the version of the software that wrote it, then upgrade"
+        )
+
+
+def require_intact_chain(engine: Engine, what: str) -> int:
+    """Refuse a backup whose audit chain does not verify; the number of events."""
+    with Session(engine) as session:
+        chain = verify_chain(session)
     if not chain.ok:
         where = f"event id {chain.first_broken_id}" if chain.first_broken_id else "the head"
-        raise BackupRefused(f"{path}: audit chain broken at {where}: {chain.problem}")
+        raise BackupRefused(f"{what}: audit chain broken at {where}: {chain.problem}")
     return chain.events
 
 

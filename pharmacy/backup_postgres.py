@@ -27,11 +27,13 @@ from pathlib import Path
 from sqlalchemy import Connection, create_engine, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from pharmacy import migrate
-from pharmacy.audit import verify_chain
-from pharmacy.backup_checks import BackupRefused, head_revision
+from pharmacy.backup_checks import (
+    BackupRefused,
+    require_head_revision,
+    require_intact_chain,
+)
 from pharmacy.db_roles import app_roles_in_use, grant_app_role
 
 TOOL_TIMEOUT_SECONDS = 1800
@@ -152,20 +154,11 @@ def _check(url: URL, reference: dict[tuple[str, str], Trigger]) -> tuple[int, st
     try:
         with engine.connect() as conn:
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-            if revision != head_revision():
-                raise BackupRefused(
-                    f"the backup is at schema revision {revision}, this version needs "
-                    f"{head_revision()}: restore it with the version that wrote it, then upgrade"
-                )
+            require_head_revision(revision, "the backup")
             _compare_triggers(_triggers(conn), reference)
-        with Session(engine) as session:
-            chain = verify_chain(session)
+        return require_intact_chain(engine, "the backup"), str(revision)
     finally:
         engine.dispose()
-    if not chain.ok:
-        where = f"event id {chain.first_broken_id}" if chain.first_broken_id else "the head"
-        raise BackupRefused(f"the backup's audit chain is broken at {where}: {chain.problem}")
-    return chain.events, str(revision)
 
 
 def _compare_triggers(

@@ -127,7 +127,7 @@ BEGIN RETURN NEW; END $$
             "trigger the migrations do not define: sneaky",
         ),
         (["UPDATE alembic_version SET version_num = '0003_hardening'"], "schema revision"),
-        (["UPDATE audit_events SET reason = 'edited' WHERE id = 1"], "audit chain is broken"),
+        (["UPDATE audit_events SET reason = 'edited' WHERE id = 1"], "audit chain broken"),
     ],
 )
 def test_a_bad_dump_is_refused_and_the_live_database_untouched(
