@@ -74,6 +74,39 @@ BEFORE = (
     "figures describe code that no longer exists."
 )
 
+PLAIN_PATH = (
+    "**The plain path, before and after fewer round trips (2026-12-03, commit ffe84ef).** "
+    "Before: `main` at ed4a246 under 2 *sync* workers (what this benchmark ran until then, "
+    "while `pharmacy serve` ships gthread workers), load average 0.5: intake 21 % of the floor "
+    "(62-80 against about 330 req/s), p99 162 ms, mixed p99 369 ms, zero 5xx, every write "
+    "present. Since ffe84ef the benchmark runs gunicorn as `pharmacy serve` does (gthread, "
+    "8 threads a worker, 2 workers; the floor the same). The change: a request that writes "
+    "reads its bearer token inside its use case's transaction (one pool checkout and its "
+    "pre-ping, one BEGIN, no ROLLBACK), the token query brings the prescriber's record that "
+    "intake then finds in the session, and the rules' fingerprint is a Core statement. Per "
+    "intake: 1 checkout, 1 BEGIN, 9 statements, 1 COMMIT, against 2 checkouts, 2 BEGIN, a "
+    "ROLLBACK, 10 statements and a COMMIT. Back to back on the shipped server at load average "
+    "6-7 (others were running tests and benchmarks): ed4a246 19-21 % of the floor (median "
+    "20 %), intake p99 672 ms, mixed p99 880 ms; ffe84ef 22-24 % (median 23 %), p99 575 ms, "
+    "mixed p99 876 ms (the run above). The same code under sync workers gave 26 % at load "
+    "6.5. In process, one thread, PostgreSQL idle (Flask test client, 150 intakes, "
+    "alternated twice): 15-22 ms and 12-17 ms of CPU per intake before and after alike; "
+    "the saved round trips are worth little when the database answers at once and more "
+    "when it is busy. **Targets not met**: intake is about 7 points short of 30 %, its p99 "
+    "is 5-6 times the 100 ms target and the mixed p99 about 3 times 300 ms on this shared "
+    "machine. What the profile shows next: the rest is spread thinly over SQLAlchemy's ORM "
+    "(statement building and compilation per request, the flush of two INSERTs, result "
+    "set-up) at about 12 ms of CPU an intake against 2-3 ms for the floor, so on 2 busy "
+    "cores the ratio follows CPU per request; gthread's threads share each worker's GIL, so "
+    "each of a request's 12 round trips can wait behind the other threads' Python (today's "
+    "load hid how much: the sync run at load 6.5 had an intake p99 of 925 ms, not less). "
+    "The Rx-number counter row, locked from "
+    "the number to COMMIT on purpose (no twin patients), also serialises intakes over their "
+    "last 7 statements. Not done: statements built once with bind parameters, the audit "
+    "events and the head in fewer than 3 statements (not possible on both databases without "
+    "a DML CTE, which SQLite lacks), and a choice of worker threads for this load."
+)
+
 
 # Phases ---------------------------------------------------------------------------------
 
@@ -327,6 +360,8 @@ def report(run: Run, args: argparse.Namespace, load_before: float) -> tuple[str,
             "verify are pharmacists racing for the same one; neither leaves a partial row.",
             "",
             BEFORE,
+            "",
+            PLAIN_PATH,
             "",
         ]
     )
