@@ -83,8 +83,8 @@ class ProductCheck(Base):
 
 class FillPayment(Base):
     """The payment taken when a fill was handed over: how much, how, who took it and when.
-    Append-only (migration 0023): a correction is a new record, never an edit. One a fill:
-    the hand-over happens once."""
+    Append-only (migration 0023): never edited or deleted. One a fill, as the hand-over
+    happens once; paying a balance later or correcting a payment is not built yet."""
 
     __tablename__ = "fill_payments"
     __table_args__ = (
