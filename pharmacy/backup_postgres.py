@@ -17,6 +17,7 @@ role); the password, if any, reaches the tools through PGPASSWORD, never the com
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -217,7 +218,7 @@ def reference_triggers(database_url: str) -> dict[tuple[str, str], Trigger]:
 @contextmanager
 def _scratch(database_url: str, purpose: str) -> Iterator[str]:
     """A new empty database beside the live one, dropped afterwards."""
-    live = make_url(database_url).database or "pharmacy"
+    live = re.sub(r"[^a-z0-9_]", "_", (make_url(database_url).database or "pharmacy").lower())
     name = f"{live[:40]}_{purpose}_{os.getpid()}"
     admin = create_engine(database_url, isolation_level="AUTOCOMMIT")
     try:
