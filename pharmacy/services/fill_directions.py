@@ -90,6 +90,21 @@ def fill_directions(session: Session, fill: Fill, rules: Rules) -> list[str]:
     return lines
 
 
+#: A fill and its prescription without days' supply: the schedule and the chart of a fixed
+#: dose span a month.
+UNSTATED_FIXED_DOSE_DAYS = 30
+
+
+def fill_course(session: Session, fill: Fill) -> tuple[list[TitrationStep], date]:
+    """The steps a fill's leaflet schedules and charts, and the day they start: a
+    titration's whole course from its first fill, or the fixed dose over the fill's days."""
+    rx = fill.prescription
+    if rx.steps:
+        return plan_steps(rx), schedule_start(session, fill)
+    days = fill.days_supply or rx.days_supply or UNSTATED_FIXED_DOSE_DAYS
+    return [TitrationStep(dose_mg=rx.dose_mg or per_unit(rx), days=days)], fill.filled_on
+
+
 def label_language_of(rx: Prescription, rules: Rules) -> str:
     """The language the container label prints in: the patient's where the labels print
     in it, else English."""

@@ -15,9 +15,8 @@ from labels.dose_chart import DoseChart, chart_svg, dose_chart
 from pharmacy.compounding.titration import TitrationStep
 from pharmacy.compounding.units import plain
 from pharmacy.models import Fill
-from pharmacy.services.fill_directions import per_unit, plan_steps, schedule_start
+from pharmacy.services.fill_directions import fill_course, per_unit
 from pharmacy.services.printing import language
-from pharmacy.services.rules import current_rules
 
 #: The preview's column is narrower than the leaflet's page: the same drawing, laid out at
 #: this size (points; the browser scales it to the column) so its text stays readable.
@@ -47,20 +46,11 @@ def plan_chart(
     )
 
 
-def fill_chart(session: Session, fill: Fill) -> DoseChart:
-    """The chart on a fill's leaflet, in the patient's language as the label prints it: a
-    titration's whole course from its first fill, or the fixed dose over the fill's days
-    (as its dated schedule)."""
+def fill_chart(session: Session, fill: Fill, lang: str) -> DoseChart:
+    """The chart on a fill's leaflet, in the label's language: the steps its schedule
+    lists."""
     rx = fill.prescription
-    lang = rx.patient.language
-    if lang not in current_rules(session).label_languages:
-        lang = language.DEFAULT_LANGUAGE
-    if rx.steps:
-        steps, start = plan_steps(rx), schedule_start(session, fill)
-    else:
-        days = fill.days_supply or rx.days_supply or 30
-        steps = [TitrationStep(dose_mg=rx.dose_mg or per_unit(rx), days=days)]
-        start = fill.filled_on
+    steps, start = fill_course(session, fill)
     return plan_chart(steps, start, dosage_form=rx.dosage_form, per_unit_mg=per_unit(rx), lang=lang)
 
 

@@ -23,19 +23,18 @@ from labels.content import DEFAULT_HOW_TO_TAKE_FIXED
 from labels.leaflet import MAX_CALENDAR_DAYS
 from pharmacy.audit import Actor
 from pharmacy.compounding.rules import Rules
-from pharmacy.compounding.titration import TitrationStep, dated_schedule, units_per_dose
+from pharmacy.compounding.titration import dated_schedule, units_per_dose
 from pharmacy.compounding.units import format_ml, plain
 from pharmacy.models import Fill, Prescription
 from pharmacy.services.fill_directions import (
+    fill_course,
+    label_language_of,
     per_unit,
-    plan_steps,
-    schedule_start,
     step_strengths,
 )
 from pharmacy.services.printing import language, print_log, rendering
 from pharmacy.services.printing.dose_charts import fill_chart
 from pharmacy.services.printing.patient_labels import (
-    label_language,
     labellable_fill,
     patient_label_content,
 )
@@ -63,8 +62,8 @@ def _schedule(session: Session, fill: Fill, rules: Rules, lang: str) -> list[Sch
     """The dated steps of the fill's course (or its one dose for its days), how much to take
     at each, the dates as Babel writes them for ``lang``."""
     rx = fill.prescription
+    entries = dated_schedule(*fill_course(session, fill))
     if rx.steps:
-        entries = dated_schedule(plan_steps(rx), schedule_start(session, fill))
         strengths = step_strengths(session, fill)
         later = language.gettext(lang, "from a later fill")
         amounts = [
@@ -72,9 +71,6 @@ def _schedule(session: Session, fill: Fill, rules: Rules, lang: str) -> list[Sch
             for i, e in enumerate(entries)
         ]
     else:
-        days = fill.days_supply or rx.days_supply or 30
-        dose = rx.dose_mg or per_unit(rx)
-        entries = dated_schedule([TitrationStep(dose_mg=dose, days=days)], fill.filled_on)
         amounts = [_amount(rx, e.dose_mg, rules, lang) for e in entries]
     return [
         ScheduleRow(
@@ -109,7 +105,7 @@ def leaflet_content(session: Session, fill: Fill, today: date) -> LeafletContent
     fixed texts from the catalog and the cautions' advice from the rules."""
     rx = fill.prescription
     rules = current_rules(session)
-    lang = label_language(rx, rules)
+    lang = label_language_of(rx, rules)
     label = patient_label_content(session, fill, today)
     schedule = _schedule(session, fill, rules, lang)
     return LeafletContent(
@@ -132,7 +128,7 @@ def leaflet_content(session: Session, fill: Fill, today: date) -> LeafletContent
         bud_text=label.bud_text,
         storage=label.storage,
         auxiliary=label.auxiliary,
-        dose_chart=fill_chart(session, fill),
+        dose_chart=fill_chart(session, fill, lang),
         caution_advice=caution_advice(rx.screen, rules, lang),
         captions=language.leaflet_captions(lang),
         day_texts=_calendar_days(schedule, lang),

@@ -16,7 +16,7 @@ from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, NotFound
 from pharmacy.models import Batch, Fill, Prescription
 from pharmacy.services.dispensing.states import mark_labeled
-from pharmacy.services.fill_directions import label_directions
+from pharmacy.services.fill_directions import label_directions, label_language_of
 from pharmacy.services.fills import fill_data
 from pharmacy.services.printing import language, print_log, rendering
 from pharmacy.services.rules import current_rules
@@ -70,11 +70,6 @@ def _quantity(rx: Prescription, data: dict[str, Any], lang: str) -> str:
     return f"{plain(data['quantity'])} {language.gettext(lang, 'capsules')}"
 
 
-def label_language(rx: Prescription, rules: Rules) -> str:
-    """The patient's language where the labels print in it, else English."""
-    return rx.patient.language if rx.patient.language in rules.label_languages else "en"
-
-
 def patient_label_content(session: Session, fill: Fill, today: date) -> PatientLabelContent:
     """The label's words in the patient's language: warning, direction, storage and auxiliary
     texts are the rules in force (data the pharmacy can change), fixed words come from the
@@ -83,7 +78,7 @@ def patient_label_content(session: Session, fill: Fill, today: date) -> PatientL
     rules = current_rules(session)
     data = fill_data(session, fill, today, rules)
     rx = fill.prescription
-    lang = label_language(rx, rules)
+    lang = label_language_of(rx, rules)
     directions = label_directions(
         session, fill, rules, lang, lambda day: language.short_date(day, lang)
     )
