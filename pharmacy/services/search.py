@@ -25,16 +25,26 @@ from sqlalchemy import (
     case,
     exists,
     func,
+    literal,
     literal_column,
     or_,
     select,
     text,
     true,
+    union_all,
 )
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm import Session
 
 from pharmacy.audit import Actor
-from pharmacy.models import Batch, IngredientLot, Patient, Prescriber, Prescription
+from pharmacy.models import (
+    Batch,
+    Formula,
+    IngredientLot,
+    Item,
+    Patient,
+    Prescriber,
+    Prescription,
+)
 from pharmacy.models.search import digits, fold
 from pharmacy.services.uow import query
 
@@ -118,9 +128,12 @@ def patients_of(actor: Actor) -> ColumnElement[bool] | None:
     )
 
 
-def patient_query(session: Session, actor: Actor, words: tuple[str, ...], born: date | None) -> Any:
-    """Patients matching the words (and the date of birth, if given), best first."""
-    stmt = select(Patient)
+def patient_query(
+    session: Session, actor: Actor, words: tuple[str, ...], born: date | None, *columns: Any
+) -> Any:
+    """Patients matching the words (and the date of birth, if given), best first: whole
+    records, or only the `columns` given."""
+    stmt = select(*(columns or (Patient,)))
     if words:
         stmt = stmt.where(name_match(session, words))
     if born is not None:
@@ -134,65 +147,85 @@ def patient_query(session: Session, actor: Actor, words: tuple[str, ...], born: 
     return stmt.order_by(*order, Patient.last_name, Patient.first_name, Patient.id)
 
 
-def patient_label(patient: Patient) -> str:
-    return f"{patient.last_name}, {patient.first_name}"
+# What each hit shows, and nothing more: plain rows, no whole records to build.
+PATIENT_HIT_COLUMNS = (
+    Patient.id,
+    Patient.first_name,
+    Patient.last_name,
+    Patient.date_of_birth,
+    Patient.phone,
+)
 
 
-def patient_hit(patient: Patient, rank: int) -> dict[str, Any]:
-    detail = f"born {patient.date_of_birth.isoformat()}"
-    if patient.phone:
-        detail += f" · {patient.phone}"
+def patient_label(row: Any) -> str:
+    return f"{row.last_name}, {row.first_name}"
+
+
+def patient_hit(row: Any, rank: int) -> dict[str, Any]:
+    detail = f"born {row.date_of_birth.isoformat()}"
+    if row.phone:
+        detail += f" · {row.phone}"
     return {
         "type": "patient",
-        "id": patient.id,
-        "label": patient_label(patient),
+        "id": row.id,
+        "label": patient_label(row),
         "detail": detail,
         "rank": rank,
     }
 
 
-def prescription_hit(rx: Prescription, rank: int) -> dict[str, Any]:
+def prescription_hit(row: Any, rank: int) -> dict[str, Any]:
     strength = (
-        f"{rx.strength_mg.normalize():f} mg capsule"
-        if rx.dosage_form == "capsule"
-        else f"{rx.concentration_mg_per_ml.normalize():f} mg/mL liquid"  # type: ignore[union-attr]
+        f"{row.strength_mg.normalize():f} mg capsule"
+        if row.dosage_form == "capsule"
+        else f"{row.concentration_mg_per_ml.normalize():f} mg/mL liquid"
     )
     return {
         "type": "prescription",
-        "id": rx.id,
-        "label": f"{rx.rx_number} — {patient_label(rx.patient)}",
-        "detail": f"{strength} · {rx.status.replace('_', ' ')} · {rx.prescriber.full_name}",
+        "id": row.id,
+        "label": f"{row.rx_number} — {row.last_name}, {row.first_name}",
+        "detail": f"{strength} · {row.status.replace('_', ' ')} · {row.prescriber_name}",
         "rank": rank,
     }
 
 
-def batch_hit(batch: Batch) -> dict[str, Any]:
+def batch_hit(row: Any) -> dict[str, Any]:
     return {
         "type": "batch",
-        "id": batch.id,
-        "label": f"Batch {batch.lot_number}",
-        "detail": f"{batch.formula.name} · {batch.status} · BUD {batch.bud.isoformat()}",
+        "id": row.id,
+        "label": f"Batch {row.number}",
+        "detail": f"{row.name} · {row.status} · BUD {row.day.isoformat()}",
         "rank": EXACT,
     }
 
 
-def lot_hit(lot: IngredientLot) -> dict[str, Any]:
+def lot_hit(row: Any) -> dict[str, Any]:
     return {
         "type": "lot",
-        "id": lot.id,
-        "label": f"Lot {lot.manufacturer_lot} — {lot.item.name}",
-        "detail": f"{lot.manufacturer} · {lot.status} · expires {lot.expiry.isoformat()}",
+        "id": row.id,
+        "label": f"Lot {row.number} — {row.name}",
+        "detail": f"{row.manufacturer} · {row.status} · expires {row.day.isoformat()}",
         "rank": EXACT,
     }
 
 
 def _prescriptions() -> Any:
-    """Prescriptions with what a hit shows (patient, prescriber) in the same query, and
-    without their titration steps (not shown)."""
-    return select(Prescription).options(
-        joinedload(Prescription.patient),
-        joinedload(Prescription.prescriber),
-        lazyload(Prescription.steps),
+    """Prescriptions with what a hit shows: their own columns, the patient's name and the
+    prescriber's, in one query."""
+    return (
+        select(
+            Prescription.id,
+            Prescription.rx_number,
+            Prescription.status,
+            Prescription.dosage_form,
+            Prescription.strength_mg,
+            Prescription.concentration_mg_per_ml,
+            Patient.first_name,
+            Patient.last_name,
+            Prescriber.full_name.label("prescriber_name"),
+        )
+        .join(Patient, Patient.id == Prescription.patient_id)
+        .join(Prescriber, Prescriber.id == Prescription.prescriber_id)
     )
 
 
@@ -202,46 +235,77 @@ def _own(actor: Actor, stmt: Any) -> Any:
     return stmt
 
 
+BATCH_KIND, LOT_KIND = 0, 1
+
+
+def _codes(raw: str, code: str) -> Any:
+    """A batch with the lot number and the ingredient lots with the manufacturer's lot
+    number, in one statement: (kind, id, number, name, status, day, manufacturer), the
+    batch first, then the lots by expiry."""
+    batches = (
+        select(
+            literal(BATCH_KIND).label("kind"),
+            Batch.id,
+            Batch.lot_number.label("number"),
+            Formula.name.label("name"),
+            Batch.status,
+            Batch.bud.label("day"),
+            literal("").label("manufacturer"),
+        )
+        .join(Formula, Formula.id == Batch.formula_id)
+        .where(Batch.lot_number == code)
+    )
+    lots = (
+        select(
+            literal(LOT_KIND).label("kind"),
+            IngredientLot.id,
+            IngredientLot.manufacturer_lot.label("number"),
+            Item.name.label("name"),
+            IngredientLot.status,
+            IngredientLot.expiry.label("day"),
+            IngredientLot.manufacturer,
+        )
+        .join(Item, Item.id == IngredientLot.item_id)
+        .where(IngredientLot.manufacturer_lot.in_({raw, code}))
+    )
+    found = union_all(batches, lots).subquery()
+    return select(found).order_by(found.c.kind, found.c.day, found.c.id)
+
+
 def exact_hits(session: Session, actor: Actor, terms: Terms, limit: int) -> list[dict[str, Any]]:
     """An Rx number, a batch lot number or an ingredient lot number, as typed or scanned."""
     hits: list[dict[str, Any]] = []
     if terms.rx_number:
         rx = session.execute(
             _own(actor, _prescriptions()).where(Prescription.rx_number == terms.rx_number)
-        ).scalar_one_or_none()
+        ).one_or_none()
         if rx is not None:
             hits.append(prescription_hit(rx, EXACT))
     if actor.role == "prescriber" or " " in terms.raw or not terms.raw:
         return hits
-    code = terms.raw.upper()
-    batch = session.execute(
-        select(Batch).options(lazyload(Batch.components)).where(Batch.lot_number == code)
-    ).scalar_one_or_none()
-    if batch is not None:
-        hits.append(batch_hit(batch))
-    lots = session.execute(
-        select(IngredientLot)
-        .where(IngredientLot.manufacturer_lot.in_({terms.raw, code}))
-        .order_by(IngredientLot.expiry, IngredientLot.id)
-        .limit(limit)
-    ).scalars()
-    hits.extend(lot_hit(lot) for lot in lots)
+    lots = 0
+    for row in session.execute(_codes(terms.raw, terms.raw.upper())):
+        if row.kind == BATCH_KIND:
+            hits.append(batch_hit(row))
+        elif lots < limit:
+            lots += 1
+            hits.append(lot_hit(row))
     return hits
 
 
 def patient_hits(session: Session, actor: Actor, terms: Terms, limit: int) -> list[dict[str, Any]]:
     if not terms.words:
         return []
-    stmt = patient_query(session, actor, terms.words, None).add_columns(
+    stmt = patient_query(session, actor, terms.words, None, *PATIENT_HIT_COLUMNS).add_columns(
         word_start(terms.words).label("starts")
     )
     hits = []
-    for patient, starts in session.execute(stmt.limit(limit)).all():
+    for row in session.execute(stmt.limit(limit)):
         if terms.born or terms.phone:
             rank = PATIENT_BY_NUMBER
         else:
-            rank = PATIENT_WORD_START if starts else PATIENT_CONTAINS
-        hits.append(patient_hit(patient, rank))
+            rank = PATIENT_WORD_START if row.starts else PATIENT_CONTAINS
+        hits.append(patient_hit(row, rank))
     return hits
 
 
@@ -282,7 +346,7 @@ def prescriber_hits(
     else:  # SQLite has no LATERAL; an embedded pharmacy's prescriptions are few
         ids = select(Prescription.id).where(Prescription.prescriber_id.in_(closest))
     stmt = _prescriptions().where(Prescription.id.in_(ids)).order_by(*newest).limit(limit)
-    return [prescription_hit(rx, BY_PRESCRIBER) for rx in session.execute(stmt).scalars()]
+    return [prescription_hit(row, BY_PRESCRIBER) for row in session.execute(stmt)]
 
 
 @query
