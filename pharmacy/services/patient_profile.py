@@ -9,37 +9,90 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased
 
 from pharmacy.audit import Actor
 from pharmacy.errors import NotFound
-from pharmacy.models import Batch, Fill, Patient, Prescription, PrintLog, User
+from pharmacy.models import (
+    Batch,
+    BatchComponent,
+    Fill,
+    IngredientLot,
+    Item,
+    Patient,
+    Prescriber,
+    Prescription,
+    PrintLog,
+    User,
+)
+from pharmacy.models.prescriptions import PATIENT_DETAILS
 from pharmacy.services.uow import query
 
 NO_PATIENT = "No such patient."
 
+# The profile reads plain rows of just the columns it shows (no whole records with their
+# relationships): the patient with their prescriptions in one statement, every fill with
+# its batch and the batch's components in a second, the label prints in a third.
+PATIENT_COLUMNS = (
+    Patient.id,
+    Patient.first_name,
+    Patient.last_name,
+    Patient.date_of_birth,
+    *(getattr(Patient, name) for name in PATIENT_DETAILS),
+)
+_overrider = aliased(User)
+PRESCRIPTION_COLUMNS = (
+    Prescription.id.label("rx_id"),
+    Prescription.rx_number,
+    Prescription.status,
+    Prescription.source,
+    Prescription.created_at,
+    Prescription.dosage_form,
+    Prescription.strength_mg,
+    Prescription.concentration_mg_per_ml,
+    Prescription.directions,
+    Prescription.refills,
+    Prescription.refills_remaining,
+    Prescription.prescriber_id,
+    Prescription.indication,
+    Prescription.patient_details,
+    Prescription.hold_reasons,
+    Prescription.override_reason,
+    Prescriber.full_name.label("prescriber"),
+    _overrider.full_name.label("overridden_by"),
+)
 
-def _prescriptions(session: Session, actor: Actor, patient_id: int) -> list[Prescription]:
+
+def _patient_and_prescriptions(session: Session, actor: Actor, patient_id: int) -> list[Any]:
+    """One row per prescription (newest first) with the patient's columns on each; one
+    row with no prescription columns when there is none (of the prescriber's own)."""
+    theirs = Prescription.patient_id == Patient.id
+    if actor.role == "prescriber":
+        theirs = and_(theirs, Prescription.prescriber_id == actor.prescriber_id)
     stmt = (
-        select(Prescription)
-        .options(joinedload(Prescription.prescriber), lazyload(Prescription.steps))
-        .where(Prescription.patient_id == patient_id)
+        select(*PATIENT_COLUMNS, *PRESCRIPTION_COLUMNS)
+        .outerjoin(Prescription, theirs)
+        .outerjoin(Prescriber, Prescriber.id == Prescription.prescriber_id)
+        .outerjoin(_overrider, _overrider.id == Prescription.override_by_user_id)
+        .where(Patient.id == patient_id)
+        .order_by(Prescription.created_at.desc(), Prescription.id.desc())
     )
-    if actor.role == "prescriber":
-        stmt = stmt.where(Prescription.prescriber_id == actor.prescriber_id)
-    stmt = stmt.order_by(Prescription.created_at.desc(), Prescription.id.desc())
-    return list(session.execute(stmt).scalars())
+    return list(session.execute(stmt))
 
 
-def _details(patient: Patient, rxs: list[Prescription], actor: Actor) -> dict[str, Any]:
+def _as_prescribed(rx: Any) -> dict[str, Any]:
+    """The patient's details as this prescription came with them (the record's when it
+    kept none): Prescription.patient_as_prescribed, from a row."""
+    details = rx.patient_details or {name: getattr(rx, name) for name in PATIENT_DETAILS}
+    return {name: details.get(name) for name in PATIENT_DETAILS}
+
+
+def _details(patient: Any, rxs: list[Any], actor: Actor) -> dict[str, Any]:
     if actor.role == "prescriber":
-        shown = rxs[0].patient_as_prescribed  # the newest of their own
+        shown = _as_prescribed(rxs[0])  # the newest of their own
     else:
-        shown = {
-            name: getattr(patient, name)
-            for name in ("address", "phone", "allergies", "current_medications", "conditions")
-        }
+        shown = {name: getattr(patient, name) for name in PATIENT_DETAILS}
     return {
         "id": patient.id,
         "first_name": patient.first_name,
@@ -53,82 +106,104 @@ def _details(patient: Patient, rxs: list[Prescription], actor: Actor) -> dict[st
     }
 
 
-def _medication_history(rxs: list[Prescription]) -> list[dict[str, Any]]:
+def _medication_history(rxs: list[Any]) -> list[dict[str, Any]]:
     """What each prescription said the patient was taking, newest first."""
     return [
         {
             "reported_on": rx.created_at.date(),
-            "prescription_id": rx.id,
+            "prescription_id": rx.rx_id,
             "rx_number": rx.rx_number,
             "source": rx.source,
-            "medications": list(rx.patient_as_prescribed["current_medications"] or []),
+            "medications": list(_as_prescribed(rx)["current_medications"] or []),
         }
         for rx in rxs
     ]
 
 
-def _ingredient_lots(batch: Batch) -> list[dict[str, Any]]:
-    lots = []
-    for component in batch.components:
-        lot = component.ingredient_lot
-        if lot is not None:
-            lots.append(
-                {
-                    "kind": "lot",
-                    "id": lot.id,
-                    "number": lot.manufacturer_lot,
-                    "description": lot.item.name,
-                    "manufacturer": lot.manufacturer,
-                    "expiry": lot.expiry,
-                }
-            )
-        elif component.source_batch is not None:
-            lots.append(
-                {
-                    "kind": "batch",
-                    "id": component.source_batch.id,
-                    "number": component.source_batch.lot_number,
-                    "description": component.description,
-                    "manufacturer": "",
-                    "expiry": component.source_batch.bud,
-                }
-            )
-    return lots
+_source = aliased(Batch)
+FILL_COLUMNS = (
+    Fill.id,
+    Fill.prescription_id,
+    Fill.fill_number,
+    Fill.filled_on,
+    Fill.quantity,
+    Fill.days_supply,
+    Fill.supply_ends_on,
+    Fill.status,
+    Fill.batch_id,
+    Fill.bud,
+    Batch.lot_number.label("batch_lot_number"),
+    IngredientLot.id.label("lot_id"),
+    IngredientLot.manufacturer_lot,
+    IngredientLot.manufacturer,
+    IngredientLot.expiry,
+    Item.name.label("item_name"),
+    BatchComponent.description,
+    _source.id.label("source_id"),
+    _source.lot_number.label("source_lot_number"),
+    _source.bud.label("source_bud"),
+)
+
+
+def _ingredient_lot(row: Any) -> dict[str, Any] | None:
+    """One component of the fill's batch: an ingredient lot, or another batch."""
+    if row.lot_id is not None:
+        return {
+            "kind": "lot",
+            "id": row.lot_id,
+            "number": row.manufacturer_lot,
+            "description": row.item_name,
+            "manufacturer": row.manufacturer,
+            "expiry": row.expiry,
+        }
+    if row.source_id is not None:
+        return {
+            "kind": "batch",
+            "id": row.source_id,
+            "number": row.source_lot_number,
+            "description": row.description,
+            "manufacturer": "",
+            "expiry": row.source_bud,
+        }
+    return None
 
 
 def _fills(session: Session, rx_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each prescription's fills in order, with the batch's lot number and its components:
+    one row per fill and component."""
     by_rx: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not rx_ids:
         return by_rx
-    fills = (
-        session.execute(
-            select(Fill)
-            .options(
-                lazyload(Fill.prescription),  # the profile has them already
-                joinedload(Fill.batch).joinedload(Batch.components),  # one query, not two
-            )
-            .where(Fill.prescription_id.in_(rx_ids))
-            .order_by(Fill.prescription_id, Fill.fill_number)
-        )
-        .unique()
-        .scalars()
+    rows = session.execute(
+        select(*FILL_COLUMNS)
+        .join(Batch, Batch.id == Fill.batch_id)
+        .outerjoin(BatchComponent, BatchComponent.batch_id == Fill.batch_id)
+        .outerjoin(IngredientLot, IngredientLot.id == BatchComponent.ingredient_lot_id)
+        .outerjoin(Item, Item.id == IngredientLot.item_id)
+        .outerjoin(_source, _source.id == BatchComponent.source_batch_id)
+        .where(Fill.prescription_id.in_(rx_ids))
+        .order_by(Fill.prescription_id, Fill.fill_number, BatchComponent.position)
     )
-    for fill in fills:
-        by_rx[fill.prescription_id].append(
-            {
-                "id": fill.id,
-                "fill_number": fill.fill_number,
-                "filled_on": fill.filled_on,
-                "quantity": fill.quantity,
-                "days_supply": fill.days_supply,
-                "supply_ends_on": fill.supply_ends_on,
-                "status": getattr(fill, "status", "filled"),
-                "batch_id": fill.batch_id,
-                "batch_lot_number": fill.batch.lot_number,
-                "bud": fill.bud,
-                "ingredient_lots": _ingredient_lots(fill.batch),
+    current: dict[str, Any] = {}
+    for row in rows:
+        if current.get("id") != row.id:
+            current = {
+                "id": row.id,
+                "fill_number": row.fill_number,
+                "filled_on": row.filled_on,
+                "quantity": row.quantity,
+                "days_supply": row.days_supply,
+                "supply_ends_on": row.supply_ends_on,
+                "status": row.status,
+                "batch_id": row.batch_id,
+                "batch_lot_number": row.batch_lot_number,
+                "bud": row.bud,
+                "ingredient_lots": [],
             }
-        )
+            by_rx[row.prescription_id].append(current)
+        lot = _ingredient_lot(row)
+        if lot is not None:
+            current["ingredient_lots"].append(lot)
     return by_rx
 
 
@@ -136,53 +211,51 @@ def _label_prints(session: Session, fill_ids: list[int]) -> list[dict[str, Any]]
     if not fill_ids:
         return []
     rows = session.execute(
-        select(PrintLog, User.full_name)
+        select(
+            PrintLog.entity_id,
+            PrintLog.printed_at,
+            PrintLog.copies,
+            PrintLog.stock,
+            PrintLog.is_reprint,
+            PrintLog.reason,
+            User.full_name,
+        )
         .outerjoin(User, User.id == PrintLog.printed_by_user_id)
         .where(PrintLog.document == "patient_label", PrintLog.entity_id.in_(fill_ids))
         .order_by(PrintLog.printed_at.desc(), PrintLog.id.desc())
-    ).all()
-    return [
-        {
-            "fill_id": log.entity_id,
-            "printed_at": log.printed_at,
-            "copies": log.copies,
-            "stock": log.stock,
-            "is_reprint": log.is_reprint,
-            "reason": log.reason,
-            "printed_by": name or "",
-        }
-        for log, name in rows
-    ]
-
-
-def _holds(session: Session, rxs: list[Prescription]) -> list[dict[str, Any]]:
-    held = [rx for rx in rxs if rx.hold_reasons]
-    overriders = {rx.override_by_user_id for rx in held if rx.override_by_user_id}
-    names = (
-        dict(
-            session.execute(select(User.id, User.full_name).where(User.id.in_(overriders)))
-            .tuples()
-            .all()
-        )
-        if overriders
-        else {}
     )
     return [
         {
-            "prescription_id": rx.id,
+            "fill_id": row.entity_id,
+            "printed_at": row.printed_at,
+            "copies": row.copies,
+            "stock": row.stock,
+            "is_reprint": row.is_reprint,
+            "reason": row.reason,
+            "printed_by": row.full_name or "",
+        }
+        for row in rows
+    ]
+
+
+def _holds(rxs: list[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "prescription_id": rx.rx_id,
             "rx_number": rx.rx_number,
             "reasons": list(rx.hold_reasons),
             "status": rx.status,
             "override_reason": rx.override_reason,
-            "overridden_by": names.get(rx.override_by_user_id or 0),
+            "overridden_by": rx.overridden_by,
         }
-        for rx in held
+        for rx in rxs
+        if rx.hold_reasons
     ]
 
 
-def _prescription_row(rx: Prescription, fills: list[dict[str, Any]]) -> dict[str, Any]:
+def _prescription_row(rx: Any, fills: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "id": rx.id,
+        "id": rx.rx_id,
         "rx_number": rx.rx_number,
         "status": rx.status,
         "source": rx.source,
@@ -193,7 +266,7 @@ def _prescription_row(rx: Prescription, fills: list[dict[str, Any]]) -> dict[str
         "directions": rx.directions,
         "refills": rx.refills,
         "refills_remaining": rx.refills_remaining,
-        "prescriber": rx.prescriber.full_name,
+        "prescriber": rx.prescriber,
         "prescriber_id": rx.prescriber_id,
         "indication": rx.indication,
         "fills": fills,
@@ -202,21 +275,21 @@ def _prescription_row(rx: Prescription, fills: list[dict[str, Any]]) -> dict[str
 
 @query
 def patient_profile(session: Session, actor: Actor, patient_id: int) -> dict[str, Any]:
-    patient = session.get(Patient, patient_id)
-    if patient is None:
+    rows = _patient_and_prescriptions(session, actor, patient_id)
+    if not rows:
         raise NotFound(NO_PATIENT)
-    rxs = _prescriptions(session, actor, patient_id)
+    rxs = [row for row in rows if row.rx_id is not None]
     if actor.role == "prescriber" and not rxs:
         raise NotFound(NO_PATIENT)  # not one of theirs: the same answer as no such patient
-    fills = _fills(session, [rx.id for rx in rxs])
-    fill_ids = [fill["id"] for rows in fills.values() for fill in rows]
+    fills = _fills(session, [rx.rx_id for rx in rxs])
+    fill_ids = [fill["id"] for each in fills.values() for fill in each]
     staff = actor.role != "prescriber"
     return {
-        "patient": _details(patient, rxs, actor),
+        "patient": _details(rows[0], rxs, actor),
         "medication_history": _medication_history(rxs),
-        "prescriptions": [_prescription_row(rx, fills.get(rx.id, [])) for rx in rxs],
+        "prescriptions": [_prescription_row(rx, fills.get(rx.rx_id, [])) for rx in rxs],
         "label_prints": _label_prints(session, fill_ids) if staff else [],
-        "opioid_holds": _holds(session, rxs),
+        "opioid_holds": _holds(rxs),
     }
 
 
