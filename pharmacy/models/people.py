@@ -27,13 +27,14 @@ class Prescriber(Base):
 
 class Patient(Base):
     __tablename__ = "patients"
-    # Intake finds the one record of a person by name (any case) and date of birth.
+    # One record per person: name (any case) and date of birth, by which intake finds it.
     __table_args__ = (
         Index(
             "ix_patients_identity",
             func.lower(text("last_name")),
             func.lower(text("first_name")),
             "date_of_birth",
+            unique=True,
         ),
     )
 

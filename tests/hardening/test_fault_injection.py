@@ -129,7 +129,8 @@ def _recall_batch(api: Any) -> Callable[[], Any]:
 
 CASES: list[tuple[str, Any, str, int]] = [
     # use case, arrange, the step that fails, on which call
-    ("intake", _intake, "pharmacy.services.prescriptions.intake.find_patient", 1),
+    # The Rx number, taken after the new patient's record is written.
+    ("intake", _intake, "pharmacy.services.prescriptions.intake.next_value", 1),
     # Intake's events are recorded after its writes, to be chained at commit.
     ("intake", _intake, "pharmacy.audit.record", 2),
     # With the chain head locked and every row written, as the writer chains the events.

@@ -145,7 +145,7 @@ def test_no_patient_data_passwords_or_tokens_in_logs(
     def explode(*_args: Any, **_kwargs: Any) -> None:
         raise RuntimeError(f"boom for {CANARY_FIRST} {CANARY_LAST} {CANARY_PHONE}")
 
-    monkeypatch.setattr("pharmacy.services.prescriptions.intake.find_patient", explode)
+    monkeypatch.setattr("pharmacy.services.prescriptions.patients.find_patient", explode)
     crashed = api.post("/api/v1/prescriptions", as_="drA",
                        json=rx_payload(patient=_canary_patient(first_name="Other")))
     assert crashed.status_code == 500

@@ -27,7 +27,12 @@ from pharmacy.compounding.titration import TitrationStep
 from pharmacy.errors import Invalid
 from pharmacy.models import Prescriber, Prescription, PrescriptionStep
 from pharmacy.services.counters import next_value
-from pharmacy.services.prescriptions.patients import find_patient, record_patient, sent_details
+from pharmacy.services.prescriptions.patients import (
+    PatientChange,
+    sent_details,
+    settled_patient,
+    update_patient,
+)
 from pharmacy.services.printable import require_printable
 from pharmacy.services.rules import current_rules
 from pharmacy.services.uow import use_case
@@ -135,19 +140,16 @@ def run_intake(
     for name in ("first_name", "last_name"):
         require_printable(f"patient.{name}", details[name])
     assessment = assess(data, current_rules(session))
-    # The number first, on purpose: its counter row stays locked until commit, and the
-    # look-up that follows is a statement of its own, which sees what was committed before
-    # that lock was granted; so two intakes for the same new person cannot both miss the
-    # record and make twins.
-    rx_number = f"RX{next_value(session.connection(), RX_COUNTER, start=RX_FIRST)}"
-    stored = find_patient(
-        session, details["first_name"], details["last_name"], details["date_of_birth"]
-    )
-    if stored is not None:
+    patient, on_file = settled_patient(session, details)
+    change: PatientChange | None = PatientChange("patient.created")
+    if on_file:
         with engine_errors():
-            on_record = stored.allergies or []
+            on_record = patient.allergies or []
             check_lactose(assessment.filler_contains_lactose, on_record, on_record=True)
-    patient, change = record_patient(session, details, stored)
+        change = update_patient(patient, details)
+    # The number last, on purpose: its counter row stays locked until COMMIT, and every
+    # intake queues for it, so only the prescription's own statements run under it.
+    rx_number = f"RX{next_value(session.connection(), RX_COUNTER, start=RX_FIRST)}"
     rx = _new_prescription(data, assessment, rx_number=rx_number, source=source)
     rx.patient, rx.prescriber, rx.created_by_user_id = patient, prescriber, actor.user_id
     rx.supersedes_id = supersedes_id

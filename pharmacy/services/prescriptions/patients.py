@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pharmacy.models import Patient
@@ -23,6 +24,30 @@ def find_patient(session: Session, first_name: str, last_name: str, born: date) 
             Patient.date_of_birth == born,
         )
     ).scalar_one_or_none()
+
+
+def settled_patient(session: Session, details: dict[str, Any]) -> tuple[Patient, bool]:
+    """The person's record, and whether it was on file before (False: added now, flushed).
+
+    ix_patients_identity is unique. When another intake adds the same new person first,
+    this INSERT waits for it to commit and is refused; only its savepoint rolls back, and
+    the record the other intake made is the one on file. Nothing is locked but the new
+    record's index entry, so intakes for different people never queue here."""
+    first, last, born = details["first_name"], details["last_name"], details["date_of_birth"]
+    stored = find_patient(session, first, last, born)
+    if stored is not None:
+        return stored, True
+    patient = new_patient(details)
+    try:
+        with session.begin_nested():
+            session.add(patient)
+            session.flush()
+    except IntegrityError:
+        stored = find_patient(session, first, last, born)
+        if stored is None:
+            raise  # refused for another reason than the person being on file
+        return stored, True
+    return patient, False
 
 
 def sent_details(details: dict[str, Any]) -> dict[str, Any]:
@@ -75,23 +100,10 @@ class PatientChange:
     after: dict[str, Any] | None = None
 
 
-def record_patient(
-    session: Session, details: dict[str, Any], stored: Patient | None
-) -> tuple[Patient, PatientChange | None]:
-    """The person's record, created or brought up to date with what this prescription
-    sent, and what changed (None: nothing)."""
-    sent = sent_details(details)
-    if stored is None:
-        patient = Patient(
-            first_name=details["first_name"],
-            last_name=details["last_name"],
-            date_of_birth=details["date_of_birth"],
-            language=details.get("language") or "en",
-            **sent,
-        )
-        session.add(patient)
-        return patient, PatientChange("patient.created")
-    record = merged_record(stored, sent)
+def update_patient(stored: Patient, details: dict[str, Any]) -> PatientChange | None:
+    """Bring the record on file up to date with what this prescription sent, and say what
+    changed (None: nothing)."""
+    record = merged_record(stored, sent_details(details))
     # The language: the newest one sent; a prescription that sends none keeps it.
     record["language"] = details.get("language") or stored.language
     names = (*PATIENT_DETAILS, "language")
@@ -99,8 +111,19 @@ def record_patient(
     for name in changed:
         setattr(stored, name, record[name])
     if not changed:
-        return stored, None
-    return stored, PatientChange("patient.updated", after={"changed": changed})
+        return None
+    return PatientChange("patient.updated", after={"changed": changed})
+
+
+def new_patient(details: dict[str, Any]) -> Patient:
+    """A first record for a person, from what their first prescription sent."""
+    return Patient(
+        first_name=details["first_name"],
+        last_name=details["last_name"],
+        date_of_birth=details["date_of_birth"],
+        language=details.get("language") or "en",
+        **sent_details(details),
+    )
 
 
 def allergies_only_on_file(rx: Any) -> list[str]:

@@ -1,0 +1,110 @@
+"""One patient record per person (name in any case, date of birth), held by the database's
+unique ix_patients_identity rather than by a lock, on both databases: whoever writes a
+second record (an intake that lost a race, an admin with SQL) is refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from .helpers import submit
+
+TWIN_INSERT = (
+    "INSERT INTO patients (first_name, last_name, date_of_birth, address, phone, allergies, "
+    "current_medications, conditions, created_at, search_name, language) "
+    "VALUES (:first, :last, :born, '', '', '[]', '[]', '[]', CURRENT_TIMESTAMP, '', 'en')"
+)
+REFUSED_AS_NOT_UNIQUE = "(?i)unique|duplicate"
+
+
+def _records(app: Any, last_name: str) -> list[int]:
+    from pharmacy.models import Patient
+    from pharmacy.services.uow import current_db
+
+    session = current_db().session_factory()
+    try:
+        return list(session.scalars(select(Patient.id).where(Patient.last_name == last_name)))
+    finally:
+        session.close()
+
+
+def test_the_database_refuses_a_second_record_of_a_person(api: Any, raw: Any) -> None:
+    submit(api, patient={"first_name": "Grace", "last_name": "Hopper"})
+    with pytest.raises(IntegrityError, match=REFUSED_AS_NOT_UNIQUE):
+        raw(TWIN_INSERT, first="GRACE", last="hopper", born="1970-05-01")
+    # Another date of birth is another person.
+    raw(TWIN_INSERT, first="Grace", last="Hopper", born="1971-05-01")
+    assert len(_records(api.app, "Hopper")) == 2
+
+
+def test_an_intake_that_loses_the_race_files_under_the_record_on_file(
+    api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As when another intake added the same new person between this one's look-up and
+    its INSERT: the INSERT is refused, only its savepoint rolls back, and the prescription
+    goes on the record on file, brought up to date."""
+    from pharmacy.models import AuditEvent
+    from pharmacy.services.prescriptions import patients
+    from pharmacy.services.uow import current_db
+
+    first = submit(api, patient={"first_name": "Alan", "last_name": "Turing"})
+    real_find = patients.find_patient
+    calls: list[int] = []
+
+    def missed_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return None if len(calls) == 1 else real_find(*args, **kwargs)
+
+    monkeypatch.setattr(patients, "find_patient", missed_once)
+    second = submit(
+        api, patient={"first_name": "ALAN", "last_name": "turing", "phone": "(217) 555-0111"}
+    )
+    assert len(calls) == 2
+    assert second["patient"]["id"] == first["patient"]["id"]
+    assert _records(api.app, "Turing") == [first["patient"]["id"]]
+    session = current_db().session_factory()
+    try:
+        actions = list(
+            session.scalars(
+                select(AuditEvent.action).where(
+                    AuditEvent.entity_type == "patient",
+                    AuditEvent.entity_id == str(first["patient"]["id"]),
+                ).order_by(AuditEvent.id)
+            )
+        )
+        prescriptions = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(
+                AuditEvent.action == "prescription.created"
+            )
+        )
+    finally:
+        session.close()
+    assert actions == ["patient.created", "patient.updated"]
+    assert prescriptions == 2
+
+
+def test_an_upgrade_stops_on_a_person_with_two_records(tmp_path: Path) -> None:
+    from pharmacy import migrate
+
+    path = tmp_path / "twins.db"
+    url = f"sqlite:///{path}"
+    migrate.upgrade(url, "0024_refills_due")
+    with sqlite3.connect(path) as conn:
+        for first in ("Twin", "TWIN"):
+            conn.execute(
+                TWIN_INSERT.replace(":first", "?").replace(":last", "?").replace(":born", "?"),
+                (first, "Record", "1960-01-02"),
+            )
+    with pytest.raises(RuntimeError) as refused:
+        migrate.upgrade(url)
+    message = str(refused.value)
+    assert "1 person(s) have more than one patient record" in message
+    assert "Twin" not in message and "Record" not in message  # no patient data
+    with sqlite3.connect(path) as conn:
+        (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+    assert revision == "0024_refills_due"
