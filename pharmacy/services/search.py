@@ -5,12 +5,8 @@ batch, lot), ranked (an exact number first, then patients whose name starts with
 typed, then the rest) and paginated. A prescriber finds only their own patients and
 prescriptions.
 
-One function for both databases. What differs is only the expression that matches the
-folded search text (pharmacy.models.search), because each database has its own index for
-"contains": PostgreSQL's pg_trgm GIN index answers `search_name LIKE '%term%'` itself; on
-SQLite a LIKE with a leading wildcard reads every row, so the match goes through the FTS5
-trigram table `patient_search` (migration 0015). Terms shorter than three characters have
-no trigram: both databases then compare with LIKE."""
+The statements, and how each database matches "contains", are in
+pharmacy.services.search_sql."""
 
 from __future__ import annotations
 
@@ -19,38 +15,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    and_,
-    case,
-    exists,
-    func,
-    literal,
-    literal_column,
-    or_,
-    select,
-    text,
-    true,
-    union_all,
-)
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pharmacy.audit import Actor
-from pharmacy.models import (
-    Batch,
-    Formula,
-    IngredientLot,
-    Item,
-    Patient,
-    Prescriber,
-    Prescription,
-)
+from pharmacy.models import Patient
 from pharmacy.models.search import digits, fold
+from pharmacy.services import search_sql as sql
 from pharmacy.services.uow import query
 
-MIN_TRIGRAM = 3
 MIN_PHONE_DIGITS = 4
-MAX_PRESCRIBERS = 5
 NPI_DIGITS = 10
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m-%d-%Y", "%m.%d.%Y", "%Y/%m/%d")
 PHONE_TEXT = re.compile(r"^[\d\s()+.\-]+$")
@@ -95,66 +69,6 @@ def read_terms(q: str) -> Terms:
     else:
         words = tuple(fold(raw).split())
     return Terms(raw, words, born, phone, rx_number, npi)
-
-
-def _fts_query(words: tuple[str, ...]) -> str:
-    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
-
-
-def name_match(session: Session, words: tuple[str, ...]) -> ColumnElement[bool]:
-    """Every word somewhere in the patient's folded search text."""
-    if session.get_bind().dialect.name == "sqlite" and all(len(w) >= MIN_TRIGRAM for w in words):
-        fts = (
-            select(literal_column("rowid"))
-            .select_from(text("patient_search"))
-            .where(text("patient_search MATCH :fts_terms").bindparams(fts_terms=_fts_query(words)))
-        )
-        return Patient.id.in_(fts)
-    # Folded words hold only a-z, 0-9 and the date's hyphens: nothing for LIKE to escape.
-    return and_(*[Patient.search_name.like(f"%{word}%") for word in words])
-
-
-def word_start(words: tuple[str, ...]) -> ColumnElement[bool]:
-    first = words[0]
-    return or_(Patient.search_name.like(f"{first}%"), Patient.search_name.like(f"% {first}%"))
-
-
-def patients_of(actor: Actor) -> ColumnElement[bool] | None:
-    """A prescriber sees the patients they have prescribed for; staff see everyone."""
-    if actor.role != "prescriber":
-        return None
-    return exists().where(
-        Prescription.patient_id == Patient.id, Prescription.prescriber_id == actor.prescriber_id
-    )
-
-
-def patient_query(
-    session: Session, actor: Actor, words: tuple[str, ...], born: date | None, *columns: Any
-) -> Any:
-    """Patients matching the words (and the date of birth, if given), best first: whole
-    records, or only the `columns` given."""
-    stmt = select(*(columns or (Patient,)))
-    if words:
-        stmt = stmt.where(name_match(session, words))
-    if born is not None:
-        stmt = stmt.where(Patient.date_of_birth == born)
-    scope = patients_of(actor)
-    if scope is not None:
-        stmt = stmt.where(scope)
-    order: list[Any] = []
-    if words:
-        order.append(case((word_start(words), 0), else_=1))
-    return stmt.order_by(*order, Patient.last_name, Patient.first_name, Patient.id)
-
-
-# What each hit shows, and nothing more: plain rows, no whole records to build.
-PATIENT_HIT_COLUMNS = (
-    Patient.id,
-    Patient.first_name,
-    Patient.last_name,
-    Patient.date_of_birth,
-    Patient.phone,
-)
 
 
 def patient_label(row: Any) -> str:
@@ -209,83 +123,31 @@ def lot_hit(row: Any) -> dict[str, Any]:
     }
 
 
-def _prescriptions() -> Any:
-    """Prescriptions with what a hit shows: their own columns, the patient's name and the
-    prescriber's, in one query."""
-    return (
-        select(
-            Prescription.id,
-            Prescription.rx_number,
-            Prescription.status,
-            Prescription.dosage_form,
-            Prescription.strength_mg,
-            Prescription.concentration_mg_per_ml,
-            Patient.first_name,
-            Patient.last_name,
-            Prescriber.full_name.label("prescriber_name"),
-        )
-        .join(Patient, Patient.id == Prescription.patient_id)
-        .join(Prescriber, Prescriber.id == Prescription.prescriber_id)
-    )
+def _scope(actor: Actor) -> dict[str, Any]:
+    """A prescriber finds the patients and prescriptions of their own prescriptions (the
+    statements' `prescriber_id`); staff find everyone's."""
+    return {"prescriber_id": actor.prescriber_id} if actor.role == "prescriber" else {}
 
 
-def _own(actor: Actor, stmt: Any) -> Any:
-    if actor.role == "prescriber":
-        return stmt.where(Prescription.prescriber_id == actor.prescriber_id)
-    return stmt
-
-
-BATCH_KIND, LOT_KIND = 0, 1
-
-
-def _codes(raw: str, code: str) -> Any:
-    """A batch with the lot number and the ingredient lots with the manufacturer's lot
-    number, in one statement: (kind, id, number, name, status, day, manufacturer), the
-    batch first, then the lots by expiry."""
-    batches = (
-        select(
-            literal(BATCH_KIND).label("kind"),
-            Batch.id,
-            Batch.lot_number.label("number"),
-            Formula.name.label("name"),
-            Batch.status,
-            Batch.bud.label("day"),
-            literal("").label("manufacturer"),
-        )
-        .join(Formula, Formula.id == Batch.formula_id)
-        .where(Batch.lot_number == code)
-    )
-    lots = (
-        select(
-            literal(LOT_KIND).label("kind"),
-            IngredientLot.id,
-            IngredientLot.manufacturer_lot.label("number"),
-            Item.name.label("name"),
-            IngredientLot.status,
-            IngredientLot.expiry.label("day"),
-            IngredientLot.manufacturer,
-        )
-        .join(Item, Item.id == IngredientLot.item_id)
-        .where(IngredientLot.manufacturer_lot.in_({raw, code}))
-    )
-    found = union_all(batches, lots).subquery()
-    return select(found).order_by(found.c.kind, found.c.day, found.c.id)
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def exact_hits(session: Session, actor: Actor, terms: Terms, limit: int) -> list[dict[str, Any]]:
     """An Rx number, a batch lot number or an ingredient lot number, as typed or scanned."""
     hits: list[dict[str, Any]] = []
+    scope = _scope(actor)
     if terms.rx_number:
         rx = session.execute(
-            _own(actor, _prescriptions()).where(Prescription.rx_number == terms.rx_number)
+            sql.rx_number(bool(scope)), {"rx_number": terms.rx_number, **scope}
         ).one_or_none()
         if rx is not None:
             hits.append(prescription_hit(rx, EXACT))
     if actor.role == "prescriber" or " " in terms.raw or not terms.raw:
         return hits
     lots = 0
-    for row in session.execute(_codes(terms.raw, terms.raw.upper())):
-        if row.kind == BATCH_KIND:
+    for row in session.execute(sql.codes(), {"raw": terms.raw, "code": terms.raw.upper()}):
+        if row.kind == sql.BATCH_KIND:
             hits.append(batch_hit(row))
         elif lots < limit:
             lots += 1
@@ -296,11 +158,12 @@ def exact_hits(session: Session, actor: Actor, terms: Terms, limit: int) -> list
 def patient_hits(session: Session, actor: Actor, terms: Terms, limit: int) -> list[dict[str, Any]]:
     if not terms.words:
         return []
-    stmt = patient_query(session, actor, terms.words, None, *PATIENT_HIT_COLUMNS).add_columns(
-        word_start(terms.words).label("starts")
-    )
+    fts = sql.uses_fts(_dialect(session), terms.words)
+    scope = _scope(actor)
+    stmt = sql.patient_hits(fts, len(terms.words), bool(scope))
+    params = {**sql.match_params(fts, terms.words), **scope, "limit": limit}
     hits = []
-    for row in session.execute(stmt.limit(limit)):
+    for row in session.execute(stmt, params):
         if terms.born or terms.phone:
             rank = PATIENT_BY_NUMBER
         else:
@@ -317,36 +180,15 @@ def prescriber_hits(
     if actor.role == "prescriber" or not terms.words or terms.born is not None:
         return []
     if terms.npi:
-        match: ColumnElement[bool] = Prescriber.npi == terms.npi
+        params: dict[str, Any] = {"npi": terms.npi}
     elif terms.phone:
         return []
     else:
-        match = and_(*[Prescriber.search_name.like(f"%{word}%") for word in terms.words])
-    # The closest few prescribers by name: a fragment that matches many names is a search
-    # for a patient, not for every prescription of half the prescribers.
-    closest = (
-        select(Prescriber.id)
-        .where(match)
-        .order_by(Prescriber.full_name, Prescriber.id)
-        .limit(MAX_PRESCRIBERS)
-    )
-    newest = (Prescription.created_at.desc(), Prescription.id.desc())
-    if session.get_bind().dialect.name == "postgresql":
-        # Each prescriber's newest `limit` from the (prescriber_id, created_at) index, then
-        # the newest of those: reads 5 x limit rows instead of every prescription of 5.
-        doctors = closest.subquery()
-        theirs = (
-            select(Prescription.id)
-            .where(Prescription.prescriber_id == doctors.c.id)
-            .order_by(*newest)
-            .limit(limit)
-            .lateral()
-        )
-        ids: Any = select(theirs.c.id).select_from(doctors).join(theirs, true())
-    else:  # SQLite has no LATERAL; an embedded pharmacy's prescriptions are few
-        ids = select(Prescription.id).where(Prescription.prescriber_id.in_(closest))
-    stmt = _prescriptions().where(Prescription.id.in_(ids)).order_by(*newest).limit(limit)
-    return [prescription_hit(row, BY_PRESCRIBER) for row in session.execute(stmt)]
+        params = {f"pword{i}": f"%{word}%" for i, word in enumerate(terms.words)}
+    lateral = _dialect(session) == "postgresql"
+    stmt = sql.by_prescriber(lateral, bool(terms.npi), len(terms.words))
+    rows = session.execute(stmt, {**params, "limit": limit})
+    return [prescription_hit(row, BY_PRESCRIBER) for row in rows]
 
 
 @query
@@ -386,9 +228,14 @@ def list_patients(
 ) -> tuple[list[Patient], int]:
     """Patients by name, phone or date of birth (a prescriber: their own), paginated."""
     words = read_terms(q).words if q else ()
-    stmt = patient_query(session, actor, words, date_of_birth)
+    fts = sql.uses_fts(_dialect(session), words)
+    scope = _scope(actor)
+    stmt = sql.patients(fts, len(words), bool(scope), born=date_of_birth is not None, hits=False)
+    params = {**sql.match_params(fts, words), **scope, "born": date_of_birth}
     total = session.execute(
-        select(func.count()).select_from(stmt.order_by(None).subquery())
+        select(func.count()).select_from(stmt.order_by(None).subquery()), params
     ).scalar_one()
-    items = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).scalars()
+    items = session.execute(
+        stmt.limit(per_page).offset((page - 1) * per_page), params
+    ).scalars()
     return list(items), int(total)
