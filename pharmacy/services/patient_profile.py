@@ -7,9 +7,10 @@ their own prescriptions, and the details as they themselves sent them."""
 from __future__ import annotations
 
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from pharmacy.audit import Actor
@@ -33,7 +34,9 @@ NO_PATIENT = "No such patient."
 
 # The profile reads plain rows of just the columns it shows (no whole records with their
 # relationships): the patient with their prescriptions in one statement, every fill with
-# its batch and the batch's components in a second, the label prints in a third.
+# its batch and the batch's components in a second, the label prints in a third. Each is
+# built once and run with bound parameters: building a statement and its cache key costs
+# more Python time than the indexed query takes.
 PATIENT_COLUMNS = (
     Patient.id,
     Patient.first_name,
@@ -64,21 +67,23 @@ PRESCRIPTION_COLUMNS = (
 )
 
 
-def _patient_and_prescriptions(session: Session, actor: Actor, patient_id: int) -> list[Any]:
-    """One row per prescription (newest first) with the patient's columns on each; one
-    row with no prescription columns when there is none (of the prescriber's own)."""
+@lru_cache(maxsize=2)
+def _patient_and_prescriptions(scoped: bool) -> Any:
+    """One row per prescription (newest first; a prescriber's own, `prescriber_id`, if
+    scoped) with the patient's (`patient_id`) columns on each; one row with no
+    prescription columns when there is none. Built once: building costs more than the
+    query."""
     theirs = Prescription.patient_id == Patient.id
-    if actor.role == "prescriber":
-        theirs = and_(theirs, Prescription.prescriber_id == actor.prescriber_id)
-    stmt = (
+    if scoped:
+        theirs = and_(theirs, Prescription.prescriber_id == bindparam("prescriber_id"))
+    return (
         select(*PATIENT_COLUMNS, *PRESCRIPTION_COLUMNS)
         .outerjoin(Prescription, theirs)
         .outerjoin(Prescriber, Prescriber.id == Prescription.prescriber_id)
         .outerjoin(_overrider, _overrider.id == Prescription.override_by_user_id)
-        .where(Patient.id == patient_id)
+        .where(Patient.id == bindparam("patient_id"))
         .order_by(Prescription.created_at.desc(), Prescription.id.desc())
     )
-    return list(session.execute(stmt))
 
 
 def _as_prescribed(rx: Any) -> dict[str, Any]:
@@ -145,6 +150,18 @@ FILL_COLUMNS = (
 )
 
 
+FILLS = (
+    select(*FILL_COLUMNS)
+    .join(Batch, Batch.id == Fill.batch_id)
+    .outerjoin(BatchComponent, BatchComponent.batch_id == Fill.batch_id)
+    .outerjoin(IngredientLot, IngredientLot.id == BatchComponent.ingredient_lot_id)
+    .outerjoin(Item, Item.id == IngredientLot.item_id)
+    .outerjoin(_source, _source.id == BatchComponent.source_batch_id)
+    .where(Fill.prescription_id.in_(bindparam("rx_ids", expanding=True)))
+    .order_by(Fill.prescription_id, Fill.fill_number, BatchComponent.position)
+)
+
+
 def _ingredient_lot(row: Any) -> dict[str, Any] | None:
     """One component of the fill's batch: an ingredient lot, or another batch."""
     if row.lot_id is not None:
@@ -174,16 +191,7 @@ def _fills(session: Session, rx_ids: list[int]) -> dict[int, list[dict[str, Any]
     by_rx: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not rx_ids:
         return by_rx
-    rows = session.execute(
-        select(*FILL_COLUMNS)
-        .join(Batch, Batch.id == Fill.batch_id)
-        .outerjoin(BatchComponent, BatchComponent.batch_id == Fill.batch_id)
-        .outerjoin(IngredientLot, IngredientLot.id == BatchComponent.ingredient_lot_id)
-        .outerjoin(Item, Item.id == IngredientLot.item_id)
-        .outerjoin(_source, _source.id == BatchComponent.source_batch_id)
-        .where(Fill.prescription_id.in_(rx_ids))
-        .order_by(Fill.prescription_id, Fill.fill_number, BatchComponent.position)
-    )
+    rows = session.execute(FILLS, {"rx_ids": rx_ids})
     current: dict[str, Any] = {}
     for row in rows:
         if current.get("id") != row.id:
@@ -207,23 +215,29 @@ def _fills(session: Session, rx_ids: list[int]) -> dict[int, list[dict[str, Any]
     return by_rx
 
 
+LABEL_PRINTS = (
+    select(
+        PrintLog.entity_id,
+        PrintLog.printed_at,
+        PrintLog.copies,
+        PrintLog.stock,
+        PrintLog.is_reprint,
+        PrintLog.reason,
+        User.full_name,
+    )
+    .outerjoin(User, User.id == PrintLog.printed_by_user_id)
+    .where(
+        PrintLog.document == "patient_label",
+        PrintLog.entity_id.in_(bindparam("fill_ids", expanding=True)),
+    )
+    .order_by(PrintLog.printed_at.desc(), PrintLog.id.desc())
+)
+
+
 def _label_prints(session: Session, fill_ids: list[int]) -> list[dict[str, Any]]:
     if not fill_ids:
         return []
-    rows = session.execute(
-        select(
-            PrintLog.entity_id,
-            PrintLog.printed_at,
-            PrintLog.copies,
-            PrintLog.stock,
-            PrintLog.is_reprint,
-            PrintLog.reason,
-            User.full_name,
-        )
-        .outerjoin(User, User.id == PrintLog.printed_by_user_id)
-        .where(PrintLog.document == "patient_label", PrintLog.entity_id.in_(fill_ids))
-        .order_by(PrintLog.printed_at.desc(), PrintLog.id.desc())
-    )
+    rows = session.execute(LABEL_PRINTS, {"fill_ids": fill_ids})
     return [
         {
             "fill_id": row.entity_id,
@@ -275,7 +289,9 @@ def _prescription_row(rx: Any, fills: list[dict[str, Any]]) -> dict[str, Any]:
 
 @query
 def patient_profile(session: Session, actor: Actor, patient_id: int) -> dict[str, Any]:
-    rows = _patient_and_prescriptions(session, actor, patient_id)
+    scope = {"prescriber_id": actor.prescriber_id} if actor.role == "prescriber" else {}
+    stmt = _patient_and_prescriptions(bool(scope))
+    rows = list(session.execute(stmt, {"patient_id": patient_id, **scope}))
     if not rows:
         raise NotFound(NO_PATIENT)
     rxs = [row for row in rows if row.rx_id is not None]
