@@ -57,6 +57,23 @@ def test_expired_token_no_longer_works(api: Any) -> None:
     assert api.get("/api/v1/prescriptions", as_="pharm").status_code == 401
 
 
+def test_a_deactivated_user_is_refused_on_reads_and_writes(api: Any) -> None:
+    assert api.get("/api/v1/prescriptions", as_="pharm").status_code == 200
+    with current_db().transaction() as session:
+        session.execute(update(User).where(User.username == "pharm").values(active=False))
+    assert api.get("/api/v1/prescriptions", as_="pharm").status_code == 401
+    assert api.get("/api/v1/search", as_="pharm", query_string={"q": "x"}).status_code == 401
+    assert api.post("/api/v1/refill-requests", as_="pharm", json={}).status_code == 401
+
+
+def test_a_read_request_signs_in_as_the_token_s_user(api: Any) -> None:
+    """The read path's actor is the token's user, role and prescriber, as a write's is."""
+    found = api.get("/api/v1/search", as_="drA", query_string={"q": "x"})
+    assert found.status_code == 200
+    assert api.get("/api/v1/dashboard", as_="drA").status_code == 403  # a prescriber's role
+    assert api.get("/api/v1/dashboard", as_="tech").status_code == 200
+
+
 @pytest.mark.parametrize("header", ["", "Bearer", "Bearer nonsense", "Basic cGhhcm06eA=="])
 def test_missing_or_bad_credentials_are_401(api: Any, header: str) -> None:
     response = api.client.get(
