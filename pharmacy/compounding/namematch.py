@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Generic, NamedTuple, TypeVar
 
+from pharmacy.compounding.spelling import DeletionIndex
+
 # (re-exported: the opioid gate and the tests read them from here)
 from pharmacy.compounding.spelling import deletions as deletions
 from pharmacy.compounding.spelling import edit_distance as edit_distance
@@ -39,9 +41,6 @@ _WORD = re.compile(r"[a-z]+|[0-9]+")
 
 # How many written words' readings (and texts' hits) are kept (memory bound, not a rule).
 _SEEN_MAX = 20_000
-# How many letters of a variant's beginning are kept to cut short the variants of a written
-# word that no listed word has (a speed and memory trade, not a rule: any number is exact).
-_STARTS = 6
 # The reading of a word that is no slip of anything (shared: never changed).
 _NO_SLIPS: dict[str, int] = {}
 # How many texts' readings are kept for the other tables of the same screen (memory bound).
@@ -82,9 +81,9 @@ class Lexicon:
     """Listed words (of one or more tables) and their deletion variants, indexed once; and
     each written word's reading: the listed words it is a slip of, with the edits.
 
-    Symmetric deletion: a written word within two edits of a listed word shares a variant
-    with it when up to two letters are dropped from each, so one look-up per variant of the
-    written word finds every candidate, and only candidates are measured."""
+    Symmetric deletion (:class:`.spelling.DeletionIndex`): a written word within two edits
+    of a listed word shares a variant with it when up to two letters are dropped from each,
+    so the written word's variants find every candidate, and only candidates are measured."""
 
     def __init__(
         self,
@@ -96,28 +95,15 @@ class Lexicon:
         two_edit_min: int = 8,
     ):
         self.one_edit_min, self.two_edit_min = one_edit_min, two_edit_min
-        self.near: dict[str, list[str]] = {}
         self.words: frozenset[str] = frozenset(w for w in words if w)
         # The names written together (``keys``; else every word) and how they begin: a text
         # none of whose runs of words spells one, and with no slip, holds no name.
         self.keys = frozenset(self.words if keys is None else keys)
         self.prefixes = {k[:n] for k in self.keys for n in range(1, len(k) + 1)}
-        # How every variant begins, up to _STARTS letters: a written word's variants are made
-        # only while they begin as one of these does. (A variant's beginning is a variant of
-        # the listed word's beginning, so those are made instead: the same set, sooner.)
-        self.starts: set[str] = set()
-        for word in self.words:
-            budget = self.budget(word)
-            if budget and word.isalpha():
-                for variant in deletions(word, budget):
-                    self.near.setdefault(variant, []).append(word)
-                for end in range(min(len(word), _STARTS + budget) + 1):
-                    self.starts.update(
-                        v for v in deletions(word[:end], budget) if len(v) <= _STARTS
-                    )
-        listed = [len(w) for w in self.words if self.budget(w) and w.isalpha()]
+        budgets = {w: self.budget(w) for w in self.words if self.budget(w) and w.isalpha()}
+        self.variants = DeletionIndex(budgets)
         # A written word more than two letters longer than every listed word is no slip.
-        self.longest = max(listed, default=0) + 2
+        self.longest = max(map(len, budgets), default=0) + 2
         self._texts: dict[str, Reading] = {}
         # Read now, when the rules load: the listed words themselves and ``known`` (the
         # look-alikes), the words a pharmacy writes most that are nearest the listed ones.
@@ -178,34 +164,6 @@ class Lexicon:
                     return True
         return False
 
-    def _candidates(self, written: str, depth: int) -> set[str]:
-        """Listed words sharing a deletion variant with ``written`` (up to ``depth`` letters
-        dropped). A variant is made only while what comes before its last dropped letter
-        begins some listed word's variant: the same candidates as making every variant, in
-        far fewer steps for the words that are no slip of anything."""
-        near, starts = self.near, self.starts
-        found: set[str] = set()
-        listed = near.get(written)
-        if listed is not None:
-            found.update(listed)
-        for i in range(len(written)):
-            head = written[:i]
-            if head[:_STARTS] not in starts:
-                break  # no variant begins so: neither does any dropping a later letter
-            tail = written[i + 1 :]
-            listed = near.get(head + tail)
-            if listed is not None:
-                found.update(listed)
-            if depth > 1:
-                for j in range(len(tail)):
-                    before = head + tail[:j]
-                    if before[:_STARTS] not in starts:
-                        break
-                    listed = near.get(before + tail[j + 1 :])
-                    if listed is not None:
-                        found.update(listed)
-        return found
-
     def forget(self, *, words: bool = True) -> None:
         """Drop the texts (and the written words) already read: a benchmark's cold run. The
         readings made when the rules loaded stay."""
@@ -216,8 +174,10 @@ class Lexicon:
     def _slips(self, written: str) -> dict[str, int]:
         size = len(written)
         if size < self.one_edit_min - 1 or size > self.longest or not written.isalpha():
-            return {}
-        candidates = self._candidates(written, 2 if size >= self.two_edit_min - 2 else 1)
+            return _NO_SLIPS
+        candidates = self.variants.candidates(written)
+        if not candidates:
+            return _NO_SLIPS  # (most words: shared, as every reading is)
         close = {}
         for listed in candidates:
             budget = self.budget(listed)

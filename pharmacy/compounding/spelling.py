@@ -61,3 +61,113 @@ def deletions(word: str, depth: int) -> set[str]:
         if depth > 1:
             found.update(head + tail[:j] + tail[j + 1 :] for j in range(len(tail)))
     return found
+
+
+# How many letters of a variant's beginning and end are kept to cut short the variants of a
+# written word that no listed word has (a speed and memory trade, not a rule: any number
+# gives the same candidates).
+_EDGE = 6
+
+Trie = dict[str, "Trie"]
+
+
+def _trie(pieces: set[str]) -> Trie:
+    """Letter by letter: every piece a path from the root (the pieces hold their own
+    beginnings, so every path is a piece)."""
+    root: Trie = {}
+    for piece in pieces:
+        node = root
+        for letter in piece:
+            node = node.setdefault(letter, {})
+    return root
+
+
+class DeletionIndex:
+    """Listed words by their deletion variants (each word's own ``budget`` of letters
+    dropped), and how every variant begins and ends (its first and last ``_EDGE`` letters,
+    letter by letter).
+
+    Symmetric deletion: a written word within ``budget`` edits of a listed word shares a
+    variant with it when up to that many letters are dropped from each. A variant of the
+    written word is looked up only if the letters before its dropped letters begin, and the
+    letters after its last dropped letter end, some listed word's variant: the same
+    candidates as looking up every variant, in a few steps for a word that is no slip."""
+
+    def __init__(self, budgets: dict[str, int]) -> None:
+        self.near: dict[str, list[str]] = {}
+        # (A variant's beginning is a variant of the listed word's beginning, and its end of
+        # the listed word's end, so those are made instead: the same sets, sooner.)
+        starts: set[str] = set()
+        ends: set[str] = set()
+        self.two_edit_min = min((len(w) for w, b in budgets.items() if b > 1), default=0)
+        for word, budget in budgets.items():
+            for variant in deletions(word, budget):
+                self.near.setdefault(variant, []).append(word)
+            for size in range(min(len(word), _EDGE + budget) + 1):
+                starts.update(v for v in deletions(word[:size], budget) if len(v) <= _EDGE)
+                tail = word[len(word) - size :]
+                ends.update(v[::-1] for v in deletions(tail, budget) if len(v) <= _EDGE)
+        self.starts = _trie(starts)
+        self.ends = _trie(ends)  # read from the last letter back
+
+    def candidates(self, written: str) -> set[str]:
+        """Listed words sharing a deletion variant with ``written`` (up to two letters
+        dropped from it: two only where a listed word of two edits could be that close)."""
+        near = self.near
+        n = len(written)
+        found: set[str] = set()
+        listed = near.get(written)
+        if listed is not None:
+            found.update(listed)
+        # A letter at ``p`` may be dropped only if written[:p] begins a variant (p <= hi)
+        # and written[p + 1:] ends one (p >= lo).
+        node = self.starts
+        path = [node]  # the nodes of written[:0], written[:1], …
+        for letter in written[:_EDGE]:
+            child = node.get(letter)
+            if child is None:
+                break
+            path.append(node := child)
+        hi = n - 1 if len(path) > _EDGE else min(len(path) - 1, n - 1)
+        node, ended = self.ends, 0
+        for letter in reversed(written[-_EDGE:]):
+            child = node.get(letter)
+            if child is None:
+                break
+            node, ended = child, ended + 1
+        lo = 0 if ended >= _EDGE else max(0, n - 1 - ended)
+        for p in range(lo, hi + 1):
+            listed = near.get(written[:p] + written[p + 1 :])
+            if listed is not None:
+                found.update(listed)
+        # Two letters dropped from it are needed only to meet a listed word of two edits
+        # (its length at least two_edit_min) with up to two dropped: n - 2 >= two_edit_min - 2.
+        if n >= self.two_edit_min > 0:
+            self._second_drops(written, path, min(hi, n - 2), lo, found)
+        return found
+
+    def _second_drops(
+        self, written: str, path: list[Trie], hi: int, lo: int, found: set[str]
+    ) -> None:
+        near, n = self.near, len(written)
+        for i in range(hi + 1):
+            # ``written`` without its letter ``i``: its second dropped letter, at q, is
+            # written[q + 1], so q + 1 >= lo; and its first q letters must begin a variant.
+            first = max(i, lo - 1)
+            if i >= _EDGE:
+                last = n - 2  # its first _EDGE letters are written's
+            else:
+                last, node = i, path[i]
+                for letter in written[i + 1 : _EDGE + 1]:
+                    child = node.get(letter)
+                    if child is None:
+                        break
+                    last, node = last + 1, child
+                last = n - 2 if last >= _EDGE else min(last, n - 2)
+            if first > last:
+                continue
+            dropped = written[:i] + written[i + 1 :]
+            for q in range(first, last + 1):
+                listed = near.get(dropped[:q] + dropped[q + 1 :])
+                if listed is not None:
+                    found.update(listed)

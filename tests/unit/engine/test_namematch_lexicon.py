@@ -13,6 +13,7 @@ from pharmacy.compounding import DEFAULT_RULES as R
 from pharmacy.compounding import opioids
 from pharmacy.compounding.namematch import Lexicon, NameIndex, deletions, edit_distance
 from pharmacy.compounding.opioids import screen_medications
+from pharmacy.compounding.spelling import DeletionIndex
 
 
 def _table_distance(a: str, b: str) -> int:
@@ -36,6 +37,52 @@ def _table_distance(a: str, b: str) -> int:
 def test_the_bounded_distance_is_the_table_distance(a, b, limit):
     full = _table_distance(a, b)
     assert edit_distance(a, b, limit) == (full if full <= limit else limit + 1)
+
+
+def _sharing_a_variant(written: str, budgets: dict[str, int]) -> set[str]:
+    """The listed words that share a deletion variant with ``written``, every variant made:
+    two letters dropped from ``written`` once it is as long as a listed word of two edits."""
+    two_edit_min = min((len(w) for w, b in budgets.items() if b > 1), default=0)
+    depth = 2 if two_edit_min and len(written) >= two_edit_min else 1
+    mine = deletions(written, depth)
+    return {word for word, budget in budgets.items() if mine & deletions(word, budget)}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    letters=st.sampled_from(["ab", "abcd"]),
+    data=st.data(),
+)
+def test_the_deletion_index_cuts_short_only_variants_no_listed_word_has(letters, data):
+    # the beginnings and ends it walks never lose a shared variant (words longer than the
+    # six letters it keeps of each included)
+    budgets = data.draw(
+        st.dictionaries(st.text(letters, min_size=1, max_size=12), st.integers(1, 2))
+    )
+    written = data.draw(st.text(letters, max_size=14))
+    assert DeletionIndex(budgets).candidates(written) == _sharing_a_variant(written, budgets)
+
+
+def test_two_letters_are_dropped_only_where_a_two_edit_word_could_be_that_close():
+    index = DeletionIndex({"abcdefgh": 2, "abcde": 1})
+    assert index.candidates("xxabcdefgh") == {"abcdefgh"}  # 10 letters: two dropped
+    assert index.candidates("abxcdy") == set()  # 6 letters: two dropped would meet nothing
+    assert index.candidates("abcdx") == {"abcde"}
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "abxcdefghiyj",  # one letter added among the first six, one past them
+        "axbcdefghiyj",
+        "abcdefgxhiyj",  # both past the first six
+        "abcdefgxhijy",
+        "xabcdefghijy",  # the first and the last letter
+        "abcdexfghijy",  # one among the last six, one past them
+    ],
+)
+def test_slips_past_the_six_letters_kept_of_each_end_are_found(written):
+    assert DeletionIndex({"abcdefghij": 2}).candidates(written) == {"abcdefghij"}
 
 
 LEXICON = opioids.shared_lexicon(R)
