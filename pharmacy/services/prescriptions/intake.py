@@ -147,14 +147,15 @@ def run_intake(
             on_record = patient.allergies or []
             check_lactose(assessment.filler_contains_lactose, on_record, on_record=True)
         change = update_patient(patient, details)
-    # The number last, on purpose: its counter row stays locked until COMMIT, and every
-    # intake queues for it, so only the prescription's own statements run under it.
-    rx_number = f"RX{next_value(session.connection(), RX_COUNTER, start=RX_FIRST)}"
-    rx = _new_prescription(data, assessment, rx_number=rx_number, source=source)
+    rx = _new_prescription(data, assessment, source=source)
     rx.patient, rx.prescriber, rx.created_by_user_id = patient, prescriber, actor.user_id
     rx.supersedes_id = supersedes_id
     # What this prescription came with; the record holds the newest across all of them.
     rx.patient_details = sent_details(details)
+    # The number last, on purpose: its counter row stays locked until COMMIT and every
+    # intake queues for it, so only the prescription's INSERT and the audit trail's own
+    # statements run under it.
+    rx.rx_number = f"RX{next_value(session.connection(), RX_COUNTER, start=RX_FIRST)}"
     session.add(rx)
     session.flush()
     if change is not None:
@@ -163,15 +164,13 @@ def run_intake(
     return rx
 
 
-def _new_prescription(
-    data: dict[str, Any], assessment: Assessment, *, rx_number: str, source: str
-) -> Prescription:
+def _new_prescription(data: dict[str, Any], assessment: Assessment, *, source: str) -> Prescription:
+    """The prescription as assessed, not yet numbered nor added to the session."""
     plan = assessment.plan
     capsule = data["dosage_form"] == "capsule"
     strength: Decimal = data["strength_mg" if capsule else "concentration_mg_per_ml"]
     refills = data.get("refills", 0)
     return Prescription(
-        rx_number=rx_number,
         status="on_hold" if assessment.on_hold else "submitted",
         source=source,
         dosage_form=data["dosage_form"],
