@@ -128,32 +128,28 @@ class DeletionIndex:
             if child is None:
                 break
             path.append(node := child)
-        hi = n - 1 if len(path) > _EDGE else min(len(path) - 1, n - 1)
+        hi = len(path) - 1
+        if hi in (_EDGE, n):
+            hi = n - 1  # (a longer beginning is read by its first _EDGE letters)
         node, ended = self.ends, 0
         for letter in reversed(written[-_EDGE:]):
             child = node.get(letter)
             if child is None:
                 break
             node, ended = child, ended + 1
-        lo = 0 if ended >= _EDGE else max(0, n - 1 - ended)
+        lo = 0 if ended == _EDGE or ended >= n - 1 else n - 1 - ended
         for p in range(lo, hi + 1):
             listed = near.get(written[:p] + written[p + 1 :])
             if listed is not None:
                 found.update(listed)
         # Two letters dropped from it are needed only to meet a listed word of two edits
         # (its length at least two_edit_min) with up to two dropped: n - 2 >= two_edit_min - 2.
-        if n >= self.two_edit_min > 0:
-            self._second_drops(written, path, min(hi, n - 2), lo, found)
-        return found
-
-    def _second_drops(
-        self, written: str, path: list[Trie], hi: int, lo: int, found: set[str]
-    ) -> None:
-        near, n = self.near, len(written)
-        for i in range(hi + 1):
+        if n < self.two_edit_min or not self.two_edit_min:
+            return found
+        for i in range(hi + 1 if hi < n - 1 else n - 1):
             # ``written`` without its letter ``i``: its second dropped letter, at q, is
             # written[q + 1], so q + 1 >= lo; and its first q letters must begin a variant.
-            first = max(i, lo - 1)
+            first = i if i >= lo - 1 else lo - 1
             if i >= _EDGE:
                 last = n - 2  # its first _EDGE letters are written's
             else:
@@ -163,11 +159,12 @@ class DeletionIndex:
                     if child is None:
                         break
                     last, node = last + 1, child
-                last = n - 2 if last >= _EDGE else min(last, n - 2)
-            if first > last:
-                continue
-            dropped = written[:i] + written[i + 1 :]
-            for q in range(first, last + 1):
-                listed = near.get(dropped[:q] + dropped[q + 1 :])
-                if listed is not None:
-                    found.update(listed)
+                if last == _EDGE or last > n - 2:
+                    last = n - 2
+            if first <= last:
+                dropped = written[:i] + written[i + 1 :]
+                for q in range(first, last + 1):
+                    listed = near.get(dropped[:q] + dropped[q + 1 :])
+                    if listed is not None:
+                        found.update(listed)
+        return found
