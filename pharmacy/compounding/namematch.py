@@ -134,12 +134,14 @@ class Lexicon:
         once for every table that shares this lexicon (kept for the last texts only)."""
         reading = self._texts.get(text)
         if reading is None:
-            words = _tokens(text)
+            words = tuple(_WORD.findall(text.lower()))  # (a new text: no use keeping it)
             seen, read = self._seen.get, self.close
             close = tuple([r if (r := seen(w)) is not None else read(w) for w in words])
             joined = tuple(
                 [
-                    read(a + b) if a.isalpha() and b.isalpha() else _NO_SLIPS
+                    (r if (r := seen(a + b)) is not None else read(a + b))
+                    if a.isalpha() and b.isalpha()
+                    else _NO_SLIPS
                     for a, b in zip(words, words[1:], strict=False)
                 ]
             )
