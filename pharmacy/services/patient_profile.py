@@ -10,7 +10,7 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select
+from sqlalchemy import and_, bindparam, literal, null, select, type_coerce, union_all
 from sqlalchemy.orm import Session, aliased
 
 from pharmacy.audit import Actor
@@ -34,7 +34,7 @@ NO_PATIENT = "No such patient."
 
 # The profile reads plain rows of just the columns it shows (no whole records with their
 # relationships): the patient with their prescriptions in one statement, every fill with
-# its batch and the batch's components in a second, the label prints in a third. Each is
+# its batch and the batch's components and then the label prints in a second. Each is
 # built once and run with bound parameters: building a statement and its cache key costs
 # more Python time than the indexed query takes.
 PATIENT_COLUMNS = (
@@ -150,16 +150,74 @@ FILL_COLUMNS = (
 )
 
 
-FILLS = (
-    select(*FILL_COLUMNS)
-    .join(Batch, Batch.id == Fill.batch_id)
-    .outerjoin(BatchComponent, BatchComponent.batch_id == Fill.batch_id)
-    .outerjoin(IngredientLot, IngredientLot.id == BatchComponent.ingredient_lot_id)
-    .outerjoin(Item, Item.id == IngredientLot.item_id)
-    .outerjoin(_source, _source.id == BatchComponent.source_batch_id)
-    .where(Fill.prescription_id.in_(bindparam("rx_ids", expanding=True)))
-    .order_by(Fill.prescription_id, Fill.fill_number, BatchComponent.position)
+FILL_PART, PRINT_PART = 0, 1
+PRINT_COLUMNS = (
+    PrintLog.id.label("print_id"),
+    PrintLog.entity_id,
+    PrintLog.printed_at,
+    PrintLog.copies,
+    PrintLog.stock,
+    PrintLog.is_reprint,
+    PrintLog.reason,
+    User.full_name.label("printed_by"),
 )
+
+
+def _nulls(columns: tuple[Any, ...]) -> list[Any]:
+    """NULLs standing in for the other part's columns, of their types (the first part's
+    types decode every row of a UNION)."""
+    return [
+        type_coerce(null(), column.type).label(column.key)
+        for column in select(*columns).selected_columns
+    ]
+
+
+def _fills_of(rx_ids: Any) -> Any:
+    return (
+        select(literal(FILL_PART).label("part"), *FILL_COLUMNS, BatchComponent.position)
+        .join(Batch, Batch.id == Fill.batch_id)
+        .outerjoin(BatchComponent, BatchComponent.batch_id == Fill.batch_id)
+        .outerjoin(IngredientLot, IngredientLot.id == BatchComponent.ingredient_lot_id)
+        .outerjoin(Item, Item.id == IngredientLot.item_id)
+        .outerjoin(_source, _source.id == BatchComponent.source_batch_id)
+        .where(Fill.prescription_id.in_(rx_ids))
+    )
+
+
+def _fills_statement(with_prints: bool) -> Any:
+    """The prescriptions' (`rx_ids`) fills, one row per fill and batch component, in
+    order; with the label prints of those fills after them, newest first, in the same
+    statement (a UNION ALL: one round trip, not two)."""
+    rx_ids: Any = bindparam("rx_ids", expanding=True)
+    fills = _fills_of(rx_ids)
+    if not with_prints:
+        return fills.order_by(Fill.prescription_id, Fill.fill_number, BatchComponent.position)
+    fills = fills.add_columns(*_nulls(PRINT_COLUMNS))
+    prints = (
+        select(
+            literal(PRINT_PART),
+            *_nulls((*FILL_COLUMNS, BatchComponent.position)),
+            *PRINT_COLUMNS,
+        )
+        .outerjoin(User, User.id == PrintLog.printed_by_user_id)
+        .where(
+            PrintLog.document == "patient_label",
+            PrintLog.entity_id.in_(select(Fill.id).where(Fill.prescription_id.in_(rx_ids))),
+        )
+    )
+    both = union_all(fills, prints).subquery()
+    return select(both).order_by(
+        both.c.part,
+        both.c.prescription_id,
+        both.c.fill_number,
+        both.c.position,
+        both.c.printed_at.desc(),
+        both.c.print_id.desc(),
+    )
+
+
+FILLS = _fills_statement(with_prints=False)
+FILLS_AND_PRINTS = _fills_statement(with_prints=True)
 
 
 def _ingredient_lot(row: Any) -> dict[str, Any] | None:
@@ -185,15 +243,33 @@ def _ingredient_lot(row: Any) -> dict[str, Any] | None:
     return None
 
 
-def _fills(session: Session, rx_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Each prescription's fills in order, with the batch's lot number and its components:
-    one row per fill and component."""
+def _label_print(row: Any) -> dict[str, Any]:
+    return {
+        "fill_id": row.entity_id,
+        "printed_at": row.printed_at,
+        "copies": row.copies,
+        "stock": row.stock,
+        "is_reprint": row.is_reprint,
+        "reason": row.reason,
+        "printed_by": row.printed_by or "",
+    }
+
+
+def _fills(
+    session: Session, rx_ids: list[int], with_prints: bool
+) -> tuple[dict[int, list[dict[str, Any]]], list[dict[str, Any]]]:
+    """Each prescription's fills in order, with the batch's lot number and its
+    components; and (`with_prints`) the label prints of those fills, newest first."""
     by_rx: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    prints: list[dict[str, Any]] = []
     if not rx_ids:
-        return by_rx
-    rows = session.execute(FILLS, {"rx_ids": rx_ids})
+        return by_rx, prints
+    stmt = FILLS_AND_PRINTS if with_prints else FILLS
     current: dict[str, Any] = {}
-    for row in rows:
+    for row in session.execute(stmt, {"rx_ids": rx_ids}):
+        if row.part == PRINT_PART:
+            prints.append(_label_print(row))
+            continue
         if current.get("id") != row.id:
             current = {
                 "id": row.id,
@@ -212,44 +288,7 @@ def _fills(session: Session, rx_ids: list[int]) -> dict[int, list[dict[str, Any]
         lot = _ingredient_lot(row)
         if lot is not None:
             current["ingredient_lots"].append(lot)
-    return by_rx
-
-
-LABEL_PRINTS = (
-    select(
-        PrintLog.entity_id,
-        PrintLog.printed_at,
-        PrintLog.copies,
-        PrintLog.stock,
-        PrintLog.is_reprint,
-        PrintLog.reason,
-        User.full_name,
-    )
-    .outerjoin(User, User.id == PrintLog.printed_by_user_id)
-    .where(
-        PrintLog.document == "patient_label",
-        PrintLog.entity_id.in_(bindparam("fill_ids", expanding=True)),
-    )
-    .order_by(PrintLog.printed_at.desc(), PrintLog.id.desc())
-)
-
-
-def _label_prints(session: Session, fill_ids: list[int]) -> list[dict[str, Any]]:
-    if not fill_ids:
-        return []
-    rows = session.execute(LABEL_PRINTS, {"fill_ids": fill_ids})
-    return [
-        {
-            "fill_id": row.entity_id,
-            "printed_at": row.printed_at,
-            "copies": row.copies,
-            "stock": row.stock,
-            "is_reprint": row.is_reprint,
-            "reason": row.reason,
-            "printed_by": row.full_name or "",
-        }
-        for row in rows
-    ]
+    return by_rx, prints
 
 
 def _holds(rxs: list[Any]) -> list[dict[str, Any]]:
@@ -297,14 +336,13 @@ def patient_profile(session: Session, actor: Actor, patient_id: int) -> dict[str
     rxs = [row for row in rows if row.rx_id is not None]
     if actor.role == "prescriber" and not rxs:
         raise NotFound(NO_PATIENT)  # not one of theirs: the same answer as no such patient
-    fills = _fills(session, [rx.rx_id for rx in rxs])
-    fill_ids = [fill["id"] for each in fills.values() for fill in each]
     staff = actor.role != "prescriber"
+    fills, prints = _fills(session, [rx.rx_id for rx in rxs], with_prints=staff)
     return {
         "patient": _details(rows[0], rxs, actor),
         "medication_history": _medication_history(rxs),
         "prescriptions": [_prescription_row(rx, fills.get(rx.rx_id, [])) for rx in rxs],
-        "label_prints": _label_prints(session, fill_ids) if staff else [],
+        "label_prints": prints,
         "opioid_holds": _holds(rxs),
     }
 

@@ -164,3 +164,29 @@ def test_refills_due_within_the_window(api: Any, world: dict[str, Any]) -> None:
     counters = {c["key"]: c["count"] for c in
                 api.get("/api/v1/dashboard", as_="tech").get_json()["counters"]}
     assert counters["refills_due"] == 1
+
+
+def test_the_profile_lists_label_prints_newest_first_for_staff_only(
+    api: Any, world: dict[str, Any]
+) -> None:
+    fill_id = world["fill"]["id"]
+    assert api.get(f"/api/v1/fills/{fill_id}/label.pdf", as_="tech").status_code == 200
+    reprint = api.get(f"/api/v1/fills/{fill_id}/label.pdf?reason=Label+smudged", as_="tech")
+    assert reprint.status_code == 200
+    patient_id = world["zoe"]["patient"]["id"]
+    data = api.get(f"/api/v1/patients/{patient_id}", as_="pharm").get_json()
+    prints = data["label_prints"]
+    assert [(p["fill_id"], p["is_reprint"], p["reason"]) for p in prints] == [
+        (fill_id, True, "Label smudged"),
+        (fill_id, False, None),
+    ]
+    assert all(p["printed_by"] for p in prints)
+    (rx,) = data["prescriptions"]
+    assert [f["id"] for f in rx["fills"]] == [fill_id]  # the prints add no fill rows
+    assert len(rx["fills"][0]["ingredient_lots"]) == len(
+        {c["ingredient_lot_id"] for c in world["batch"]["components"] if c["ingredient_lot_id"]}
+    )
+    mine = api.get(f"/api/v1/patients/{patient_id}", as_="drA").get_json()
+    assert mine["label_prints"] == [] and [f["id"] for f in mine["prescriptions"][0]["fills"]] == [
+        fill_id
+    ]
