@@ -240,6 +240,7 @@ class NameIndex(Generic[T]):
         self.roots = [(r, payload) for r, payload in ((compact(n), p) for n, p in roots) if r]
         # One search over every root finds the words worth checking one root at a time.
         self.any_root = re.compile("|".join(re.escape(r) for r, _ in self.roots) or "(?!)")
+        self.shortest_root = min((len(r) for r, _ in self.roots), default=0)
         self.longest = 1
         words: set[str] = set()
         for name, payload in names:
@@ -313,8 +314,10 @@ class NameIndex(Generic[T]):
 
     def _rooted(self, words: Sequence[str]) -> bool:
         """Whether a listed root is inside any of the words (kept per word, bounded)."""
-        seen = self._roots_seen
+        seen, shortest = self._roots_seen, self.shortest_root
         for word in words:
+            if len(word) < shortest:
+                continue  # ("mg", "5", "bid": too short to hold one)
             rooted = seen.get(word)
             if rooted is None:
                 rooted = bool(self.any_root.search(word))
