@@ -135,6 +135,61 @@ def test_the_lexicon_agrees_on_words_that_are_no_slip_of_anything(written):
     assert LEXICON.close(written) == _every_listed_word(written), written
 
 
+# Words every medication list holds (none a listed name), and sig words: each alone and
+# each two written together, as the screen reads them; the cut-short reading of a word that
+# is no slip of anything must still agree with measuring every listed word.
+EVERYDAY = [
+    "levothyroxine",
+    "metformin",
+    "lisinopril",
+    "atorvastatin",
+    "gabapentin",
+    "omeprazole",
+    "vitamin",
+    "amlodipine",
+    "montelukast",
+    "trazodone",
+    "ozempic",
+    "magnesium",
+    "glycinate",
+    "losartan",
+    "escitalopram",
+    "hydrochlorothiazide",
+    "metoprolol",
+    "succinate",
+    "warfarin",
+    "albuterol",
+    "inhaler",
+    "famotidine",
+    "meloxicam",
+    "acetaminophen",
+    "cyclobenzaprine",
+    "tizanidine",
+    "lamotrigine",
+    "progesterone",
+    "spironolactone",
+    "probiotic",
+    "melatonin",
+    "duloxetine",
+    "quetiapine",
+    "aripiprazole",
+    "contrast",
+    "shellfish",
+    "penicillin",
+]
+SIG = ["mg", "mcg", "tab", "cap", "er", "daily", "twice", "weekly", "every", "morning",
+       "needed", "bedtime", "with", "food", "at", "as", "bid", "tid", "qhs", "prn"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "written",
+    EVERYDAY + [a + b for a in SIG for b in SIG if a != b][::7] + [w + "er" for w in EVERYDAY],
+)
+def test_everyday_words_and_joined_sig_words_read_as_a_full_scan_does(written):
+    LEXICON.forget()
+    assert LEXICON.close(written) == _every_listed_word(written), written
+
+
 def test_the_close_readings_come_in_a_fixed_order():
     # fewest edits first, then spelling: a tie between equally near names falls one way
     reading = LEXICON.close("hydroget")
