@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, event, insert, select, text, update
+from sqlalchemy import Connection, bindparam, event, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from pharmacy.models import AuditChainHead, AuditEvent
@@ -132,15 +132,25 @@ _CREATE_HEAD = text(
 )
 
 
+# Built once: the writer runs them while it holds the chain head (and intake its Rx
+# number), so no statement is put together under those locks.
+_LOCK_HEAD = select(_HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
+_APPEND = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(last_event_id=bindparam("newest_id"), last_hash=bindparam("newest_hash"))
+)
+
+
 def _locked_head_hash(connection: Connection) -> str:
     """The chain head's hash, its row locked until the transaction ends (created on first
     use)."""
-    lock = select(_HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
-    last_hash = connection.execute(lock).scalar_one_or_none()
+    last_hash = connection.execute(_LOCK_HEAD).scalar_one_or_none()
     if last_hash is None:
         # Two first writers may race here: the second finds the row the first made.
         connection.execute(_CREATE_HEAD, {"genesis": GENESIS_HASH})
-        last_hash = connection.execute(lock).scalar_one()
+        last_hash = connection.execute(_LOCK_HEAD).scalar_one()
     return str(last_hash)
 
 
@@ -196,11 +206,8 @@ def _write_pending(session: Session) -> None:
         row_hash = event_hash(prev, hashed_fields(values))
         rows.append({**values, "prev_hash": prev, "row_hash": row_hash})
         prev = row_hash
-    appended = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
-    newest_id = connection.execute(appended, rows).scalars().all()[-1]
-    connection.execute(
-        update(_HEAD).where(_HEAD.c.id == 1).values(last_event_id=newest_id, last_hash=prev)
-    )
+    newest_id = connection.execute(_APPEND, rows).scalars().all()[-1]
+    connection.execute(_MOVE_HEAD, {"newest_id": newest_id, "newest_hash": prev})
 
 
 def _within(savepoint: Any, rolled_back: Any) -> bool:

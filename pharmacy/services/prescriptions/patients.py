@@ -6,24 +6,25 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pharmacy.models import Patient
 from pharmacy.models.prescriptions import PATIENT_DETAILS
 
+# Built once (every intake runs it): the same name in any case, and the same date of birth.
+_PERSON = select(Patient).where(
+    func.lower(Patient.last_name) == bindparam("last_name"),
+    func.lower(Patient.first_name) == bindparam("first_name"),
+    Patient.date_of_birth == bindparam("born"),
+)
+
 
 def find_patient(session: Session, first_name: str, last_name: str, born: date) -> Patient | None:
-    """The person's record: the same name in any case, and the same date of birth
-    (ix_patients_identity)."""
-    return session.execute(
-        select(Patient).where(
-            func.lower(Patient.last_name) == last_name.lower(),
-            func.lower(Patient.first_name) == first_name.lower(),
-            Patient.date_of_birth == born,
-        )
-    ).scalar_one_or_none()
+    """The person's record (ix_patients_identity, unique)."""
+    person = {"last_name": last_name.lower(), "first_name": first_name.lower(), "born": born}
+    return session.execute(_PERSON, person).scalar_one_or_none()
 
 
 def settled_patient(session: Session, details: dict[str, Any]) -> tuple[Patient, bool]:
