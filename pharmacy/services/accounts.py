@@ -171,18 +171,23 @@ def issue_token(session: Session, user: User, lifetime_hours: int) -> str:
     return token
 
 
+# The token look-up of a request that writes, built once: the token, its user and the
+# user's prescriber record as records for the session.
+TOKEN_USER = (
+    select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .outerjoin(User.prescriber)
+    .options(contains_eager(User.prescriber))
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
+
+
 @query
 def user_for_token(session: Session, token: str) -> User | None:
     """The active user a live token belongs to, their prescriber record loaded by the same
     query: a request that keeps the user (the sign-in does, for the request) then finds
     that record in the session (`session.get`, the intake's) without another query."""
-    found = session.execute(
-        select(ApiToken, User)
-        .join(User, User.id == ApiToken.user_id)
-        .outerjoin(User.prescriber)
-        .options(contains_eager(User.prescriber))
-        .where(ApiToken.token_hash == digest(token))
-    ).one_or_none()
+    found = session.execute(TOKEN_USER, {"token_hash": digest(token)}).one_or_none()
     if found is None:
         return None
     api_token, user = found
