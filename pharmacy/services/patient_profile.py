@@ -10,7 +10,7 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, literal, null, select, type_coerce, union_all
+from sqlalchemy import and_, bindparam, cast, literal, null, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from pharmacy.audit import Actor
@@ -33,10 +33,7 @@ from pharmacy.services.uow import query
 NO_PATIENT = "No such patient."
 
 # The profile reads plain rows of just the columns it shows (no whole records with their
-# relationships): the patient with their prescriptions in one statement, every fill with
-# its batch and the batch's components and then the label prints in a second. Each is
-# built once and run with bound parameters: building a statement and its cache key costs
-# more Python time than the indexed query takes.
+# relationships), all in one statement (_profile_statement).
 PATIENT_COLUMNS = (
     Patient.id,
     Patient.first_name,
@@ -65,25 +62,6 @@ PRESCRIPTION_COLUMNS = (
     Prescriber.full_name.label("prescriber"),
     _overrider.full_name.label("overridden_by"),
 )
-
-
-@lru_cache(maxsize=2)
-def _patient_and_prescriptions(scoped: bool) -> Any:
-    """One row per prescription (newest first; a prescriber's own, `prescriber_id`, if
-    scoped) with the patient's (`patient_id`) columns on each; one row with no
-    prescription columns when there is none. Built once: building costs more than the
-    query."""
-    theirs = Prescription.patient_id == Patient.id
-    if scoped:
-        theirs = and_(theirs, Prescription.prescriber_id == bindparam("prescriber_id"))
-    return (
-        select(*PATIENT_COLUMNS, *PRESCRIPTION_COLUMNS)
-        .outerjoin(Prescription, theirs)
-        .outerjoin(Prescriber, Prescriber.id == Prescription.prescriber_id)
-        .outerjoin(_overrider, _overrider.id == Prescription.override_by_user_id)
-        .where(Patient.id == bindparam("patient_id"))
-        .order_by(Prescription.created_at.desc(), Prescription.id.desc())
-    )
 
 
 def _as_prescribed(rx: Any) -> dict[str, Any]:
@@ -127,14 +105,14 @@ def _medication_history(rxs: list[Any]) -> list[dict[str, Any]]:
 
 _source = aliased(Batch)
 FILL_COLUMNS = (
-    Fill.id,
+    Fill.id.label("fill_id"),
     Fill.prescription_id,
     Fill.fill_number,
     Fill.filled_on,
     Fill.quantity,
     Fill.days_supply,
     Fill.supply_ends_on,
-    Fill.status,
+    Fill.status.label("fill_status"),
     Fill.batch_id,
     Fill.bud,
     Batch.lot_number.label("batch_lot_number"),
@@ -147,10 +125,11 @@ FILL_COLUMNS = (
     _source.id.label("source_id"),
     _source.lot_number.label("source_lot_number"),
     _source.bud.label("source_bud"),
+    BatchComponent.position,
 )
 
 
-FILL_PART, PRINT_PART = 0, 1
+PROFILE_PART, FILL_PART, PRINT_PART = 0, 1, 2
 PRINT_COLUMNS = (
     PrintLog.id.label("print_id"),
     PrintLog.entity_id,
@@ -163,18 +142,46 @@ PRINT_COLUMNS = (
 )
 
 
-def _nulls(columns: tuple[Any, ...]) -> list[Any]:
-    """NULLs standing in for the other part's columns, of their types (the first part's
-    types decode every row of a UNION)."""
+def _nulls(*columns: Any) -> list[Any]:
+    """Typed NULLs standing in for another part's columns in a UNION ALL (cast, so that
+    PostgreSQL matches the parts' types and every row decodes by the columns' types)."""
     return [
-        type_coerce(null(), column.type).label(column.key)
+        cast(null(), column.type).label(column.key)
         for column in select(*columns).selected_columns
     ]
 
 
-def _fills_of(rx_ids: Any) -> Any:
-    return (
-        select(literal(FILL_PART).label("part"), *FILL_COLUMNS, BatchComponent.position)
+def _part(number: int, *columns: Any) -> Any:
+    return select(literal(number).label("part"), *columns)
+
+
+@lru_cache(maxsize=2)
+def _profile_statement(staff: bool) -> Any:
+    """The whole profile of the patient `patient_id` in one statement, a UNION ALL of:
+    the patient with each of their prescriptions (newest first; a prescriber's own,
+    `prescriber_id`, unless `staff`), or once with none; every fill of those
+    prescriptions with its batch and one row per batch component, in order; and for
+    staff the label prints of those fills, newest first. Built once: building a
+    statement costs more Python time than the indexed query, and one round trip instead
+    of three."""
+    theirs = Prescription.patient_id == Patient.id
+    rx_ids = select(Prescription.id).where(Prescription.patient_id == bindparam("patient_id"))
+    if not staff:
+        theirs = and_(theirs, Prescription.prescriber_id == bindparam("prescriber_id"))
+        rx_ids = rx_ids.where(Prescription.prescriber_id == bindparam("prescriber_id"))
+    profile_columns = (*PATIENT_COLUMNS, *PRESCRIPTION_COLUMNS)
+    print_nulls = _nulls(*PRINT_COLUMNS) if staff else []
+    profile = (
+        _part(PROFILE_PART, *profile_columns, *_nulls(*FILL_COLUMNS), *print_nulls)
+        .select_from(Patient)
+        .outerjoin(Prescription, theirs)
+        .outerjoin(Prescriber, Prescriber.id == Prescription.prescriber_id)
+        .outerjoin(_overrider, _overrider.id == Prescription.override_by_user_id)
+        .where(Patient.id == bindparam("patient_id"))
+    )
+    fills = (
+        _part(FILL_PART, *_nulls(*profile_columns), *FILL_COLUMNS, *print_nulls)
+        .select_from(Fill)
         .join(Batch, Batch.id == Fill.batch_id)
         .outerjoin(BatchComponent, BatchComponent.batch_id == Fill.batch_id)
         .outerjoin(IngredientLot, IngredientLot.id == BatchComponent.ingredient_lot_id)
@@ -182,42 +189,24 @@ def _fills_of(rx_ids: Any) -> Any:
         .outerjoin(_source, _source.id == BatchComponent.source_batch_id)
         .where(Fill.prescription_id.in_(rx_ids))
     )
-
-
-def _fills_statement(with_prints: bool) -> Any:
-    """The prescriptions' (`rx_ids`) fills, one row per fill and batch component, in
-    order; with the label prints of those fills after them, newest first, in the same
-    statement (a UNION ALL: one round trip, not two)."""
-    rx_ids: Any = bindparam("rx_ids", expanding=True)
-    fills = _fills_of(rx_ids)
-    if not with_prints:
-        return fills.order_by(Fill.prescription_id, Fill.fill_number, BatchComponent.position)
-    fills = fills.add_columns(*_nulls(PRINT_COLUMNS))
-    prints = (
-        select(
-            literal(PRINT_PART),
-            *_nulls((*FILL_COLUMNS, BatchComponent.position)),
-            *PRINT_COLUMNS,
+    parts = [profile, fills]
+    if staff:
+        parts.append(
+            _part(PRINT_PART, *_nulls(*profile_columns, *FILL_COLUMNS), *PRINT_COLUMNS)
+            .select_from(PrintLog)
+            .outerjoin(User, User.id == PrintLog.printed_by_user_id)
+            .where(
+                PrintLog.document == "patient_label",
+                PrintLog.entity_id.in_(select(Fill.id).where(Fill.prescription_id.in_(rx_ids))),
+            )
         )
-        .outerjoin(User, User.id == PrintLog.printed_by_user_id)
-        .where(
-            PrintLog.document == "patient_label",
-            PrintLog.entity_id.in_(select(Fill.id).where(Fill.prescription_id.in_(rx_ids))),
-        )
-    )
-    both = union_all(fills, prints).subquery()
-    return select(both).order_by(
-        both.c.part,
-        both.c.prescription_id,
-        both.c.fill_number,
-        both.c.position,
-        both.c.printed_at.desc(),
-        both.c.print_id.desc(),
-    )
-
-
-FILLS = _fills_statement(with_prints=False)
-FILLS_AND_PRINTS = _fills_statement(with_prints=True)
+    every = union_all(*parts).subquery()
+    c = every.c
+    order = [c.part, c.created_at.desc(), c.rx_id.desc()]
+    order += [c.prescription_id, c.fill_number, c.position]
+    if staff:
+        order += [c.printed_at.desc(), c.print_id.desc()]
+    return select(every).order_by(*order)
 
 
 def _ingredient_lot(row: Any) -> dict[str, Any] | None:
@@ -255,30 +244,21 @@ def _label_print(row: Any) -> dict[str, Any]:
     }
 
 
-def _fills(
-    session: Session, rx_ids: list[int], with_prints: bool
-) -> tuple[dict[int, list[dict[str, Any]]], list[dict[str, Any]]]:
+def _fills(rows: list[Any]) -> dict[int, list[dict[str, Any]]]:
     """Each prescription's fills in order, with the batch's lot number and its
-    components; and (`with_prints`) the label prints of those fills, newest first."""
+    components, from one row per fill and component."""
     by_rx: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    prints: list[dict[str, Any]] = []
-    if not rx_ids:
-        return by_rx, prints
-    stmt = FILLS_AND_PRINTS if with_prints else FILLS
     current: dict[str, Any] = {}
-    for row in session.execute(stmt, {"rx_ids": rx_ids}):
-        if row.part == PRINT_PART:
-            prints.append(_label_print(row))
-            continue
-        if current.get("id") != row.id:
+    for row in rows:
+        if current.get("id") != row.fill_id:
             current = {
-                "id": row.id,
+                "id": row.fill_id,
                 "fill_number": row.fill_number,
                 "filled_on": row.filled_on,
                 "quantity": row.quantity,
                 "days_supply": row.days_supply,
                 "supply_ends_on": row.supply_ends_on,
-                "status": row.status,
+                "status": row.fill_status,
                 "batch_id": row.batch_id,
                 "batch_lot_number": row.batch_lot_number,
                 "bud": row.bud,
@@ -288,7 +268,7 @@ def _fills(
         lot = _ingredient_lot(row)
         if lot is not None:
             current["ingredient_lots"].append(lot)
-    return by_rx, prints
+    return by_rx
 
 
 def _holds(rxs: list[Any]) -> list[dict[str, Any]]:
@@ -328,21 +308,23 @@ def _prescription_row(rx: Any, fills: list[dict[str, Any]]) -> dict[str, Any]:
 
 @query
 def patient_profile(session: Session, actor: Actor, patient_id: int) -> dict[str, Any]:
-    scope = {"prescriber_id": actor.prescriber_id} if actor.role == "prescriber" else {}
-    stmt = _patient_and_prescriptions(bool(scope))
-    rows = list(session.execute(stmt, {"patient_id": patient_id, **scope}))
+    staff = actor.role != "prescriber"
+    scope = {} if staff else {"prescriber_id": actor.prescriber_id}
+    parts: dict[int, list[Any]] = {PROFILE_PART: [], FILL_PART: [], PRINT_PART: []}
+    for row in session.execute(_profile_statement(staff), {"patient_id": patient_id, **scope}):
+        parts[row.part].append(row)
+    rows = parts[PROFILE_PART]
     if not rows:
         raise NotFound(NO_PATIENT)
     rxs = [row for row in rows if row.rx_id is not None]
-    if actor.role == "prescriber" and not rxs:
+    if not staff and not rxs:
         raise NotFound(NO_PATIENT)  # not one of theirs: the same answer as no such patient
-    staff = actor.role != "prescriber"
-    fills, prints = _fills(session, [rx.rx_id for rx in rxs], with_prints=staff)
+    fills = _fills(parts[FILL_PART])
     return {
         "patient": _details(rows[0], rxs, actor),
         "medication_history": _medication_history(rxs),
         "prescriptions": [_prescription_row(rx, fills.get(rx.rx_id, [])) for rx in rxs],
-        "label_prints": prints,
+        "label_prints": [_label_print(row) for row in parts[PRINT_PART]],
         "opioid_holds": _holds(rxs),
     }
 
