@@ -1,10 +1,12 @@
 """What a SQLite backup must be before it may replace the live database: sound, at the
-schema revision this code migrates to, with an intact audit chain, and with every trigger
-the migrations define present and unaltered (compared with a database freshly migrated to
-that revision). After a restore the triggers are re-created from the same reference."""
+schema revision this code migrates to, with an intact audit chain, with every trigger the
+migrations define present and unaltered (compared with a database freshly migrated to that
+revision), and with the unique indexes that carry a rule (one record per person). After a
+restore the triggers are re-created from the same reference."""
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import tempfile
 from contextlib import closing
@@ -12,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, inspect
 from sqlalchemy.orm import Session
 
 from pharmacy import migrate
@@ -31,18 +33,31 @@ def head_revision() -> str:
 
 
 @lru_cache(maxsize=1)
-def reference_triggers() -> dict[str, str]:
-    """Trigger name → its SQL, as the migrations create them on SQLite."""
+def _reference() -> tuple[dict[str, str], dict[str, str]]:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "reference.db"
         migrate.upgrade(f"sqlite:///{path}")
-        return _triggers(path)
+        return _triggers(path), _rule_indexes(path)
+
+
+def reference_triggers() -> dict[str, str]:
+    """Trigger name → its SQL, as the migrations create them on SQLite."""
+    return _reference()[0]
 
 
 def _triggers(path: Path) -> dict[str, str]:
+    return _schema_sql(path, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+
+
+def _rule_indexes(path: Path) -> dict[str, str]:
+    names = {name for name, _, _ in RULE_INDEXES.values()}
+    query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+    return {name: sql for name, sql in _schema_sql(path, query).items() if name in names}
+
+
+def _schema_sql(path: Path, query: str) -> dict[str, str]:
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-        rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-        return {name: " ".join(sql.split()) for name, sql in rows}
+        return {name: " ".join(sql.split()) for name, sql in conn.execute(query)}
 
 
 def check_backup(path: Path, revision: str | None) -> int:
@@ -54,11 +69,52 @@ def check_backup(path: Path, revision: str | None) -> int:
             raise BackupRefused(f"{path} lacks the trigger {name} (its protection was dropped)")
         if found[name] != sql:
             raise BackupRefused(f"{path} has an altered trigger {name}")
+    found_indexes = _rule_indexes(path)
+    for table, (name, rule, _) in sorted(RULE_INDEXES.items()):
+        if found_indexes.get(name) != _reference()[1][name]:
+            raise BackupRefused(f"{path} lacks the unique index {name} on {table} ({rule})")
     engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
     try:
         return require_intact_chain(engine, str(path))
     finally:
         engine.dispose()
+
+
+#: Unique indexes a rule rests on: table -> (index, what it keeps, its key as the
+#: migrations define it). Intake relies on ix_patients_identity to refuse a second record
+#: of one person (pharmacy.services.prescriptions.patients).
+RULE_INDEXES = {
+    "patients": (
+        "ix_patients_identity",
+        "one record per person",
+        ("lower(last_name)", "lower(first_name)", "date_of_birth"),
+    ),
+}
+
+
+def _key_part(reflected: str) -> str:
+    # PostgreSQL reflects lower((last_name)::text), SQLite lower(last_name): one spelling.
+    return re.sub(r"[()\s]|::text", "", reflected)
+
+
+def require_rule_indexes(engine: Engine, what: str) -> None:
+    """Refuse a PostgreSQL database whose rule-carrying indexes are missing, not unique, or
+    on another key than the migrations define (SQLite's are compared as SQL with a
+    freshly migrated database's: its reflection skips expression indexes)."""
+    inspector = inspect(engine)
+    for table, (name, rule, key) in RULE_INDEXES.items():
+        found = {index["name"]: index for index in inspector.get_indexes(table)}.get(name)
+        if found is None or not found["unique"]:
+            raise BackupRefused(f"{what} lacks the unique index {name} on {table} ({rule})")
+        parts = [
+            expression or column
+            for column, expression in zip(
+                found["column_names"], found.get("expressions") or found["column_names"],
+                strict=True,
+            )
+        ]
+        if [_key_part(p or "") for p in parts] != [_key_part(k) for k in key]:
+            raise BackupRefused(f"{what} has an altered index {name} on {table} ({rule})")
 
 
 def require_head_revision(revision: str | None, what: str) -> None:

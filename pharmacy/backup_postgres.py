@@ -34,6 +34,7 @@ from pharmacy.backup_checks import (
     BackupRefused,
     require_head_revision,
     require_intact_chain,
+    require_rule_indexes,
 )
 from pharmacy.db_roles import app_roles_in_use, grant_app_role
 
@@ -157,6 +158,7 @@ def _check(url: URL, reference: dict[tuple[str, str], Trigger]) -> tuple[int, st
             revision = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
             require_head_revision(revision, "the backup")
             _compare_triggers(_triggers(conn), reference)
+        require_rule_indexes(engine, "the backup")
         return require_intact_chain(engine, "the backup"), str(revision)
     finally:
         engine.dispose()

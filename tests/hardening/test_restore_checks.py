@@ -59,6 +59,11 @@ def _restore(app: Any, path: Path) -> Any:
         (["DROP TRIGGER prescriptions_no_delete",
           "CREATE TRIGGER prescriptions_no_delete BEFORE DELETE ON prescriptions "
           "FOR EACH ROW WHEN 0 BEGIN SELECT RAISE(ABORT, 'x'); END"], "altered trigger"),
+        (["DROP INDEX ix_patients_identity"], "lacks the unique index ix_patients_identity"),
+        (["DROP INDEX ix_patients_identity",
+          "CREATE INDEX ix_patients_identity ON patients "
+          "(lower(last_name), lower(first_name), date_of_birth)"],
+         "lacks the unique index ix_patients_identity"),
         (["UPDATE alembic_version SET version_num = '0003_hardening'"], "schema revision"),
     ],
 )

@@ -126,6 +126,22 @@ BEGIN RETURN NEW; END $$
             ],
             "trigger the migrations do not define: sneaky",
         ),
+        (["DROP INDEX ix_patients_identity"], "lacks the unique index ix_patients_identity"),
+        (
+            [
+                "DROP INDEX ix_patients_identity",
+                "CREATE INDEX ix_patients_identity ON patients "
+                "(lower(last_name), lower(first_name), date_of_birth)",
+            ],
+            "lacks the unique index ix_patients_identity",
+        ),
+        (
+            [
+                "DROP INDEX ix_patients_identity",
+                "CREATE UNIQUE INDEX ix_patients_identity ON patients (id)",
+            ],
+            "altered index ix_patients_identity",
+        ),
         (["UPDATE alembic_version SET version_num = '0003_hardening'"], "schema revision"),
         (["UPDATE audit_events SET reason = 'edited' WHERE id = 1"], "audit chain broken"),
     ],
