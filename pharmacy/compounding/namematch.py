@@ -134,23 +134,39 @@ class Lexicon:
         once for every table that shares this lexicon (kept for the last texts only)."""
         reading = self._texts.get(text)
         if reading is None:
-            words = tuple(_WORD.findall(text.lower()))  # (a new text: no use keeping it)
-            seen, read = self._seen.get, self.close
-            close = tuple([r if (r := seen(w)) is not None else read(w) for w in words])
-            joined = tuple(
-                [
-                    (r if (r := seen(a + b)) is not None else read(a + b))
-                    if a.isalpha() and b.isalpha()
-                    else _NO_SLIPS
-                    for a, b in zip(words, words[1:], strict=False)
-                ]
-            )
-            quiet = not (any(close) or any(joined) or self._spells_a_name(words))
-            reading = Reading(words, close, joined, quiet)
+            reading = self._read(text)
             if len(self._texts) >= _TEXTS_MAX:
                 self._texts.clear()
             self._texts[text] = reading
         return reading
+
+    def _read(self, text: str) -> Reading:
+        # One pass. A word of letters (``>= "a"``: a run of digits sorts below) may be a slip
+        # when long enough; a number or a short word never is (no look-up, no call). Each
+        # two neighbouring words of letters are also read as one.
+        words = tuple(_WORD.findall(text.lower()))
+        seen, read, shortest = self._seen.get, self.close, self.one_edit_min - 1
+        close: list[dict[str, int]] = []
+        joined: list[dict[str, int]] = []
+        before = ""  # the word before, when it is a word of letters
+        for word in words:
+            letters = word >= "a"
+            slips = _NO_SLIPS
+            if letters and len(word) >= shortest:
+                slips = seen(word)
+                if slips is None:
+                    slips = read(word)
+            if close:
+                together = _NO_SLIPS
+                if letters and before:
+                    together = seen(pair := before + word)
+                    if together is None:
+                        together = read(pair)
+                joined.append(together)
+            close.append(slips)
+            before = word if letters else ""
+        quiet = not (any(close) or any(joined) or self._spells_a_name(words))
+        return Reading(words, tuple(close), tuple(joined), quiet)
 
     def _spells_a_name(self, words: Sequence[str]) -> bool:
         prefixes = self.prefixes
