@@ -300,18 +300,20 @@ class NameIndex(Generic[T]):
         """Every listed name in ``text`` (a medication, an allergy, a condition)."""
         known = self._found.get(text)
         if known is None:
-            known = tuple(self._read(text))
+            lexicon = self.lexicon  # (the reading another table made of this text, if any)
+            reading = lexicon._texts.get(text) or lexicon.read(text)
+            rooted = bool(self.roots) and self._rooted(reading.words)
+            if rooted or (not reading.quiet and self._anything(reading)):
+                known = tuple(self._hits(reading, rooted))
+            else:
+                known = ()  # no listed word, prefix, slip or root: nothing to find
             if len(self._found) >= _SEEN_MAX:
                 self._found.clear()
             self._found[text] = known
         return list(known)
 
-    def _read(self, text: str) -> list[Hit[T]]:
-        reading = self.lexicon.read(text)
+    def _hits(self, reading: Reading, rooted: bool) -> list[Hit[T]]:
         words, close, joined = reading.words, reading.close, reading.joined
-        rooted = self.roots and self._rooted(words)
-        if not rooted and (reading.quiet or not self._anything(reading)):
-            return []  # no listed word, prefix, slip or root: nothing to find
         guarded = self._guarded(words)
         hits = [h for h in self._exact(words) if not set(h.positions) <= guarded]
         unguarded = [{} if i in guarded else c for i, c in enumerate(close)]
