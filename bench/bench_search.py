@@ -190,15 +190,23 @@ GENERATE = [
     FROM generate_series(1, :prescribers) g,
          LATERAL (SELECT (:first)[1 + g % array_length(:first, 1)] f,
                          (:a)[1 + (g / 7) % array_length(:a, 1)] || (:b)[1 + g % array_length(:b, 1)] l) n""",
+    # patients: one record per person (ix_patients_identity is unique), so the first
+    # :patients of twice as many generated people whose name and birth date no earlier one
+    # has; identity_name as pharmacy.models.identity folds these one-word ASCII names.
     """INSERT INTO patients (first_name, last_name, date_of_birth, address, phone, allergies,
-                             current_medications, created_at, search_name)
+                             current_medications, created_at, search_name, identity_name)
     SELECT f, l, dob, g || ' Main Street', ph, '[]', '["sertraline 50 mg"]', now(),
-           lower(f || ' ' || l) || ' ' || dob::text || ' ' || regexp_replace(ph, '[^0-9]', '', 'g')
-    FROM generate_series(1, :patients) g,
-         LATERAL (SELECT (:first)[1 + (g * 13) % array_length(:first, 1)] f,
-                         (:a)[1 + (g / 3) % array_length(:a, 1)] || (:b)[1 + (g * 7) % array_length(:b, 1)] l,
-                         date '1930-01-01' + (g * 7919) % 27000 dob,
-                         '(' || (200 + g % 800) || ') 555-' || lpad(((g * 31) % 10000)::text, 4, '0') ph) n""",
+           lower(f || ' ' || l) || ' ' || dob::text || ' ' || regexp_replace(ph, '[^0-9]', '', 'g'),
+           lower(l) || chr(31) || lower(f)
+    FROM (SELECT DISTINCT ON (lower(l), lower(f), dob) g, f, l, dob, ph
+          FROM generate_series(1, 2 * :patients) g,
+               LATERAL (SELECT (:first)[1 + (g * 13) % array_length(:first, 1)] f,
+                               (:a)[1 + (g / 3) % array_length(:a, 1)] || (:b)[1 + (g * 7) % array_length(:b, 1)] l,
+                               date '1930-01-01' + (g * 7919) % 27000 dob,
+                               '(' || (200 + g % 800) || ') 555-' || lpad(((g * 31) % 10000)::text, 4, '0') ph) n
+          ORDER BY lower(l), lower(f), dob, g) people
+    ORDER BY g
+    LIMIT :patients""",
     """INSERT INTO prescriptions (rx_number, status, source, patient_id, prescriber_id,
         dosage_form, dose_basis, strength_mg, dose_mg, quantity, days_supply, refills,
         refills_remaining, filler, notes, opioid_attestation, directions, hold_reasons,

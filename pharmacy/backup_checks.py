@@ -87,7 +87,7 @@ RULE_INDEXES = {
     "patients": (
         "ix_patients_identity",
         "one record per person",
-        ("lower(last_name)", "lower(first_name)", "date_of_birth"),
+        ("identity_name", "date_of_birth"),
     ),
 }
 

@@ -1,8 +1,9 @@
 """SQLAlchemy models: persistence only, no business rules. Importing this package
 registers every table on `Base.metadata`."""
 
-# After every model: keeps the search columns (pharmacy.models.search) as rows change.
-from pharmacy.models import search  # noqa: E402,F401,I001
+# After every model: keeps the search columns (pharmacy.models.search) and the patients'
+# identity (pharmacy.models.identity) as rows change.
+from pharmacy.models import identity, search  # noqa: E402,F401,I001
 from pharmacy.models.accounts import ROLES, ApiToken, LoginFailure, User, WebSession
 from pharmacy.models.dispensing import FillPayment, PrintJob, PrintStation, ProductCheck
 from pharmacy.models.people import Patient, Prescriber

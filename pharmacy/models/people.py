@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Index, Integer, String, Text, func, text
+from sqlalchemy import JSON, Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pharmacy.db import Base
@@ -27,15 +27,10 @@ class Prescriber(Base):
 
 class Patient(Base):
     __tablename__ = "patients"
-    # One record per person: name (any case) and date of birth, by which intake finds it.
+    # One record per person: the folded name (pharmacy.models.identity keeps it) and the
+    # date of birth, by which intake finds the record.
     __table_args__ = (
-        Index(
-            "ix_patients_identity",
-            func.lower(text("last_name")),
-            func.lower(text("first_name")),
-            "date_of_birth",
-            unique=True,
-        ),
+        Index("ix_patients_identity", "identity_name", "date_of_birth", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -52,6 +47,8 @@ class Patient(Base):
     # Folded name, date of birth and phone digits (pharmacy.models.search keeps it); the
     # search indexes on it are made per database in migration 0014 (pg_trgm or FTS5).
     search_name: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The name as identity compares it (pharmacy.models.identity keeps it).
+    identity_name: Mapped[str] = mapped_column(Text, default="", server_default="")
     # The language the patient's labels and leaflet print in (BCP 47; USP <17>).
     language: Mapped[str] = mapped_column(String(35), default="en", server_default="en")
 

@@ -16,8 +16,9 @@ from .helpers import submit
 
 TWIN_INSERT = (
     "INSERT INTO patients (first_name, last_name, date_of_birth, address, phone, allergies, "
-    "current_medications, conditions, created_at, search_name, language) "
-    "VALUES (:first, :last, :born, '', '', '[]', '[]', '[]', CURRENT_TIMESTAMP, '', 'en')"
+    "current_medications, conditions, created_at, search_name, language, identity_name) "
+    "VALUES (:first, :last, :born, '', '', '[]', '[]', '[]', CURRENT_TIMESTAMP, '', 'en', "
+    ":identity)"
 )
 REFUSED_AS_NOT_UNIQUE = "(?i)unique|duplicate"
 
@@ -34,12 +35,25 @@ def _records(app: Any, last_name: str) -> list[int]:
 
 
 def test_the_database_refuses_a_second_record_of_a_person(api: Any, raw: Any) -> None:
+    from pharmacy.models.identity import identity_name
+
     submit(api, patient={"first_name": "Grace", "last_name": "Hopper"})
+    folded = identity_name("GRACE", " hopper")
     with pytest.raises(IntegrityError, match=REFUSED_AS_NOT_UNIQUE):
-        raw(TWIN_INSERT, first="GRACE", last="hopper", born="1970-05-01")
+        raw(TWIN_INSERT, first="GRACE", last=" hopper", born="1970-05-01", identity=folded)
     # Another date of birth is another person.
-    raw(TWIN_INSERT, first="Grace", last="Hopper", born="1971-05-01")
+    raw(TWIN_INSERT, first="Grace", last="Hopper", born="1971-05-01", identity=folded)
     assert len(_records(api.app, "Hopper")) == 2
+
+
+def test_a_name_with_accented_capitals_finds_its_record(api: Any) -> None:
+    """Case and spacing are set aside the same way on both databases (SQLite's lower()
+    folds only ASCII): "ÉLODIE  ÅNGSTRÖM" is "Élodie Ångström"; accents are kept."""
+    first = submit(api, patient={"first_name": "Élodie", "last_name": "Ångström"})
+    again = submit(api, patient={"first_name": "ÉLODIE", "last_name": "ÅNGSTRÖM "})
+    assert again["patient"]["id"] == first["patient"]["id"]
+    other = submit(api, patient={"first_name": "Elodie", "last_name": "Ångström"})
+    assert other["patient"]["id"] != first["patient"]["id"]
 
 
 def test_an_intake_that_loses_the_race_files_under_the_record_on_file(
@@ -97,7 +111,9 @@ def test_an_upgrade_stops_on_a_person_with_two_records(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         for first in ("Twin", "TWIN"):
             conn.execute(
-                TWIN_INSERT.replace(":first", "?").replace(":last", "?").replace(":born", "?"),
+                "INSERT INTO patients (first_name, last_name, date_of_birth, address, phone, "
+                "allergies, current_medications, conditions, created_at, search_name, language) "
+                "VALUES (?, ?, ?, '', '', '[]', '[]', '[]', CURRENT_TIMESTAMP, '', 'en')",
                 (first, "Record", "1960-01-02"),
             )
     with pytest.raises(RuntimeError) as refused:

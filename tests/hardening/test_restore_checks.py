@@ -62,7 +62,7 @@ def _restore(app: Any, path: Path) -> Any:
         (["DROP INDEX ix_patients_identity"], "lacks the unique index ix_patients_identity"),
         (["DROP INDEX ix_patients_identity",
           "CREATE INDEX ix_patients_identity ON patients "
-          "(lower(last_name), lower(first_name), date_of_birth)"],
+          "(identity_name, date_of_birth)"],
          "lacks the unique index ix_patients_identity"),
         (["UPDATE alembic_version SET version_num = '0003_hardening'"], "schema revision"),
     ],

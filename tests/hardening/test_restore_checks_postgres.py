@@ -131,7 +131,7 @@ BEGIN RETURN NEW; END $$
             [
                 "DROP INDEX ix_patients_identity",
                 "CREATE INDEX ix_patients_identity ON patients "
-                "(lower(last_name), lower(first_name), date_of_birth)",
+                "(identity_name, date_of_birth)",
             ],
             "lacks the unique index ix_patients_identity",
         ),

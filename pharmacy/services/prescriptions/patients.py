@@ -6,24 +6,26 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from pharmacy.models import Patient
+from pharmacy.models.identity import identity_name
 from pharmacy.models.prescriptions import PATIENT_DETAILS
 
-# Built once (every intake runs it): the same name in any case, and the same date of birth.
+# Built once (every intake runs it): the same folded name and date of birth, the key of the
+# unique ix_patients_identity, so the look-up finds exactly the record the index would
+# refuse a twin of.
 _PERSON = select(Patient).where(
-    func.lower(Patient.last_name) == bindparam("last_name"),
-    func.lower(Patient.first_name) == bindparam("first_name"),
+    Patient.identity_name == bindparam("identity"),
     Patient.date_of_birth == bindparam("born"),
 )
 
 
 def find_patient(session: Session, first_name: str, last_name: str, born: date) -> Patient | None:
-    """The person's record (ix_patients_identity, unique)."""
-    person = {"last_name": last_name.lower(), "first_name": first_name.lower(), "born": born}
+    """The person's record: the same name (case and spacing aside) and date of birth."""
+    person = {"identity": identity_name(first_name, last_name), "born": born}
     return session.execute(_PERSON, person).scalar_one_or_none()
 
 
