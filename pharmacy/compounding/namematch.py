@@ -153,15 +153,13 @@ class Lexicon:
             letters = word >= "a"
             slips = _NO_SLIPS
             if letters and len(word) >= shortest:
-                slips = seen(word)
-                if slips is None:
-                    slips = read(word)
+                known = seen(word)
+                slips = read(word) if known is None else known
             if close:
                 together = _NO_SLIPS
                 if letters and before:
-                    together = seen(pair := before + word)
-                    if together is None:
-                        together = read(pair)
+                    known = seen(pair := before + word)
+                    together = read(pair) if known is None else known
                 joined.append(together)
             close.append(slips)
             before = word if letters else ""
