@@ -109,6 +109,36 @@ PLAIN_PATH = (
 )
 
 
+SHORTER_LOCKS = (
+    "**Shorter locks (2026-12-03, commits 2c74409-8cb2a89).** Sampling `pg_stat_activity` "
+    "during the intake phase found the database idle: most backends waited on a row lock "
+    "(`Lock:transactionid`) while the one holding it sat `idle in transaction`, waiting for "
+    "its thread to get the CPU and the worker's GIL back between statements; with "
+    "`log_lock_waits` on, intakes waited about 110 ms on average (up to 675 ms) at the Rx "
+    "counter's upsert. That lock, held to COMMIT, used to cover the patient's look-up and "
+    "INSERT too, because it was what kept two intakes from making two records of one new "
+    "person. Now the database keeps one record per person (unique `ix_patients_identity` on "
+    "the folded name and date of birth, migration 0025); intake settles the patient first "
+    "(a lost race is refused by the index in a savepoint and files under the record on file) "
+    "and builds the prescription, and takes the number last: under the counter's lock run "
+    "only the number, the prescription's INSERT and the audit trail's three statements, all "
+    "built once with bound parameters. A pharmacist's verification weighs the e-signature's "
+    "slow hash before it locks the prescription. A/B, old tree (c42cdca) and new alternated "
+    "twice, `--rounds 3 --seconds 6 --mixed-seconds 10`, load average 1-6 (the benchmark "
+    "itself loads both CPUs): intake 22 % and 22 % of the floor before, 28 % and 28 % after; "
+    "intake p99 360 and 380 ms before, 252 and 260 ms after; the mixed p99 (398/468 ms "
+    "before, 621/515 ms after, 752 ms on a 15 s run after the verification change) is "
+    "dominated by the pharmacists' argon2 hashes, several hundred ms of CPU each on 2 "
+    "cores, and varies by more than the change. A shorter GIL switch interval "
+    "(`sys.setswitchinterval(0.001)`, tried in the worker, not kept) and 3 threads a worker "
+    "instead of 8 changed nothing beyond the noise. **Still not met**: intake 1-4 points "
+    "short of 30 % (29 % in the median round of the run above), its p99 2.5 times "
+    "100 ms, the mixed p99 2-3 times 300 ms. What remains "
+    "is CPU: about 9-12 ms of Python an intake (SQLAlchemy's ORM about 40 % of it, psycopg "
+    "and the waits 30 %) against 2-3 ms for the floor, and the hash of every e-signature."
+)
+
+
 # Phases ---------------------------------------------------------------------------------
 
 
@@ -363,6 +393,8 @@ def report(run: Run, args: argparse.Namespace, load_before: float) -> tuple[str,
             BEFORE,
             "",
             PLAIN_PATH,
+            "",
+            SHORTER_LOCKS,
             "",
         ]
     )
