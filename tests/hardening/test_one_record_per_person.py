@@ -124,3 +124,27 @@ def test_an_upgrade_stops_on_a_person_with_two_records(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         (revision,) = conn.execute("SELECT version_num FROM alembic_version").fetchone()
     assert revision == "0024_refills_due"
+
+
+def test_an_upgrade_folds_the_names_already_on_file(tmp_path: Path) -> None:
+    """Migration 0025 fills every existing record's identity as intake now folds names,
+    so the people on file are found again (and two people born the same day stay two)."""
+    from pharmacy import migrate
+    from pharmacy.models.identity import identity_name
+
+    path = tmp_path / "on_file.db"
+    migrate.upgrade(f"sqlite:///{path}", "0024_refills_due")
+    people = [("Élodie", "ÅNGSTRÖM ", "1960-01-02"), ("Ada", "Lovelace", "1960-01-02")]
+    with sqlite3.connect(path) as conn:
+        for first, last, born in people:
+            conn.execute(
+                "INSERT INTO patients (first_name, last_name, date_of_birth, address, phone, "
+                "allergies, current_medications, conditions, created_at, search_name, language) "
+                "VALUES (?, ?, ?, '', '', '[]', '[]', '[]', CURRENT_TIMESTAMP, '', 'en')",
+                (first, last, born),
+            )
+    migrate.upgrade(f"sqlite:///{path}")
+    with sqlite3.connect(path) as conn:
+        stored = conn.execute("SELECT identity_name FROM patients ORDER BY id").fetchall()
+    assert [row[0] for row in stored] == [identity_name(f, last) for f, last, _ in people]
+    assert stored[0][0] == identity_name("élodie", "ångström")
