@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from .helpers import verify
 from .helpers import submit as submitted
+from .helpers import verify
 
 
 def test_a_prescription_verified_while_the_signature_was_checked_is_refused(
