@@ -19,12 +19,13 @@ Which course a fill belongs to, and the days it supplies, are worked out in `fil
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from pharmacy import audit
 from pharmacy.audit import Actor
@@ -34,12 +35,12 @@ from pharmacy.compounding.opioids import screen_medications
 from pharmacy.compounding.rules import Rules
 from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, Invalid, NotFound
-from pharmacy.models import Batch, Fill, PharmacyDetails, Prescription
+from pharmacy.models import Batch, Fill, FillPayment, PharmacyDetails, Prescription
 from pharmacy.services.batches import batch_has_lactose, batch_state, try_take_from_batch
 from pharmacy.services.fill_courses import course_of_fill, days_supplied, fill_open, fills_of
 from pharmacy.services.fill_directions import fill_directions, label_directions, label_language_of
 from pharmacy.services.fill_status import dispensing_fields
-from pharmacy.services.payments import payment_of, payment_view
+from pharmacy.services.payments import payment_view, payments_of
 from pharmacy.services.prescriptions import locked_prescription
 from pharmacy.services.pricing import price_fill
 from pharmacy.services.rules import current_rules
@@ -291,12 +292,33 @@ def drug_line(fill: Fill) -> str:
     return drug
 
 
+@dataclass(frozen=True)
+class Shared:
+    """What a list of fills reads once for all of them instead of once a fill: the
+    pharmacy's details and every fill's payment."""
+
+    pharmacy: PharmacyDetails | None
+    payments: dict[int, FillPayment]
+
+
+def shared_by(session: Session, fills: list[Fill]) -> Shared:
+    return Shared(
+        pharmacy=session.execute(select(PharmacyDetails)).scalars().first(),
+        payments=payments_of(session, [fill.id for fill in fills]),
+    )
+
+
 def fill_data(
-    session: Session, fill: Fill, today: date, rules: Rules | None = None
+    session: Session,
+    fill: Fill,
+    today: date,
+    rules: Rules | None = None,
+    shared: Shared | None = None,
 ) -> dict[str, Any]:
     rx, batch = fill.prescription, fill.batch
     patient, prescriber = rx.patient, rx.prescriber
-    pharmacy = session.execute(select(PharmacyDetails)).scalars().first()
+    shared = shared or shared_by(session, [fill])
+    pharmacy = shared.pharmacy
     drug = drug_line(fill)
     unit = "capsules" if rx.dosage_form == "capsule" else "mL"
     rules = rules or current_rules(session)
@@ -350,7 +372,7 @@ def fill_data(
         "cost": fill.cost,
         "price_breakdown": fill.price_breakdown,
         # What was paid at hand-over, and any balance (services/payments.py).
-        "payment": payment_view(payment_of(session, fill.id), fill.price),
+        "payment": payment_view(shared.payments.get(fill.id), fill.price),
     }
 
 
@@ -374,8 +396,13 @@ def list_fills(
 ) -> list[dict[str, Any]]:
     if session.get(Prescription, prescription_id) is None:
         raise NotFound("No such prescription.")
-    fills = session.execute(
-        select(Fill).where(Fill.prescription_id == prescription_id).order_by(Fill.fill_number)
-    ).scalars()
-    rules = current_rules(session)
-    return [fill_data(session, f, today, rules) for f in fills]
+    fills = list(
+        session.execute(
+            select(Fill)
+            .where(Fill.prescription_id == prescription_id)
+            .order_by(Fill.fill_number)
+            .options(selectinload(Fill.batch))
+        ).scalars()
+    )
+    rules, shared = current_rules(session), shared_by(session, fills)
+    return [fill_data(session, f, today, rules, shared) for f in fills]

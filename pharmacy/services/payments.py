@@ -37,6 +37,14 @@ def payment_of(session: Session, fill_id: int) -> FillPayment | None:
     ).scalar_one_or_none()
 
 
+def payments_of(session: Session, fill_ids: list[int]) -> dict[int, FillPayment]:
+    """The payments of several fills (a list of them) in one statement, by fill."""
+    if not fill_ids:
+        return {}
+    found = session.execute(select(FillPayment).where(FillPayment.fill_id.in_(fill_ids)))
+    return {payment.fill_id: payment for payment in found.scalars()}
+
+
 def take_payment(
     session: Session,
     actor: Actor,

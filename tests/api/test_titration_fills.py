@@ -96,3 +96,32 @@ def test_a_batch_of_another_strength_needs_steps(api: Any, strengths: dict[str, 
     response = fill(api, rx["id"], strengths["3"]["id"], 132)
     assert response.status_code == 422
     assert "batch_id" in response.get_json()["errors"]
+
+
+def test_a_list_of_fills_reads_payments_and_pharmacy_details_once(
+    api: Any, strengths: dict[str, Any]
+) -> None:
+    """Listing a prescription's fills reads every fill's payment and the pharmacy's details
+    in one statement each, however many fills there are (not once a fill)."""
+    from sqlalchemy import event
+
+    from pharmacy.services.uow import current_db
+
+    rx = titration_rx(api)
+    for strength, days, step in (("1.5", 14, 0), ("3", 14, 1), ("4.5", 30, 2)):
+        made = fill(api, rx["id"], strengths[strength]["id"], days, steps=[step])
+        assert made.status_code == 201, made.get_json()
+    seen: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        seen.append(sql)
+
+    engine = current_db().engine
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        listed = api.get(f"/api/v1/prescriptions/{rx['id']}/fills", as_="tech")
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+    assert listed.status_code == 200 and len(listed.get_json()) == 3
+    assert sum("FROM fill_payments" in sql for sql in seen) == 1
+    assert sum("FROM pharmacy_details" in sql for sql in seen) == 1
