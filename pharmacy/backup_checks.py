@@ -6,7 +6,6 @@ restore the triggers are re-created from the same reference."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
 import tempfile
 from contextlib import closing
@@ -33,31 +32,18 @@ def head_revision() -> str:
 
 
 @lru_cache(maxsize=1)
-def _reference() -> tuple[dict[str, str], dict[str, str]]:
+def reference_triggers() -> dict[str, str]:
+    """Trigger name → its SQL, as the migrations create them on SQLite."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "reference.db"
         migrate.upgrade(f"sqlite:///{path}")
-        return _triggers(path), _rule_indexes(path)
-
-
-def reference_triggers() -> dict[str, str]:
-    """Trigger name → its SQL, as the migrations create them on SQLite."""
-    return _reference()[0]
+        return _triggers(path)
 
 
 def _triggers(path: Path) -> dict[str, str]:
-    return _schema_sql(path, "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
-
-
-def _rule_indexes(path: Path) -> dict[str, str]:
-    names = {name for name, _, _ in RULE_INDEXES.values()}
-    query = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-    return {name: sql for name, sql in _schema_sql(path, query).items() if name in names}
-
-
-def _schema_sql(path: Path, query: str) -> dict[str, str]:
     with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
-        return {name: " ".join(sql.split()) for name, sql in conn.execute(query)}
+        rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        return {name: " ".join(sql.split()) for name, sql in rows}
 
 
 def check_backup(path: Path, revision: str | None) -> int:
@@ -69,12 +55,9 @@ def check_backup(path: Path, revision: str | None) -> int:
             raise BackupRefused(f"{path} lacks the trigger {name} (its protection was dropped)")
         if found[name] != sql:
             raise BackupRefused(f"{path} has an altered trigger {name}")
-    found_indexes = _rule_indexes(path)
-    for table, (name, rule, _) in sorted(RULE_INDEXES.items()):
-        if found_indexes.get(name) != _reference()[1][name]:
-            raise BackupRefused(f"{path} lacks the unique index {name} on {table} ({rule})")
     engine = create_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
     try:
+        require_rule_indexes(engine, str(path))
         return require_intact_chain(engine, str(path))
     finally:
         engine.dispose()
@@ -92,28 +75,15 @@ RULE_INDEXES = {
 }
 
 
-def _key_part(reflected: str) -> str:
-    # PostgreSQL reflects lower((last_name)::text), SQLite lower(last_name): one spelling.
-    return re.sub(r"[()\s]|::text", "", reflected)
-
-
 def require_rule_indexes(engine: Engine, what: str) -> None:
-    """Refuse a PostgreSQL database whose rule-carrying indexes are missing, not unique, or
-    on another key than the migrations define (SQLite's are compared as SQL with a
-    freshly migrated database's: its reflection skips expression indexes)."""
+    """Refuse a database whose rule-carrying indexes are missing, not unique, or on
+    another key than the migrations define (on either database)."""
     inspector = inspect(engine)
     for table, (name, rule, key) in RULE_INDEXES.items():
         found = {index["name"]: index for index in inspector.get_indexes(table)}.get(name)
         if found is None or not found["unique"]:
             raise BackupRefused(f"{what} lacks the unique index {name} on {table} ({rule})")
-        parts = [
-            expression or column
-            for column, expression in zip(
-                found["column_names"], found.get("expressions") or found["column_names"],
-                strict=True,
-            )
-        ]
-        if [_key_part(p or "") for p in parts] != [_key_part(k) for k in key]:
+        if tuple(found["column_names"]) != key:
             raise BackupRefused(f"{what} has an altered index {name} on {table} ({rule})")
 
 
