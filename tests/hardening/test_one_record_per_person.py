@@ -60,8 +60,8 @@ def test_an_intake_that_loses_the_race_files_under_the_record_on_file(
     api: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """As when another intake added the same new person between this one's look-up and
-    its INSERT: the INSERT is refused, only its savepoint rolls back, and the prescription
-    goes on the record on file, brought up to date."""
+    its INSERT: the INSERT adds nothing (ON CONFLICT DO NOTHING), and the prescription goes
+    on the record on file, brought up to date."""
     from pharmacy.models import AuditEvent
     from pharmacy.services.prescriptions import patients
     from pharmacy.services.uow import current_db
@@ -100,6 +100,28 @@ def test_an_intake_that_loses_the_race_files_under_the_record_on_file(
         session.close()
     assert actions == ["patient.created", "patient.updated"]
     assert prescriptions == 2
+
+
+def test_a_new_record_carries_the_keys_its_listeners_would_set(api: Any) -> None:
+    """Intake adds a new person with an INSERT statement, which runs no mapper events: the
+    identity and search keys must still be those the listeners keep on every other write."""
+    from pharmacy.models import Patient
+    from pharmacy.models.identity import identity_name
+    from pharmacy.models.search import patient_search_name
+    from pharmacy.services.uow import current_db
+
+    sent = {"first_name": " Łukasz ", "last_name": "NGUYỄN", "phone": "(217) 555-0199"}
+    added = submit(api, patient=sent)
+    session = current_db().session_factory()
+    try:
+        patient = session.get(Patient, added["patient"]["id"])
+        assert patient is not None
+        assert patient.identity_name == identity_name(" Łukasz ", "NGUYỄN")
+        assert patient.search_name == patient_search_name(patient)
+        assert "lukasz nguyen" in patient.search_name and "2175550199" in patient.search_name
+        assert patient.created_at is not None
+    finally:
+        session.close()
 
 
 def test_an_upgrade_stops_on_a_person_with_two_records(tmp_path: Path) -> None:

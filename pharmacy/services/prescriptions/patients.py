@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pharmacy.models import Patient
 from pharmacy.models.identity import identity_name
 from pharmacy.models.prescriptions import PATIENT_DETAILS
+from pharmacy.models.search import patient_search_name
 
 # Built once (every intake runs it): the same folded name and date of birth, the key of the
 # unique ix_patients_identity, so the look-up finds exactly the record the index would
@@ -30,27 +32,49 @@ def find_patient(session: Session, first_name: str, last_name: str, born: date) 
 
 
 def settled_patient(session: Session, details: dict[str, Any]) -> tuple[Patient, bool]:
-    """The person's record, and whether it was on file before (False: added now, flushed).
+    """The person's record, and whether it was on file before (False: added now).
 
     ix_patients_identity is unique. When another intake adds the same new person first,
-    this INSERT waits for it to commit and is refused; only its savepoint rolls back, and
+    this INSERT waits for it to commit and then adds nothing (ON CONFLICT DO NOTHING), and
     the record the other intake made is the one on file. Nothing is locked but the new
     record's index entry, so intakes for different people never queue here."""
     first, last, born = details["first_name"], details["last_name"], details["date_of_birth"]
     stored = find_patient(session, first, last, born)
     if stored is not None:
         return stored, True
-    patient = new_patient(details)
-    try:
-        with session.begin_nested():
-            session.add(patient)
-            session.flush()
-    except IntegrityError:
-        stored = find_patient(session, first, last, born)
-        if stored is None:
-            raise  # refused for another reason than the person being on file
-        return stored, True
-    return patient, False
+    added = _added_unless_on_file(session, new_patient(details))
+    if added is not None:
+        return added, False
+    stored = find_patient(session, first, last, born)
+    if stored is None:
+        raise LookupError("the new patient's record was neither added nor on file")
+    return stored, True
+
+
+def _added_unless_on_file(session: Session, patient: Patient) -> Patient | None:
+    """`patient` INSERTed and returned as the session's record of it, or None when the
+    person's record is already on file. An INSERT statement runs no mapper events, so the
+    identity and search keys their listeners keep are set here from the same functions."""
+    values = {column: getattr(patient, column) for column in NEW_PATIENT_COLUMNS}
+    values["identity_name"] = identity_name(patient.first_name, patient.last_name)
+    values["search_name"] = patient_search_name(patient)
+    statement = _insert_unless_on_file(session.get_bind().dialect.name)
+    return session.scalars(statement, values).one_or_none()
+
+
+@functools.cache
+def _insert_unless_on_file(dialect: str) -> Any:
+    """Built once per database (every new patient runs it), values bound at execution.
+    The same statement on both, from each dialect's own construct for it (the generic
+    INSERT has no ON CONFLICT): one round trip instead of a savepoint around an INSERT."""
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
+    columns = (*NEW_PATIENT_COLUMNS, "identity_name", "search_name")
+    return (
+        insert(Patient)
+        .values({column: bindparam(column) for column in columns})
+        .on_conflict_do_nothing(index_elements=["identity_name", "date_of_birth"])
+        .returning(Patient)
+    )
 
 
 def sent_details(details: dict[str, Any]) -> dict[str, Any]:
@@ -116,6 +140,20 @@ def update_patient(stored: Patient, details: dict[str, Any]) -> PatientChange | 
     if not changed:
         return None
     return PatientChange("patient.updated", after={"changed": changed})
+
+
+# What `new_patient` sets; the INSERT's other columns take their defaults.
+NEW_PATIENT_COLUMNS = (
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "language",
+    "address",
+    "phone",
+    "allergies",
+    "current_medications",
+    "conditions",
+)
 
 
 def new_patient(details: dict[str, Any]) -> Patient:
