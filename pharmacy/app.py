@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Flask, Response, g, redirect, request, session, url_for
 from flask.json.provider import DefaultJSONProvider
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -74,8 +76,24 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
+class SigningKeptSessions(SecureCookieSessionInterface):
+    """Flask's signed cookie session, with its signing serializer built once per secret
+    key rather than on every request (building it runs a trial JSON dump), whether or
+    not the request carries a cookie."""
+
+    def __init__(self) -> None:
+        self.serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if keys not in self.serializers:
+            self.serializers[keys] = super().get_signing_serializer(app)
+        return self.serializers[keys]
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.session_interface = SigningKeptSessions()
     app.url_map.converters["int"] = IdConverter
     app.json = DecimalJSONProvider(app)
     settings = load_settings(Path(app.instance_path), config)
@@ -102,13 +120,19 @@ def register_database(app: Flask) -> None:
     database = Database(app.config["DATABASE_URL"])
     app.extensions["pharmacy_db"] = database
 
+    # A request that never touched the database (a 401, a page from the cache) has no
+    # session to end: asking the scoped session for one would make one only to close it.
+    started = database.session.registry.has
+
     @app.teardown_request
     def _end_unfinished_write(_error: BaseException | None) -> None:
-        database.end_unfinished_write()
+        if started():
+            database.end_unfinished_write()
 
     @app.teardown_appcontext
     def _end_session(_error: BaseException | None) -> None:
-        database.remove()
+        if started():
+            database.remove()
 
 
 def _resolve_actor() -> audit.Actor | None:
@@ -208,8 +232,12 @@ SECURITY_HEADERS = (
 def register_security_headers(app: Flask) -> None:
     @app.after_request
     def _headers(response: Response) -> Response:
+        # One pass over the few headers already set (a page may set its own policy),
+        # rather than a case-insensitive search of them for each security header.
+        present = {name.lower() for name, _value in response.headers}
         for name, value in SECURITY_HEADERS:
-            response.headers.setdefault(name, value)
+            if name.lower() not in present:
+                response.headers.add(name, value)
         if not request.path.startswith("/static/"):
             # Patient data and PDFs must not linger in shared caches or browser history.
             response.headers["Cache-Control"] = "no-store"

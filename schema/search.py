@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import Schema, fields, validate
 
 from schema.common import DecimalNumber, PageMeta, PageQuery, StrictSchema, Text
@@ -10,13 +12,28 @@ from schema.prescriptions import PatientOut
 SEARCH_HELP = "an Rx number, a name, a date of birth, a phone, a prescriber or NPI, a lot"
 
 
+class DictOut(Schema):
+    """Dumps the plain dicts the search and profile services return. A profile dumps ~250
+    values, each through marshmallow's general accessor (a key, else an attribute, else
+    a dotted path); a dict's own key is looked up first here, and anything else is left to
+    that accessor, so what is dumped is the same."""
+
+    def get_attribute(self, obj: Any, attr: str, default: Any) -> Any:
+        if type(obj) is dict and "." not in attr:
+            try:
+                return obj[attr]
+            except KeyError:
+                pass
+        return super().get_attribute(obj, attr, default)
+
+
 class SearchQuery(StrictSchema):
     q = Text(100, required=True, min_length=1, metadata={"description": SEARCH_HELP})
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=50))
     per_page = fields.Integer(load_default=20, validate=validate.Range(min=1, max=50))
 
 
-class SearchResult(Schema):
+class SearchResult(DictOut):
     type = fields.String(metadata={"description": "patient, prescription, batch or lot"})
     id = fields.Integer()
     label = fields.String()
@@ -24,7 +41,7 @@ class SearchResult(Schema):
     rank = fields.Integer(metadata={"description": "0 is the closest match"})
 
 
-class SearchPage(Schema):
+class SearchPage(DictOut):
     results = fields.List(fields.Nested(SearchResult))
     page = fields.Integer()
     per_page = fields.Integer()
@@ -41,7 +58,7 @@ class PatientPage(Schema):
     meta = fields.Nested(PageMeta)
 
 
-class LotRef(Schema):
+class LotRef(DictOut):
     kind = fields.String(metadata={"description": "lot (an ingredient lot) or batch"})
     id = fields.Integer()
     number = fields.String()
@@ -50,7 +67,7 @@ class LotRef(Schema):
     expiry = fields.Date()
 
 
-class ProfileFill(Schema):
+class ProfileFill(DictOut):
     id = fields.Integer()
     fill_number = fields.Integer()
     filled_on = fields.Date()
@@ -64,7 +81,7 @@ class ProfileFill(Schema):
     ingredient_lots = fields.List(fields.Nested(LotRef))
 
 
-class ProfilePrescription(Schema):
+class ProfilePrescription(DictOut):
     id = fields.Integer()
     rx_number = fields.String()
     status = fields.String()
@@ -83,7 +100,7 @@ class ProfilePrescription(Schema):
     fills = fields.List(fields.Nested(ProfileFill))
 
 
-class ReportedMedications(Schema):
+class ReportedMedications(DictOut):
     reported_on = fields.Date()
     prescription_id = fields.Integer()
     rx_number = fields.String()
@@ -91,7 +108,7 @@ class ReportedMedications(Schema):
     medications = fields.List(fields.String())
 
 
-class LabelPrint(Schema):
+class LabelPrint(DictOut):
     fill_id = fields.Integer()
     printed_at = fields.DateTime()
     copies = fields.Integer()
@@ -101,7 +118,7 @@ class LabelPrint(Schema):
     printed_by = fields.String()
 
 
-class OpioidHold(Schema):
+class OpioidHold(DictOut):
     prescription_id = fields.Integer()
     rx_number = fields.String()
     reasons = fields.List(fields.String())
@@ -110,7 +127,7 @@ class OpioidHold(Schema):
     overridden_by = fields.String(allow_none=True)
 
 
-class PatientProfileOut(Schema):
+class PatientProfileOut(DictOut):
     patient = fields.Nested(PatientOut)
     medication_history = fields.List(fields.Nested(ReportedMedications))
     prescriptions = fields.List(fields.Nested(ProfilePrescription))
@@ -129,11 +146,13 @@ class DashboardOut(Schema):
 
 
 class RefillRequestIn(StrictSchema):
-    prescription_id = fields.Integer(required=True, strict=True,
-                                     validate=validate.Range(min=1, max=2**31 - 1))
-    source = fields.String(load_default="phone",
-                           validate=validate.OneOf(("phone", "fax", "in_person",
-                                                    "prescriber_portal")))
+    prescription_id = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1)
+    )
+    source = fields.String(
+        load_default="phone",
+        validate=validate.OneOf(("phone", "fax", "in_person", "prescriber_portal")),
+    )
     requested_by_name = Text(200, load_default="")
     note = Text(2000, load_default="")
 
