@@ -123,10 +123,15 @@ class Lexicon:
         if known is None:
             if len(written) < self.one_edit_min - 1 or not written.isalpha():
                 return _NO_SLIPS  # a number, or too short to be a slip of any listed word
-            known = self._slips(written)
-            if len(self._seen) >= _SEEN_MAX:
-                self._seen = dict(self._known)
-            self._seen[written] = known
+            known = self._remember(written)
+        return known
+
+    def _remember(self, written: str) -> dict[str, int]:
+        """The reading of a word of letters not read yet, kept (bounded)."""
+        known = self._slips(written)
+        if len(self._seen) >= _SEEN_MAX:
+            self._seen = dict(self._known)
+        self._seen[written] = known
         return known
 
     def read(self, text: str) -> Reading:
@@ -145,29 +150,39 @@ class Lexicon:
         # when long enough; a number or a short word never is (no look-up, no call). Each
         # two neighbouring words of letters are also read as one.
         words = tuple(_WORD.findall(text.lower()))
-        seen, read, shortest = self._seen.get, self.close, self.one_edit_min - 1
+        seen, remember, shortest = self._seen.get, self._remember, self.one_edit_min - 1
         close: list[dict[str, int]] = []
         joined: list[dict[str, int]] = []
         before = ""  # the word before, when it is a word of letters
         for word in words:
-            letters = word >= "a"
-            slips = _NO_SLIPS
-            if letters and len(word) >= shortest:
-                known = seen(word)
-                slips = read(word) if known is None else known
-            if close:
-                together = _NO_SLIPS
-                if letters and before:
-                    known = seen(pair := before + word)
-                    together = read(pair) if known is None else known
-                joined.append(together)
+            if word >= "a":
+                slips = _NO_SLIPS
+                if len(word) >= shortest:
+                    slips = seen(word)
+                    if slips is None:
+                        slips = remember(word)
+                if before:
+                    pair = before + word
+                    together = seen(pair)
+                    if together is None:
+                        together = remember(pair) if len(pair) >= shortest else _NO_SLIPS
+                    joined.append(together)
+                elif close:
+                    joined.append(_NO_SLIPS)
+                before = word
+            else:
+                slips = _NO_SLIPS
+                if close:
+                    joined.append(_NO_SLIPS)
+                before = ""
             close.append(slips)
-            before = word if letters else ""
         quiet = not (any(close) or any(joined) or self._spells_a_name(words))
         return Reading(words, tuple(close), tuple(joined), quiet)
 
     def _spells_a_name(self, words: Sequence[str]) -> bool:
         prefixes = self.prefixes
+        if prefixes.isdisjoint(words):
+            return False  # (most texts: no word begins a name)
         for i, word in enumerate(words):
             if word not in prefixes:
                 continue
@@ -348,7 +363,7 @@ class NameIndex(Generic[T]):
         """Whether any word could begin one of these names, or is (or two joined are) a slip
         of one of their words: if not, the text holds none of them."""
         prefixes, listed = self.prefixes, self.words
-        if any(w in prefixes for w in reading.words):
+        if not prefixes.isdisjoint(reading.words):
             return True
         return any(c and not listed.isdisjoint(c) for c in (*reading.close, *reading.joined))
 

@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from pharmacy.compounding import DEFAULT_RULES as R
 from pharmacy.compounding import opioids
-from pharmacy.compounding.namematch import Lexicon, NameIndex, deletions, edit_distance
+from pharmacy.compounding.namematch import (
+    Lexicon,
+    NameIndex,
+    deletions,
+    edit_distance,
+    tokens,
+)
 from pharmacy.compounding.opioids import screen_medications
 from pharmacy.compounding.spelling import DeletionIndex
 
@@ -188,6 +194,42 @@ SIG = ["mg", "mcg", "tab", "cap", "er", "daily", "twice", "weekly", "every", "mo
 def test_everyday_words_and_joined_sig_words_read_as_a_full_scan_does(written):
     LEXICON.forget()
     assert LEXICON.close(written) == _every_listed_word(written), written
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.lists(
+        st.one_of(
+            st.sampled_from(LISTED[::5] + EVERYDAY[::3] + SIG),
+            st.sampled_from(LISTED[::7]).map(lambda w: w[:-1] + "x"),  # a slip
+            st.integers(0, 999).map(str),
+            st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=9),
+        ),
+        max_size=6,
+    ),
+    separators=st.lists(st.sampled_from([" ", "-", "/", "", " (", ") ", "#"]), max_size=6),
+)
+def test_a_text_is_read_as_each_word_and_each_two_neighbours_alone(parts, separators):
+    # the one-pass reading of a text gives each word, and each two neighbouring words of
+    # letters written together, the reading of that word alone (cold or already read)
+    text = "".join(p + (separators[i] if i < len(separators) else " ") for i, p in enumerate(parts))
+    LEXICON.forget()
+    reading = LEXICON.read(text)
+    words = reading.words
+    assert list(words) == tokens(text)
+    for i, word in enumerate(words):
+        assert reading.close[i] == (LEXICON.close(word) if word.isalpha() else {}), word
+    for i in range(len(words) - 1):
+        pair = words[i] + words[i + 1]
+        letters = words[i].isalpha() and words[i + 1].isalpha()
+        assert reading.joined[i] == (LEXICON.close(pair) if letters else {}), pair
+    assert len(reading.joined) == max(len(words) - 1, 0)
+    spelt = any(
+        "".join(words[i:j]) in LEXICON.keys
+        for i in range(len(words))
+        for j in range(i + 1, len(words) + 1)
+    )
+    assert reading.quiet == (not (any(reading.close) or any(reading.joined) or spelt))
 
 
 def test_the_close_readings_come_in_a_fixed_order():
