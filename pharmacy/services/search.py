@@ -47,9 +47,14 @@ class Terms:
 
 
 def parse_date(value: str) -> date | None:
+    text = value.strip()
+    if not text[:1].isdigit():
+        # Every format starts with a number (%Y or %m), so a name is no date: spare the
+        # five failing strptime calls (each one raises) that would say so.
+        return None
     for fmt in DATE_FORMATS:
         try:
-            return datetime.strptime(value.strip(), fmt).date()
+            return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
     return None
