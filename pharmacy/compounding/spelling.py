@@ -146,6 +146,11 @@ class DeletionIndex:
         # (its length at least two_edit_min) with up to two dropped: n - 2 >= two_edit_min - 2.
         if n < self.two_edit_min or not self.two_edit_min:
             return found
+        if len(path) > _EDGE and ended < _EDGE:
+            # It begins as a listed word does ("codeinenausea"): every first dropped letter
+            # passes the beginning, so the end, which does not, chooses them.
+            self._two_dropped_by_the_end(written, path, lo, found)
+            return found
         for i in range(hi + 1 if hi < n - 1 else n - 1):
             # ``written`` without its letter ``i``: its second dropped letter, at q, is
             # written[q + 1], so q + 1 >= lo; and its first q letters must begin a variant.
@@ -168,3 +173,50 @@ class DeletionIndex:
                     if listed is not None:
                         found.update(listed)
         return found
+
+    def _two_dropped_by_the_end(
+        self, written: str, path: list[Trie], lo: int, found: set[str]
+    ) -> None:
+        """The variants of ``written`` with two letters dropped, at ``i`` < ``j`` (j >= lo),
+        looked up only where the variant's end ends a listed variant: walking back from
+        the letters after ``j``, the letters before it must go on ending one, so a walk
+        stopped at letter ``k`` (before six letters) leaves ``i >= k`` (the letters after ``i``
+        are the ones walked). The first ``i`` letters must begin a variant as before."""
+        near, n = self.near, len(written)
+        tails = [node := self.ends]  # the nodes of written[n:], written[n - 1:], …
+        for letter in reversed(written[lo + 1 :]):
+            tails.append(node := node[letter])  # (written[lo + 1:] ends a variant)
+        reach: dict[int, int] = {}  # i (< _EDGE) -> the last q its beginning allows
+        for j in range(max(lo, 1), n):
+            kept = n - 1 - j
+            node, low = tails[kept], 0
+            for k in range(j - 1, max(-1, j - 1 - (_EDGE - kept)), -1):
+                child = node.get(written[k])
+                if child is None:
+                    low = k
+                    break
+                node = child
+            for i in range(low, j):
+                if i < _EDGE and self._begun(written, path, i, reach) < j - 1:
+                    continue
+                listed = near.get(written[:i] + written[i + 1 : j] + written[j + 1 :])
+                if listed is not None:
+                    found.update(listed)
+
+    @staticmethod
+    def _begun(written: str, path: list[Trie], i: int, reach: dict[int, int]) -> int:
+        """How far (q) written without its letter ``i`` begins a variant, as the loop in
+        :meth:`candidates` reads it (``n - 2`` when its first _EDGE letters do)."""
+        last = reach.get(i)
+        if last is None:
+            n = len(written)
+            last, node = i, path[i]
+            for letter in written[i + 1 : _EDGE + 1]:
+                child = node.get(letter)
+                if child is None:
+                    break
+                last, node = last + 1, child
+            if last == _EDGE or last > n - 2:
+                last = n - 2
+            reach[i] = last
+        return last

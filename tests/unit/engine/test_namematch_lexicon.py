@@ -91,6 +91,29 @@ def test_slips_past_the_six_letters_kept_of_each_end_are_found(written):
     assert DeletionIndex({"abcdefghij": 2}).candidates(written) == {"abcdefghij"}
 
 
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_a_word_that_begins_as_a_listed_word_is_read_by_its_end(data):
+    # its first six letters begin a listed word's variant ("codeine" + "nausea"), so the
+    # two dropped letters are chosen from its end: still every shared variant
+    letters = "abcdefgh"
+    budgets = data.draw(
+        st.dictionaries(st.text(letters, min_size=6, max_size=12), st.integers(1, 2), min_size=1)
+    )
+    listed = data.draw(st.sampled_from(sorted(budgets)))
+    written = listed[:6] + data.draw(st.text(letters, max_size=8))
+    assert DeletionIndex(budgets).candidates(written) == _sharing_a_variant(written, budgets)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["abcdefghijxy", "abcdefgxhijy", "abcdefxghxij", "abcdefgij", "abcdefghiyjx", "abcdefxyzw"],
+)
+def test_slips_after_a_listed_beginning_are_found(written):
+    budgets = {"abcdefghij": 2, "abcdefgh": 2, "abcdefzz": 1}
+    assert DeletionIndex(budgets).candidates(written) == _sharing_a_variant(written, budgets)
+
+
 LEXICON = opioids.shared_lexicon(R)
 LISTED = sorted(w for w in LEXICON.words if w.isalpha() and len(w) >= 5)
 
