@@ -10,7 +10,19 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, cast, literal, null, select, union_all
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    and_,
+    any_,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from pharmacy.audit import Actor
@@ -154,8 +166,20 @@ def _part(number: int, *columns: Any) -> Any:
     return select(literal(number).label("part"), *columns)
 
 
-@lru_cache(maxsize=2)
-def _profile_statement(staff: bool) -> Any:
+def _fills_of(rx_ids: Any, postgres: bool) -> Any:
+    """The fills of the prescriptions `rx_ids` selects. On PostgreSQL as `= ANY(ARRAY(…))`:
+    the ids are found first (an InitPlan), so the planner has one relation fewer to join
+    in every part that asks (planning this statement took longer than running it; this
+    halves it). The rows are the same: ids are never NULL."""
+    if postgres:
+        return Fill.prescription_id == any_(
+            func.array(rx_ids.scalar_subquery(), type_=ARRAY(Integer))
+        )
+    return Fill.prescription_id.in_(rx_ids)
+
+
+@lru_cache(maxsize=4)
+def _profile_statement(staff: bool, postgres: bool) -> Any:
     """The whole profile of the patient `patient_id` in one statement, a UNION ALL of:
     the patient with each of their prescriptions (newest first; a prescriber's own,
     `prescriber_id`, unless `staff`), or once with none; every fill of those
@@ -186,7 +210,7 @@ def _profile_statement(staff: bool) -> Any:
         .outerjoin(IngredientLot, IngredientLot.id == BatchComponent.ingredient_lot_id)
         .outerjoin(Item, Item.id == IngredientLot.item_id)
         .outerjoin(_source, _source.id == BatchComponent.source_batch_id)
-        .where(Fill.prescription_id.in_(rx_ids))
+        .where(_fills_of(rx_ids, postgres))
     )
     parts = [profile, fills]
     if staff:
@@ -196,7 +220,7 @@ def _profile_statement(staff: bool) -> Any:
             .outerjoin(User, User.id == PrintLog.printed_by_user_id)
             .where(
                 PrintLog.document == "patient_label",
-                PrintLog.entity_id.in_(select(Fill.id).where(Fill.prescription_id.in_(rx_ids))),
+                PrintLog.entity_id.in_(select(Fill.id).where(_fills_of(rx_ids, postgres))),
             )
         )
     every = union_all(*parts).subquery()
@@ -312,9 +336,9 @@ def patient_profile(session: Session, actor: Actor, patient_id: int) -> dict[str
     parts: dict[int, list[Any]] = {PROFILE_PART: [], FILL_PART: [], PRINT_PART: []}
     # On the session's connection: the rows are plain columns, so the ORM's result
     # handling (a loader per column of ~60) would only add CPU time.
-    result = session.connection().execute(
-        _profile_statement(staff), {"patient_id": patient_id, **scope}
-    )
+    connection = session.connection()
+    statement = _profile_statement(staff, connection.dialect.name == "postgresql")
+    result = connection.execute(statement, {"patient_id": patient_id, **scope})
     for row in result:
         parts[row.part].append(row)
     rows = parts[PROFILE_PART]
