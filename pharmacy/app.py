@@ -10,8 +10,6 @@ from typing import Any
 
 from flask import Flask, Response, g, redirect, request, session, url_for
 from flask.json.provider import DefaultJSONProvider
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -76,24 +74,8 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-class SigningKeptSessions(SecureCookieSessionInterface):
-    """Flask's signed cookie session, with its signing serializer built once per secret
-    key rather than on every request (building it runs a trial JSON dump), whether or
-    not the request carries a cookie."""
-
-    def __init__(self) -> None:
-        self.serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
-        if keys not in self.serializers:
-            self.serializers[keys] = super().get_signing_serializer(app)
-        return self.serializers[keys]
-
-
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
-    app.session_interface = SigningKeptSessions()
     app.url_map.converters["int"] = IdConverter
     app.json = DecimalJSONProvider(app)
     settings = load_settings(Path(app.instance_path), config)
@@ -120,19 +102,13 @@ def register_database(app: Flask) -> None:
     database = Database(app.config["DATABASE_URL"])
     app.extensions["pharmacy_db"] = database
 
-    # A request that never touched the database (a 401, a page from the cache) has no
-    # session to end: asking the scoped session for one would make one only to close it.
-    started = database.session.registry.has
-
     @app.teardown_request
     def _end_unfinished_write(_error: BaseException | None) -> None:
-        if started():
-            database.end_unfinished_write()
+        database.end_unfinished_write()
 
     @app.teardown_appcontext
     def _end_session(_error: BaseException | None) -> None:
-        if started():
-            database.remove()
+        database.remove()
 
 
 def _resolve_actor() -> audit.Actor | None:
