@@ -158,9 +158,8 @@ class Lexicon:
             if word >= "a":
                 slips = _NO_SLIPS
                 if len(word) >= shortest:
-                    slips = seen(word)
-                    if slips is None:
-                        slips = remember(word)
+                    known = seen(word)
+                    slips = remember(word) if known is None else known
                 if before:
                     pair = before + word
                     together = seen(pair)
