@@ -44,6 +44,12 @@ def schedule_start(session: Session, fill: Fill) -> date:
     return course_of(session, fill)[0].filled_on
 
 
+def directions_start(session: Session, fill: Fill) -> date:
+    """The day a fill's directions are dated from, read once for all of its directions: a
+    titration's from the first fill of its course, a fixed dose's from the fill itself."""
+    return schedule_start(session, fill) if fill.prescription.steps else fill.filled_on
+
+
 def plan_steps(rx: Prescription) -> list[TitrationStep]:
     return [TitrationStep(dose_mg=s.dose_mg, days=s.days) for s in rx.steps]
 
@@ -70,13 +76,13 @@ def step_strengths(session: Session, fill: Fill) -> dict[int, Decimal]:
     }
 
 
-def fill_directions(session: Session, fill: Fill, rules: Rules) -> list[str]:
-    """The directions printed for this fill, a line per dated step of a titration."""
+def fill_directions(fill: Fill, rules: Rules, start: date) -> list[str]:
+    """The directions printed for this fill, a line per dated step of a titration that
+    starts on ``start`` (`directions_start`)."""
     rx = fill.prescription
     if not rx.steps:
         return [rx.directions]
     steps = plan_steps(rx)
-    start = schedule_start(session, fill)
     if not fill.step_positions:
         return titration_directions(rx.dosage_form, steps, per_unit(rx), start, rules)
     # One strength of a course filled step by step: the dated steps this fill covers.
@@ -121,17 +127,17 @@ class LabelDirections:
 
 
 def label_directions(
-    session: Session,
     fill: Fill,
     rules: Rules,
+    start: date,
     language: str,
     format_date: Callable[[date], str],
 ) -> LabelDirections:
-    """This fill's directions for its label in ``language``: every step it covers, at the
-    strength of its batch; a liquid names the oral syringe supplied with it."""
+    """This fill's directions for its label in ``language``, dated from ``start``
+    (`directions_start`): every step it covers, at the strength of its batch; a liquid
+    names the oral syringe supplied with it."""
     rx = fill.prescription
     steps = plan_steps(rx) or [TitrationStep(dose_mg=rx.dose_mg or per_unit(rx), days=1)]
-    start = schedule_start(session, fill)
     strength = per_unit(rx)
     if fill.step_positions:
         # One strength of a course filled step by step: the steps this fill covers.

@@ -38,7 +38,12 @@ from pharmacy.errors import Conflict, Invalid, NotFound
 from pharmacy.models import Batch, Fill, FillPayment, PharmacyDetails, Prescription
 from pharmacy.services.batches import batch_has_lactose, batch_state, try_take_from_batch
 from pharmacy.services.fill_courses import course_of_fill, days_supplied, fill_open, fills_of
-from pharmacy.services.fill_directions import fill_directions, label_directions, label_language_of
+from pharmacy.services.fill_directions import (
+    directions_start,
+    fill_directions,
+    label_directions,
+    label_language_of,
+)
 from pharmacy.services.fill_status import dispensing_fields
 from pharmacy.services.payments import payment_view, payments_of
 from pharmacy.services.prescriptions import locked_prescription
@@ -322,10 +327,11 @@ def fill_data(
     drug = drug_line(fill)
     unit = "capsules" if rx.dosage_form == "capsule" else "mL"
     rules = rules or current_rules(session)
-    directions = fill_directions(session, fill, rules)
+    start = directions_start(session, fill)
+    directions = fill_directions(fill, rules, start)
     # What the label prints, in the label's language: the whole plan in one sentence.
     printed = label_directions(
-        session, fill, rules, label_language_of(rx, rules), lambda day: day.isoformat()
+        fill, rules, start, label_language_of(rx, rules), lambda day: day.isoformat()
     )
     return {
         "id": fill.id,

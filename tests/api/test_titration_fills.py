@@ -125,3 +125,6 @@ def test_a_list_of_fills_reads_payments_and_pharmacy_details_once(
     assert listed.status_code == 200 and len(listed.get_json()) == 3
     assert sum("FROM fill_payments" in sql for sql in seen) == 1
     assert sum("FROM pharmacy_details" in sql for sql in seen) == 1
+    # Each fill's course is read once for its record's and its label's directions alike.
+    course_reads = [sql for sql in seen if "fills.course_number =" in sql]
+    assert len(course_reads) == 3, course_reads

@@ -16,7 +16,11 @@ from pharmacy.compounding.units import plain
 from pharmacy.errors import Conflict, NotFound
 from pharmacy.models import Batch, Fill, Prescription
 from pharmacy.services.dispensing.states import mark_labeled
-from pharmacy.services.fill_directions import label_directions, label_language_of
+from pharmacy.services.fill_directions import (
+    directions_start,
+    label_directions,
+    label_language_of,
+)
 from pharmacy.services.fills import fill_data
 from pharmacy.services.printing import language, print_log, rendering
 from pharmacy.services.rules import current_rules
@@ -79,11 +83,12 @@ def patient_label_content(session: Session, fill: Fill, today: date) -> PatientL
     data = fill_data(session, fill, today, rules)
     rx = fill.prescription
     lang = label_language_of(rx, rules)
+    start = directions_start(session, fill)
     directions = label_directions(
-        session, fill, rules, lang, lambda day: language.short_date(day, lang)
+        fill, rules, start, lang, lambda day: language.short_date(day, lang)
     )
     english = (
-        label_directions(session, fill, rules, "en", lambda day: language.short_date(day, "en"))
+        label_directions(fill, rules, start, "en", lambda day: language.short_date(day, "en"))
         if lang != "en"
         else None
     )
