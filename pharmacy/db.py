@@ -44,6 +44,16 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def dialect_of(session: Session) -> str:
+    """The name of the database the session's statements run on ("postgresql" or
+    "sqlite"), for the few statements each database's own SQL serves better."""
+    return session.get_bind().dialect.name
+
+
+def on_postgresql(session: Session) -> bool:
+    return dialect_of(session) == "postgresql"
+
+
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling defers BEGIN and cannot take the write lock up
     # front; we emit BEGIN ourselves, IMMEDIATE for a unit of work that writes, so

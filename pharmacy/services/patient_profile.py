@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from pharmacy.audit import Actor
+from pharmacy.db import on_postgresql
 from pharmacy.errors import NotFound
 from pharmacy.models import (
     Batch,
@@ -337,7 +338,7 @@ def patient_profile(session: Session, actor: Actor, patient_id: int) -> dict[str
     # On the session's connection: the rows are plain columns, so the ORM's result
     # handling (a loader per column of ~60) would only add CPU time.
     connection = session.connection()
-    statement = _profile_statement(staff, connection.dialect.name == "postgresql")
+    statement = _profile_statement(staff, on_postgresql(session))
     result = connection.execute(statement, {"patient_id": patient_id, **scope})
     for row in result:
         parts[row.part].append(row)

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from pharmacy.audit import Actor
+from pharmacy.db import dialect_of, on_postgresql
 from pharmacy.models import Patient
 from pharmacy.models.search import digits, fold
 from pharmacy.services import search_sql as sql
@@ -134,10 +135,6 @@ def _scope(actor: Actor) -> dict[str, Any]:
     return {"prescriber_id": actor.prescriber_id} if actor.role == "prescriber" else {}
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
-
-
 def exact_hits(session: Session, actor: Actor, terms: Terms, limit: int) -> list[dict[str, Any]]:
     """An Rx number, a batch lot number or an ingredient lot number, as typed or scanned.
     (Every hit is read on the session's connection: the statements select plain columns,
@@ -169,7 +166,7 @@ def exact_hits(session: Session, actor: Actor, terms: Terms, limit: int) -> list
 def patient_hits(session: Session, actor: Actor, terms: Terms, limit: int) -> list[dict[str, Any]]:
     if not terms.words:
         return []
-    fts = sql.uses_fts(_dialect(session), terms.words)
+    fts = sql.uses_fts(dialect_of(session), terms.words)
     scope = _scope(actor)
     stmt = sql.patient_hits(fts, len(terms.words), bool(scope))
     params = {**sql.match_params(fts, terms.words), **scope, "limit": limit}
@@ -196,7 +193,7 @@ def prescriber_hits(
         return []
     else:
         params = {f"pword{i}": f"%{word}%" for i, word in enumerate(terms.words)}
-    lateral = _dialect(session) == "postgresql"
+    lateral = on_postgresql(session)
     stmt = sql.by_prescriber(lateral, bool(terms.npi), len(terms.words))
     rows = session.connection().execute(stmt, {**params, "limit": limit})
     return [prescription_hit(row, BY_PRESCRIBER) for row in rows]
@@ -239,7 +236,7 @@ def list_patients(
 ) -> tuple[list[Patient], int]:
     """Patients by name, phone or date of birth (a prescriber: their own), paginated."""
     words = read_terms(q).words if q else ()
-    fts = sql.uses_fts(_dialect(session), words)
+    fts = sql.uses_fts(dialect_of(session), words)
     scope = _scope(actor)
     stmt = sql.patients(fts, len(words), bool(scope), born=date_of_birth is not None, hits=False)
     params = {**sql.match_params(fts, words), **scope, "born": date_of_birth}

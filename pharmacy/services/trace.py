@@ -25,6 +25,7 @@ from sqlalchemy import Select, any_, func, literal, select
 from sqlalchemy.orm import Session
 
 from pharmacy.audit import Actor
+from pharmacy.db import on_postgresql
 from pharmacy.errors import NotFound
 from pharmacy.models import (
     Batch,
@@ -79,7 +80,7 @@ def batch_filter(session: Session, closure: Any) -> Any:
     indexes for the few batches (a join to a recursive CTE would be estimated at many
     thousands of rows and planned as whole-table hash joins). SQLite: the ids are read
     first and given as an IN list."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         array = func.array(select(closure.c.batch_id).scalar_subquery())
         return lambda column: column == any_(array)
     ids = sorted(session.execute(select(closure.c.batch_id)).scalars())

@@ -11,6 +11,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from pharmacy.db import dialect_of
 from pharmacy.models import Patient
 from pharmacy.models.identity import identity_name
 from pharmacy.models.prescriptions import PATIENT_DETAILS
@@ -58,7 +59,7 @@ def _added_unless_on_file(session: Session, patient: Patient) -> Patient | None:
     values = {column: getattr(patient, column) for column in NEW_PATIENT_COLUMNS}
     values["identity_name"] = identity_name(patient.first_name, patient.last_name)
     values["search_name"] = patient_search_name(patient)
-    statement = _insert_unless_on_file(session.get_bind().dialect.name)
+    statement = _insert_unless_on_file(dialect_of(session))
     return session.scalars(statement, values).one_or_none()
 
 
