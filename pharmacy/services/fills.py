@@ -319,7 +319,10 @@ def fill_data(
     today: date,
     rules: Rules | None = None,
     shared: Shared | None = None,
+    start: date | None = None,
 ) -> dict[str, Any]:
+    """A fill as the API, the label and the leaflet read it. ``start`` is the day its
+    directions are dated from (`directions_start`), when the caller has read it already."""
     rx, batch = fill.prescription, fill.batch
     patient, prescriber = rx.patient, rx.prescriber
     shared = shared or shared_by(session, [fill])
@@ -327,7 +330,7 @@ def fill_data(
     drug = drug_line(fill)
     unit = "capsules" if rx.dosage_form == "capsule" else "mL"
     rules = rules or current_rules(session)
-    start = directions_start(session, fill)
+    start = start or directions_start(session, fill)
     directions = fill_directions(fill, rules, start)
     # What the label prints, in the label's language: the whole plan in one sentence.
     printed = label_directions(

@@ -128,3 +128,30 @@ def test_a_list_of_fills_reads_payments_and_pharmacy_details_once(
     # Each fill's course is read once for its record's and its label's directions alike.
     course_reads = [sql for sql in seen if "fills.course_number =" in sql]
     assert len(course_reads) == 3, course_reads
+
+
+def test_a_titration_label_reads_its_course_once(api: Any, strengths: dict[str, Any]) -> None:
+    """The label's record of the fill and its own directions are dated from one read of
+    the course (`directions_start`), not a read each."""
+    from sqlalchemy import event
+
+    from pharmacy.services.uow import current_db
+
+    rx = titration_rx(api)
+    made = fill(api, rx["id"], strengths["1.5"]["id"], 14, steps=[0])
+    assert made.status_code == 201, made.get_json()
+    seen: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        seen.append(sql)
+
+    engine = current_db().engine
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        label = api.get(f"/api/v1/fills/{made.get_json()['id']}/label.pdf", as_="tech")
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+    assert label.status_code == 200, label.get_json()
+    assert "Take 1 capsule (1.5 mg) by mouth at bedtime" in text_of(label.data)
+    course_reads = [sql for sql in seen if "fills.course_number =" in sql]
+    assert len(course_reads) == 1, course_reads

@@ -80,10 +80,10 @@ def patient_label_content(session: Session, fill: Fill, today: date) -> PatientL
     catalog, dates as Babel writes them; the layout is the renderer's. On a label in
     another language the English directions and warning follow where the stock has room."""
     rules = current_rules(session)
-    data = fill_data(session, fill, today, rules)
+    start = directions_start(session, fill)
+    data = fill_data(session, fill, today, rules, start=start)
     rx = fill.prescription
     lang = label_language_of(rx, rules)
-    start = directions_start(session, fill)
     directions = label_directions(
         fill, rules, start, lang, lambda day: language.short_date(day, lang)
     )
