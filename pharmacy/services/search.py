@@ -168,7 +168,7 @@ def patient_hits(session: Session, actor: Actor, terms: Terms, limit: int) -> li
         return []
     fts = sql.uses_fts(dialect_of(session), terms.words)
     scope = _scope(actor)
-    stmt = sql.patient_hits(fts, len(terms.words), bool(scope))
+    stmt = sql.patient_hits(fts, sql.shape(terms.words), bool(scope))
     params = {**sql.match_params(fts, terms.words), **scope, "limit": limit}
     hits = []
     for row in session.connection().execute(stmt, params):
@@ -192,9 +192,9 @@ def prescriber_hits(
     elif terms.phone:
         return []
     else:
-        params = {f"pword{i}": f"%{word}%" for i, word in enumerate(terms.words)}
+        params = sql.words_params("pword", terms.words)
     lateral = on_postgresql(session)
-    stmt = sql.by_prescriber(lateral, bool(terms.npi), len(terms.words))
+    stmt = sql.by_prescriber(lateral, bool(terms.npi), sql.shape(terms.words))
     rows = session.connection().execute(stmt, {**params, "limit": limit})
     return [prescription_hit(row, BY_PRESCRIBER) for row in rows]
 
@@ -238,7 +238,9 @@ def list_patients(
     words = read_terms(q).words if q else ()
     fts = sql.uses_fts(dialect_of(session), words)
     scope = _scope(actor)
-    stmt = sql.patients(fts, len(words), bool(scope), born=date_of_birth is not None, hits=False)
+    stmt = sql.patients(
+        fts, sql.shape(words), bool(scope), born=date_of_birth is not None, hits=False
+    )
     params = {**sql.match_params(fts, words), **scope, "born": date_of_birth}
     total = session.execute(
         select(func.count()).select_from(stmt.order_by(None).subquery()), params

@@ -8,8 +8,13 @@ parameters for everything typed, and `*_params` give the values for one search.
 
 The match: PostgreSQL's pg_trgm GIN index answers `search_name LIKE '%term%'` itself; on
 SQLite a LIKE with a leading wildcard reads every row, so the match goes through the FTS5
-trigram table `patient_search` (migration 0015). Terms shorter than three characters
-have no trigram: both databases then compare with LIKE."""
+trigram table `patient_search` (migration 0015).
+
+A word shorter than three characters ("li", "o" of "O'Brien", an initial) matches at the
+start of a word, as a person typing so few letters means: `'li%'` or `'% li%'`. Inside
+words it would match most of the patients, and no trigram index can answer it; at a word
+start pg_trgm reads the padded trigrams ("  l", " li") from its index. SQLite compares
+such words with LIKE."""
 
 from __future__ import annotations
 
@@ -57,17 +62,55 @@ PATIENT_HIT_COLUMNS = (
 )
 
 
+def is_short(word: str) -> bool:
+    return len(word) < MIN_TRIGRAM
+
+
+def shape(words: tuple[str, ...]) -> tuple[bool, ...]:
+    """The statement shape of the words typed: whether each is short (`is_short`)."""
+    return tuple(is_short(word) for word in words)
+
+
 def uses_fts(dialect: str, words: tuple[str, ...]) -> bool:
-    return dialect == "sqlite" and all(len(word) >= MIN_TRIGRAM for word in words)
+    return dialect == "sqlite" and not any(shape(words))
 
 
 def _fts_query(words: tuple[str, ...]) -> str:
     return " ".join('"' + word.replace('"', '""') + '"' for word in words)
 
 
-def name_match(fts: bool, count: int) -> ColumnElement[bool]:
-    """Every word (bound as `word0`, `word1`… or, through FTS5, `fts_terms`) somewhere in
-    the patient's folded search text."""
+def words_match(column: Any, prefix: str, shorts: tuple[bool, ...]) -> ColumnElement[bool]:
+    """Every word in `column`: word i bound as `{prefix}{i}`, and a short one also as
+    `{prefix}{i}_starts` (`words_params`)."""
+    return and_(
+        *[
+            or_(
+                column.like(bindparam(f"{prefix}{i}_starts")),
+                column.like(bindparam(f"{prefix}{i}")),
+            )
+            if short
+            else column.like(bindparam(f"{prefix}{i}"))
+            for i, short in enumerate(shorts)
+        ]
+    )
+
+
+def words_params(prefix: str, words: tuple[str, ...]) -> dict[str, str]:
+    """The LIKE patterns of `words_match`. Folded words hold only a-z, 0-9 and the date's
+    hyphens: nothing for LIKE to escape."""
+    params = {}
+    for i, word in enumerate(words):
+        if is_short(word):
+            params[f"{prefix}{i}_starts"] = f"{word}%"
+            params[f"{prefix}{i}"] = f"% {word}%"
+        else:
+            params[f"{prefix}{i}"] = f"%{word}%"
+    return params
+
+
+def name_match(fts: bool, shorts: tuple[bool, ...]) -> ColumnElement[bool]:
+    """Every word (bound by `words_params` or, through FTS5, as `fts_terms`) in the
+    patient's folded search text."""
     if fts:
         found: Any = (
             select(literal_column("rowid"))
@@ -75,7 +118,7 @@ def name_match(fts: bool, count: int) -> ColumnElement[bool]:
             .where(text("patient_search MATCH :fts_terms"))
         )
         return Patient.id.in_(found)
-    return and_(*[Patient.search_name.like(bindparam(f"word{i}")) for i in range(count)])
+    return words_match(Patient.search_name, "word", shorts)
 
 
 def word_start() -> ColumnElement[bool]:
@@ -90,24 +133,23 @@ def match_params(fts: bool, words: tuple[str, ...]) -> dict[str, Any]:
     if fts:
         params: dict[str, Any] = {"fts_terms": _fts_query(words)}
     else:
-        # Folded words hold only a-z, 0-9 and the date's hyphens: nothing for LIKE to escape.
-        params = {f"word{i}": f"%{word}%" for i, word in enumerate(words)}
+        params = words_params("word", words)
     if words:
         params |= {"starts": f"{words[0]}%", "word_starts": f"% {words[0]}%"}
     return params
 
 
 @lru_cache(maxsize=SHAPES_KEPT)
-def patients(fts: bool, count: int, scoped: bool, born: bool, hits: bool) -> Any:
-    """Patients matching `count` words (and the date of birth `born`, if given; a
+def patients(fts: bool, shorts: tuple[bool, ...], scoped: bool, born: bool, hits: bool) -> Any:
+    """Patients matching words of the shape `shorts` (and the date of birth `born`, if given; a
     prescriber's own, `prescriber_id`, if scoped), best first: whole records, or the
     columns of a hit with whether the first word starts a word (`starts`)."""
     columns: tuple[Any, ...] = (Patient,)
     if hits:
         columns = (*PATIENT_HIT_COLUMNS, word_start().label("starts"))
     stmt = select(*columns)
-    if count:
-        stmt = stmt.where(name_match(fts, count))
+    if shorts:
+        stmt = stmt.where(name_match(fts, shorts))
     if born:
         stmt = stmt.where(Patient.date_of_birth == bindparam("born"))
     if scoped:
@@ -117,14 +159,14 @@ def patients(fts: bool, count: int, scoped: bool, born: bool, hits: bool) -> Any
                 Prescription.prescriber_id == bindparam("prescriber_id"),
             )
         )
-    order: list[Any] = [case((word_start(), 0), else_=1)] if count else []
+    order: list[Any] = [case((word_start(), 0), else_=1)] if shorts else []
     return stmt.order_by(*order, Patient.last_name, Patient.first_name, Patient.id)
 
 
 @lru_cache(maxsize=SHAPES_KEPT)
-def patient_hits(fts: bool, count: int, scoped: bool) -> Any:
-    """The first `limit` patients matching `count` words, as hits."""
-    return patients(fts, count, scoped, born=False, hits=True).limit(bindparam("limit"))
+def patient_hits(fts: bool, shorts: tuple[bool, ...], scoped: bool) -> Any:
+    """The first `limit` patients matching words of the shape `shorts`, as hits."""
+    return patients(fts, shorts, scoped, born=False, hits=True).limit(bindparam("limit"))
 
 
 def _prescriptions() -> Any:
@@ -192,13 +234,13 @@ def codes() -> Any:
 
 
 @lru_cache(maxsize=SHAPES_KEPT)
-def by_prescriber(lateral: bool, by_npi: bool, count: int) -> Any:
+def by_prescriber(lateral: bool, by_npi: bool, shorts: tuple[bool, ...]) -> Any:
     """The newest `limit` prescriptions of the closest few prescribers by NPI (`npi`) or
-    by `count` name words (`pword0`, `pword1`…)."""
+    by name words of the shape `shorts` (`pword0`, `pword1`…)."""
     if by_npi:
         match: ColumnElement[bool] = Prescriber.npi == bindparam("npi")
     else:
-        match = and_(*[Prescriber.search_name.like(bindparam(f"pword{i}")) for i in range(count)])
+        match = words_match(Prescriber.search_name, "pword", shorts)
     # The closest few prescribers by name: a fragment that matches many names is a search
     # for a patient, not for every prescription of half the prescribers.
     closest = (
@@ -223,8 +265,5 @@ def by_prescriber(lateral: bool, by_npi: bool, count: int) -> Any:
     else:  # SQLite has no LATERAL; an embedded pharmacy's prescriptions are few
         ids = select(Prescription.id).where(Prescription.prescriber_id.in_(closest))
     return (
-        _prescriptions()
-        .where(Prescription.id.in_(ids))
-        .order_by(*newest)
-        .limit(bindparam("limit"))
+        _prescriptions().where(Prescription.id.in_(ids)).order_by(*newest).limit(bindparam("limit"))
     )

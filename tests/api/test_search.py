@@ -86,6 +86,40 @@ def test_a_prescriber_finds_only_their_own(api: Any, world: dict[str, Any]) -> N
     assert api.get(f"/api/v1/patients/{world['ada']['patient']['id']}", as_="drA").status_code == 404
 
 
+def _patient_of(api: Any, first: str, last: str, prescriber: str = "drA") -> int:
+    body = {
+        "patient": {"first_name": first, "last_name": last, "date_of_birth": "1966-02-03",
+                    "phone": "(217) 555-0177", "address": "3 Short St"},
+        "dosage_form": "capsule", "strength_mg": "4.5", "dose_mg": "4.5", "days_supply": 30,
+        "opioid_attestation": True,
+    }
+    created = api.post("/api/v1/prescriptions", as_=prescriber, json=body)
+    assert created.status_code == 201, created.get_json()
+    return int(created.get_json()["patient"]["id"])
+
+
+def test_a_word_of_one_or_two_letters_matches_the_start_of_a_word(api: Any) -> None:
+    """"li" is the surname Li, or a name that begins so, not every name with "li" inside
+    (Caroline); "o'" the start of O'Connell; an initial and a surname, both."""
+    li = _patient_of(api, "Jun", "Li")
+    lin = _patient_of(api, "Mei", "Lindqvist")
+    caroline = _patient_of(api, "Caroline", "Ashdown")
+    connell = _patient_of(api, "Seán", "O'Connell")
+    found = _types(_search(api, "li"))
+    assert {("patient", li), ("patient", lin)} <= found
+    assert ("patient", caroline) not in found
+    assert ("patient", connell) in _types(_search(api, "O'"))
+    assert _types(_search(api, "j li")) & {("patient", caroline), ("patient", lin)} == set()
+    assert ("patient", li) in _types(_search(api, "j li"))
+    # Three letters or more still match inside a word.
+    assert ("patient", caroline) in _types(_search(api, "oline"))
+    listed = api.get("/api/v1/patients", as_="pharm", query_string={"q": "Li"}).get_json()
+    assert {li, lin} <= {p["id"] for p in listed["items"]}
+    assert caroline not in {p["id"] for p in listed["items"]}
+    # A prescriber's short search stays within their own patients.
+    assert _types(_search(api, "li", as_="drB")) == set()
+
+
 def test_results_are_paginated(api: Any, world: dict[str, Any]) -> None:
     for i in range(3):
         verified_rx(api, first=f"Anna{i}", last="Pagewright")
