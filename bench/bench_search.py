@@ -308,6 +308,11 @@ def timed(call: Callable[[], Any]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+# Reported on its own row, apart from "search, all", so that row stays comparable with
+# the runs before this kind was measured.
+FIRST_LETTERS = "first letters"
+
+
 def search_cases(engine: Engine) -> list[tuple[str, str, str, dict[str, Any]]]:
     """(kind, q, floor SQL, floor params) for sampled real rows."""
     rng = random.Random(22)
@@ -347,6 +352,21 @@ def search_cases(engine: Engine) -> list[tuple[str, str, str, dict[str, Any]]]:
     cases = []
     for _first, last, _born, _phone in patients[:15]:
         cases.append(("partial name", last[:5].lower(), name_floor, {"p": f"%{last[:5].lower()}%"}))
+    # The first two letters of a surname ("li", "o'"): a word of fewer letters than a
+    # trigram matches at word starts, which the trigram index answers from its padded
+    # trigrams; the floor is that same indexed match.
+    for _first, last, _born, _phone in patients[:10]:
+        start = last[:2].lower()
+        cases.append(
+            (
+                FIRST_LETTERS,
+                start,
+                name_floor.replace(
+                    "search_name LIKE :p", "(search_name LIKE :s OR search_name LIKE :p)"
+                ),
+                {"s": f"{start}%", "p": f"% {start}%"},
+            )
+        )
     for first, last, _born, _phone in patients[15:25]:
         q = f"{first} {last}"
         cases.append(
@@ -530,14 +550,18 @@ def report(results: dict[str, Any], dash: dict[str, list[float]], seconds: float
         "|---|---|---|---|---|---|---|",
     ]
     every, every_floor = [], []
+    letters_ok = True
     for kind, values in results["search"].items():
         floor = results["search_floor"][kind]
-        every += values
-        every_floor += floor
+        if kind == FIRST_LETTERS:
+            letters_ok = summary(values)[1] <= 100
+        else:
+            every += values
+            every_floor += floor
         med, p95 = summary(values)
         fmed, fp95 = summary(floor)
         lines.append(
-            f"| search: {kind} | {len(values)} | {med} | {p95} | {fmed} | {fp95} | "
+            f"| search: {kind}{' (not in all)' if kind == FIRST_LETTERS else ''} | {len(values)} | {med} | {p95} | {fmed} | {fp95} | "
             f"{p95 / fp95:.1f}× |"
         )
     med, p95 = summary(every)
@@ -563,6 +587,7 @@ def report(results: dict[str, Any], dash: dict[str, list[float]], seconds: float
     lines += [
         "",
         f"Targets: search p95 ≤ 100 ms and ≤ 3× floor: {'MET' if search_ok else 'MISSED'}; "
+        f"the first letters of a name p95 ≤ 100 ms: {'MET' if letters_ok else 'MISSED'}; "
         f"profile p95 ≤ 100 ms and ≤ 3× floor: {'MET' if profile_ok else 'MISSED'}; "
         f"dashboard p95 ≤ 150 ms: {'MET' if dash_ok else 'MISSED'}.",
         "",
