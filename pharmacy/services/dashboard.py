@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session, joinedload, lazyload
 
 from pharmacy.audit import Actor
@@ -28,7 +28,6 @@ from pharmacy.models import (
     Patient,
     Prescriber,
     Prescription,
-    PrintLog,
     Recall,
     RefillRequest,
 )
@@ -84,17 +83,9 @@ def refills_due_rows(today: date, rules: Rules, *columns: Any) -> Select[Any]:
     return stmt.where(*refills_due_where(today, rules))
 
 
-def _fill_status() -> ColumnElement[str] | None:
-    """The dispensing state of a fill, once fills have one (issue 21)."""
-    status: ColumnElement[str] | None = getattr(Fill, "status", None)
-    return status
-
-
 def _awaiting_label() -> ColumnElement[bool]:
-    status = _fill_status()
-    if status is not None:
-        return status == "filled"
-    return ~exists().where(PrintLog.document == "patient_label", PrintLog.entity_id == Fill.id)
+    """A fill whose container label has not printed yet (printing it makes it "labeled")."""
+    return Fill.status == "filled"
 
 
 def _rx(key: str, title: str, status: str) -> Work:
@@ -111,7 +102,10 @@ def _refills_due(today: date, rules: Rules) -> Work:
 
 
 def pharmacist_work(today: date, rules: Rules) -> list[Work]:
-    work = [
+    pickup_cutoff = datetime.combine(
+        today - timedelta(days=rules.pickup_waiting_days), time(), tzinfo=UTC
+    )
+    return [
         _rx("to_verify", "To verify", "submitted"),
         _rx("on_hold", "On hold", "on_hold"),
         Work(
@@ -120,31 +114,19 @@ def pharmacist_work(today: date, rules: Rules) -> list[Work]:
             Batch,
             (Batch.status == "recorded",),
         ),
-    ]
-    status = _fill_status()
-    if status is not None:
-        work.append(
-            Work(
-                "awaiting_product_check",
-                "Fills awaiting product verification",
-                Fill,
-                (status == "labeled",),
-            )
-        )
-    work.append(_refills_due(today, rules))
-    if status is not None and hasattr(Fill, "ready_at"):
-        cutoff = datetime.combine(
-            today - timedelta(days=rules.pickup_waiting_days), time(), tzinfo=UTC
-        )
-        work.append(
-            Work(
-                "waiting_pickup",
-                f"Ready for pick-up more than {rules.pickup_waiting_days} days",
-                Fill,
-                (status == "ready", Fill.ready_at < cutoff),
-            )
-        )
-    return work + [
+        Work(
+            "awaiting_product_check",
+            "Fills awaiting product verification",
+            Fill,
+            (Fill.status == "labeled",),
+        ),
+        _refills_due(today, rules),
+        Work(
+            "waiting_pickup",
+            f"Ready for pick-up more than {rules.pickup_waiting_days} days",
+            Fill,
+            (Fill.status == "ready", Fill.ready_at < pickup_cutoff),
+        ),
         Work(
             "batches_near_bud",
             f"Released batches within {rules.batch_bud_soon_days} days of BUD",
