@@ -18,6 +18,12 @@ THREADS_PER_WORKER = 8
 KEEP_ALIVE_SECONDS = 2
 TIMEOUT_SECONDS = 30
 GRACEFUL_TIMEOUT_SECONDS = 10
+# Each request's line in the access log: method, path and status, never the query string
+# or the referring page's address. A search (`/api/v1/search?q=`) and the patient list
+# (`?q=&date_of_birth=`) carry a patient's name or date of birth there, and gunicorn's
+# default line ("%(r)s", the whole request line) would keep them in the log. `%(M)s` is
+# the time taken, in milliseconds.
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 
 
 def gunicorn_argv(
@@ -35,6 +41,7 @@ def gunicorn_argv(
         "--timeout", str(TIMEOUT_SECONDS),
         "--graceful-timeout", str(GRACEFUL_TIMEOUT_SECONDS),
         "--access-logfile", "-",
+        "--access-logformat", ACCESS_LOG_FORMAT,
         app,
     ]  # fmt: skip
 
