@@ -71,18 +71,21 @@ def verify_product_page(fill_id: int) -> tuple[str, int]:
     )
 
 
-@bp.route("/dispensing", methods=["GET"])
+@bp.route("/dispensing", methods=["GET", "POST"])
 @allow(*STAFF)
 def dispensing_desk() -> tuple[str, int]:
+    """The desk; the will-call search is posted (like the search page's), so the name and
+    date of birth asked for stay out of the address bar, the history and any log."""
     errors = None
     args: dict[str, Any] = {}
+    asked = request.form if request.method == "POST" else {}
     try:
         args = load(
             WillCallArgs(),
             compact(
                 {
-                    "name": request.args.get("name") or None,
-                    "date_of_birth": request.args.get("date_of_birth") or None,
+                    "name": asked.get("name") or None,
+                    "date_of_birth": asked.get("date_of_birth") or None,
                 }
             ),
         )
@@ -94,7 +97,7 @@ def dispensing_desk() -> tuple[str, int]:
     return render_form(
         "web/dispensing.html",
         errors,
-        values=dict(request.args),
+        values={"name": asked.get("name", ""), "date_of_birth": asked.get("date_of_birth", "")},
         awaiting=dispensing.awaiting_verification(g.actor),
         will_call=will_call,
         shipping=dispensing.shipping_queue(g.actor, today=date.today()),
