@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import event
 
+from pharmacy.services.uow import current_db
 from tests.api.test_printing import titration_rx
 from tests.stock_support import capsule_stock, fill, released_batch
 
@@ -17,6 +21,22 @@ def text_of(data: bytes) -> str:
     return " ".join(
         " ".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages).split()
     )
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL the app's engine runs inside the block."""
+    seen: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
+        seen.append(sql)
+
+    engine = current_db().engine
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
 
 
 @pytest.fixture
@@ -103,25 +123,12 @@ def test_a_list_of_fills_reads_payments_and_pharmacy_details_once(
 ) -> None:
     """Listing a prescription's fills reads every fill's payment and the pharmacy's details
     in one statement each, however many fills there are (not once a fill)."""
-    from sqlalchemy import event
-
-    from pharmacy.services.uow import current_db
-
     rx = titration_rx(api)
     for strength, days, step in (("1.5", 14, 0), ("3", 14, 1), ("4.5", 30, 2)):
         made = fill(api, rx["id"], strengths[strength]["id"], days, steps=[step])
         assert made.status_code == 201, made.get_json()
-    seen: list[str] = []
-
-    def statement(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
-        seen.append(sql)
-
-    engine = current_db().engine
-    event.listen(engine, "before_cursor_execute", statement)
-    try:
+    with statements() as seen:
         listed = api.get(f"/api/v1/prescriptions/{rx['id']}/fills", as_="tech")
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
     assert listed.status_code == 200 and len(listed.get_json()) == 3
     assert sum("FROM fill_payments" in sql for sql in seen) == 1
     assert sum("FROM pharmacy_details" in sql for sql in seen) == 1
@@ -133,24 +140,11 @@ def test_a_list_of_fills_reads_payments_and_pharmacy_details_once(
 def test_a_titration_label_reads_its_course_once(api: Any, strengths: dict[str, Any]) -> None:
     """The label's record of the fill and its own directions are dated from one read of
     the course (`directions_start`), not a read each."""
-    from sqlalchemy import event
-
-    from pharmacy.services.uow import current_db
-
     rx = titration_rx(api)
     made = fill(api, rx["id"], strengths["1.5"]["id"], 14, steps=[0])
     assert made.status_code == 201, made.get_json()
-    seen: list[str] = []
-
-    def statement(_conn: Any, _cursor: Any, sql: str, *_rest: Any) -> None:
-        seen.append(sql)
-
-    engine = current_db().engine
-    event.listen(engine, "before_cursor_execute", statement)
-    try:
+    with statements() as seen:
         label = api.get(f"/api/v1/fills/{made.get_json()['id']}/label.pdf", as_="tech")
-    finally:
-        event.remove(engine, "before_cursor_execute", statement)
     assert label.status_code == 200, label.get_json()
     assert "Take 1 capsule (1.5 mg) by mouth at bedtime" in text_of(label.data)
     course_reads = [sql for sql in seen if "fills.course_number =" in sql]

@@ -20,7 +20,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -264,6 +265,28 @@ def prepare(url: str, prescribers: int) -> dict[str, Any]:
             )
         current_db().dispose()
     return users
+
+
+@contextmanager
+def served_app(base_url: str, name: str, prescribers: int) -> Iterator[tuple[Server, str, Any]]:
+    """The app under gunicorn as `pharmacy serve` runs it, on a scratch database of
+    `base_url`'s server with `prepare`'s accounts: (server, database URL, accounts). The
+    server is stopped (if the block has not stopped it) and the database dropped after."""
+    url, drop = scratch_database(base_url)
+    server = None
+    try:
+        users = prepare(url, prescribers)
+        env = {
+            "DATABASE_URL": url,
+            "PHARMACY_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(32),
+        }
+        server = Server("wsgi:app", env, name)
+        yield server, url, users
+    finally:
+        if server is not None and server.proc.poll() is None:
+            server.stop()
+        drop()
 
 
 def token(port: int, username: str) -> str:

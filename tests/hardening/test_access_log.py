@@ -13,16 +13,7 @@ BORN = "1931-07-19"
 
 
 def test_the_access_log_keeps_paths_not_what_was_searched(postgres_database: str) -> None:
-    url, drop = load.scratch_database(postgres_database)
-    server = None
-    try:
-        users = load.prepare(url, prescribers=1)
-        env = {
-            "DATABASE_URL": url,
-            "PHARMACY_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(32),
-        }
-        server = load.Server("wsgi:app", env, "access_log")
+    with load.served_app(postgres_database, "access_log", prescribers=1) as (server, _url, users):
         token = load.token(server.port, users["pharmacists"][0])
         searched = load.request(server.port, "GET", f"/api/v1/search?q={NAME}", token=token)
         listed = load.request(
@@ -31,13 +22,9 @@ def test_the_access_log_keeps_paths_not_what_was_searched(postgres_database: str
         assert searched[0] == 200 and listed[0] == 200, (searched[:2], listed[:2])
         server.stop()
         log = server.log_path.read_text()
-        # The requests were logged, by path and status...
-        assert '"GET /api/v1/search HTTP/1.1" 200' in log, log
-        assert '"GET /api/v1/patients HTTP/1.1" 200' in log, log
-        # ...and what was asked is not there.
-        assert NAME.lower() not in log.lower()
-        assert BORN not in log
-    finally:
-        if server is not None and server.proc.poll() is None:
-            server.stop()
-        drop()
+    # The requests were logged, by path and status...
+    assert '"GET /api/v1/search HTTP/1.1" 200' in log, log
+    assert '"GET /api/v1/patients HTTP/1.1" 200' in log, log
+    # ...and what was asked is not there.
+    assert NAME.lower() not in log.lower()
+    assert BORN not in log

@@ -10,8 +10,6 @@ phase (from `load_driver`) for longer and measures it.
 
 from __future__ import annotations
 
-import secrets
-
 from tests.hardening import load_driver as load
 
 SECONDS = 6.0  # bounded: the load stops by itself
@@ -19,16 +17,7 @@ SECONDS = 6.0  # bounded: the load stops by itself
 
 def test_mixed_load_behind_gunicorn_loses_nothing(postgres_database: str) -> None:
     # A scratch database of its own on the test server, dropped at the end.
-    url, drop = load.scratch_database(postgres_database)
-    server = None
-    try:
-        users = load.prepare(url, prescribers=4)
-        env = {
-            "DATABASE_URL": url,
-            "PHARMACY_ENV": "production",
-            "SECRET_KEY": secrets.token_urlsafe(32),
-        }
-        server = load.Server("wsgi:app", env, "ci_mixed")
+    with load.served_app(postgres_database, "ci_mixed", prescribers=4) as (server, url, users):
         tokens = {
             "prescribers": [load.token(server.port, name) for name, _ in users["prescribers"]],
             "pharmacists": [load.token(server.port, name) for name in users["pharmacists"]],
@@ -47,7 +36,3 @@ def test_mixed_load_behind_gunicorn_loses_nothing(postgres_database: str) -> Non
             role: stats.statuses for role, stats in per_role.items()
         }
         assert load.check_afterwards(url, accepted, batch_ids) == []
-    finally:
-        if server is not None and server.proc.poll() is None:
-            server.stop()
-        drop()
