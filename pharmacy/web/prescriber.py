@@ -73,8 +73,10 @@ def submit_prescription(*, pharmacist: bool) -> Response | tuple[str, int]:
     except FormErrors as errors:
         return _render(pharmacist, errors)
     if rx.status == "on_hold":
-        flash(f"{rx.rx_number} was received and is on hold for the pharmacist: "
-              + " ".join(rx.hold_reasons), "warning")
+        # Not the reasons themselves: they quote the medications as typed, and a flash
+        # travels in the (signed, readable) session cookie. The page below lists them.
+        flash(f"{rx.rx_number} was received and is on hold for the pharmacist; "
+              "the reasons are listed below.", "warning")
     else:
         flash(f"{rx.rx_number} was submitted for pharmacist verification.", "success")
     return redirect(url_for("web.prescription", prescription_id=rx.id))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
+from flask import jsonify, request
 from marshmallow import ValidationError
 from werkzeug.wrappers import Response
 
@@ -59,9 +59,18 @@ def _language(loaded: dict[str, Any], rules: Any) -> str:
 
 # POST too, so the medications typed (with the language, the only patient details the
 # preview reads) stay out of URLs and access logs; the page sends its CSRF token with it.
+# A GET previews the dose plan alone: patient details in its query string are refused,
+# never read, so no client comes to rely on putting them in a URL.
+PATIENT_IN_URL = "Patient details are sent in a POST body, never in the URL."
+
+
 @bp.route("/preview/directions", methods=["GET", "POST"])
 @allow("prescriber", "pharmacist")
-def preview_directions() -> Response:
+def preview_directions() -> Response | tuple[Response, int]:
+    if request.method == "GET":
+        in_url = sorted({name for name in request.args if name.startswith("patient.")})
+        if in_url:
+            return jsonify({**NOTHING_YET, "errors": {n: [PATIENT_IN_URL] for n in in_url}}), 400
     rules = rules_in_force()
     data = prescription_data(rules, source="prescriber_portal", pharmacist=False)
     # Until the plan can be assessed, the same opioid screen assess_prescription runs.
