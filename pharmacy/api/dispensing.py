@@ -109,12 +109,27 @@ def return_to_stock(data: dict[str, Any], fill_id: int) -> dict[str, Any]:
 @blp.response(200, HandoverRowOut(many=True))
 def will_call(args: dict[str, Any]) -> list[dict[str, Any]]:
     """Fills ready for pick-up, by the patient's name and date of birth."""
+    return _will_call_queue(args)
+
+
+def _will_call_queue(args: dict[str, Any]) -> list[dict[str, Any]]:
     return dispensing.will_call_queue(
         require_actor(),
         name=args.get("name"),
         date_of_birth=args.get("date_of_birth"),
         today=date.today(),
     )
+
+
+@blp.route("/will-call/search", methods=["POST"])
+@allow("pharmacist", "technician")
+@blp.arguments(WillCallArgs)
+@blp.response(200, HandoverRowOut(many=True))
+def will_call_search(args: dict[str, Any]) -> list[dict[str, Any]]:
+    """The will-call queue searched with the name and date of birth in the JSON body, so
+    they stay out of URLs (an address is kept by proxies, histories and logs); the same
+    answer as `GET /will-call`."""
+    return _will_call_queue(args)
 
 
 @blp.route("/shipping-queue", methods=["GET"])

@@ -82,6 +82,16 @@ def test_the_fill_goes_from_filled_to_dispensed_with_who_and_when(
     assert (
         api.get("/api/v1/will-call?name=love&date_of_birth=1970-05-02", as_="tech").get_json() == []
     )
+    # The same search with the name and date of birth in the body, out of the URL.
+    posted = api.post(
+        "/api/v1/will-call/search",
+        as_="tech",
+        json={"name": "love", "date_of_birth": "1970-05-01"},
+    )
+    assert posted.status_code == 200 and posted.get_json() == queue
+    refused = api.post("/api/v1/will-call/search", as_="tech", json={"date_of_birth": "soon"})
+    assert refused.status_code == 422 and "date_of_birth" in refused.get_json()["errors"]
+    assert api.post("/api/v1/will-call/search", as_="drA", json={}).status_code == 403
     agent = api.post(
         f"/api/v1/fills/{f['id']}/pickup",
         as_="tech",

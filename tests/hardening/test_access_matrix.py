@@ -145,6 +145,7 @@ ACCESS: dict[str, frozenset[str]] = {
     "dispensing.shipment": STAFF,
     "dispensing.return_to_stock": STAFF,
     "dispensing.will_call": STAFF,
+    "dispensing.will_call_search": STAFF,
     "dispensing.shipping": STAFF,
     "dispensing.history": frozenset({PHARM, TECH, PRESC}),
     "dispensing.print_label": STAFF,
